@@ -1,0 +1,62 @@
+#include "cli/suites.hpp"
+
+#include <system_error>
+#include <unistd.h>
+
+namespace enso::cli {
+
+const std::vector<Suite>& known_suites() {
+    static const std::vector<Suite> suites = {
+        {"core", "in-process benchmarks of the pure core (hvcore/core), no KVM",
+         "../bench/core/enso_bench_core", ""},
+        {"hypercall", "hypercall round trips from a guest (trap and exitless) vs. a bare exit", "",
+         "issue #3/#5/#6"},
+        {"blk", "block I/O through blkfront/blkback vs. native I/O", "", "issue #3/#5/#6"},
+        {"pagetable", "PV MMU updates and flushes from a guest vs. native", "", "issue #3/#5/#6"},
+        {"compute", "compute workloads in a guest vs. the same code native", "", "issue #3/#5/#6"},
+    };
+    return suites;
+}
+
+const Suite* find_suite(const std::string& name) {
+    for (const auto& suite : known_suites()) {
+        if (suite.name == name) {
+            return &suite;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<std::string> suite_names() {
+    std::vector<std::string> names;
+    for (const auto& suite : known_suites()) {
+        names.push_back(suite.name);
+    }
+    return names;
+}
+
+std::filesystem::path self_dir() {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+        return std::filesystem::current_path(ec);
+    }
+    return exe.parent_path();
+}
+
+std::optional<std::filesystem::path> suite_binary(const Suite& suite) {
+    if (suite.binary.empty()) {
+        return std::nullopt;
+    }
+    std::error_code ec;
+    auto path = std::filesystem::weakly_canonical(self_dir() / suite.binary, ec);
+    if (ec) {
+        path = self_dir() / suite.binary;
+    }
+    if (std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0) {
+        return path;
+    }
+    return std::nullopt;
+}
+
+} // namespace enso::cli

@@ -1,0 +1,378 @@
+#include "hvcore/core/core.hpp"
+
+#include "hvcore/core/domain_lifecycle.hpp"
+#include "hvcore/core/memory_reservation.hpp"
+#include "hvcore/core/pv_mmu.hpp"
+#include "hvcore/core/table_entry_refs.hpp"
+
+#include <algorithm>
+
+namespace enso::core {
+
+namespace {
+
+// A handler may need several pieces of table work in a row (devalidate, then
+// validate); more than this means something is wrong, never livelock.
+constexpr int kMaxTableWorkRounds = 16;
+
+template <class T>
+void size_all(T& array, std::size_t n, auto init) {
+    array.resize(n, init);
+}
+
+} // namespace
+
+Core::Core(std::span<std::byte> machine_memory) : console_(kMaxDomains) {
+    const auto n = static_cast<std::uint32_t>(machine_memory.size() / kPageSize);
+    s_.nr_frames = n;
+    s_.mem = ConcreteMemory(machine_memory);
+    size_all(s_.frames.owner, n, static_cast<std::uint16_t>(DOMID_INVALID));
+    size_all(s_.frames.count, n, 0U);
+    size_all(s_.frames.type, n, static_cast<std::uint8_t>(kTypeNone));
+    size_all(s_.frames.type_count, n, 0U);
+    size_all(s_.frames.flags, n, static_cast<std::uint8_t>(0));
+
+    size_all(s_.doms.state, kMaxDomains, static_cast<std::uint8_t>(kDomFree));
+    size_all(s_.doms.tot_pages, kMaxDomains, 0U);
+    size_all(s_.doms.max_pages, kMaxDomains, 0U);
+    size_all(s_.doms.baseptr, kMaxDomains, kNoFrame);
+    size_all(s_.doms.shared_info, kMaxDomains, kNoFrame);
+    size_all(s_.doms.gnttab_nr_frames, kMaxDomains, static_cast<std::uint8_t>(0));
+    size_all(s_.doms.gnttab_frame, kMaxDomains * kMaxGrantFrames, kNoFrame);
+    size_all(s_.doms.shutdown_code, kMaxDomains, kNotShutDown);
+    size_all(s_.doms.effects, kMaxDomains, static_cast<std::uint8_t>(0));
+    size_all(s_.doms.invlpg_va, kMaxDomains, std::uint64_t{0});
+
+    const std::size_t grants = std::size_t{kMaxDomains} * kMaxGrantRefs;
+    size_all(s_.grants.act_readers, grants, 0U);
+    size_all(s_.grants.act_writers, grants, 0U);
+    size_all(s_.grants.act_frame, grants, kNoFrame);
+    size_all(s_.grants.act_grantee, grants, static_cast<std::uint16_t>(DOMID_INVALID));
+    const std::size_t maps = std::size_t{kMaxDomains} * kMaxMaptrack;
+    size_all(s_.grants.map_flags, maps, static_cast<std::uint8_t>(0));
+    size_all(s_.grants.map_granter, maps, static_cast<std::uint16_t>(0));
+    size_all(s_.grants.map_ref, maps, 0U);
+    size_all(s_.grants.map_host_addr, maps, std::uint64_t{0});
+
+    const std::size_t ports = std::size_t{kMaxDomains} * kMaxPorts;
+    size_all(s_.evtchn.state, ports, static_cast<std::uint8_t>(EVTCHNSTAT_closed));
+    size_all(s_.evtchn.remote_dom, ports, static_cast<std::uint16_t>(0));
+    size_all(s_.evtchn.remote_port, ports, 0U);
+}
+
+std::uint32_t Core::free_frames() const {
+    std::uint32_t n = 0;
+    for (std::uint32_t f = 1; f < s_.nr_frames; ++f) {
+        n += frame_free<Concrete>(s_, f) ? 1 : 0;
+    }
+    return n;
+}
+
+std::uint32_t Core::pick_free_frame() {
+    const std::uint32_t n = s_.nr_frames;
+    for (std::uint32_t i = 0; i + 1 < n; ++i) {
+        std::uint32_t f = alloc_cursor_;
+        alloc_cursor_ = (alloc_cursor_ + 1 < n) ? alloc_cursor_ + 1 : 1;
+        if (frame_free<Concrete>(s_, f)) {
+            return f;
+        }
+    }
+    return kNoFrame;
+}
+
+std::uint32_t Core::pick_free_handle(std::uint16_t d) const {
+    for (std::uint32_t h = 0; h < kMaxMaptrack; ++h) {
+        if ((s_.grants.map_flags.get(maptrack_index<Concrete>(d, h)) & kMapInUse) == 0) {
+            return h;
+        }
+    }
+    return kNoHandle;
+}
+
+std::uint32_t Core::pick_free_port(std::uint16_t d) const {
+    for (std::uint32_t p = 1; p < kMaxPorts; ++p) {
+        if (s_.evtchn.state.get(port_index<Concrete>(d, p)) == EVTCHNSTAT_closed) {
+            return p;
+        }
+    }
+    return 0;
+}
+
+template <class Handler>
+Rc Core::with_table_work(Handler&& handler) {
+    Rc rc = handler();
+    for (int round = 0; rc == kNeedsTableWork; ++round) [[unlikely]] {
+        if (round == kMaxTableWorkRounds) {
+            return kEBUSY;
+        }
+        if (Rc wrc = do_table_work(); wrc != kOk) {
+            return wrc;
+        }
+        rc = handler();
+    }
+    return rc;
+}
+
+// Kept out of line: the common case needs no table work, and the handler
+// inlined around it stays tight.
+[[gnu::noinline]] Rc Core::do_table_work() {
+    const auto work = s_.work;
+    const auto frame = s_.work_frame;
+    const auto type = s_.work_type;
+    s_.work = kWorkNone;
+    if (work == kWorkDevalidate) {
+        devalidate_table(frame);
+        return kOk;
+    }
+    return validate_table(frame, type);
+}
+
+Rc Core::validate_table(std::uint32_t frame, std::uint8_t level) {
+    if (Rc rc = begin_validation<Concrete>(s_, frame, level); rc != kOk) {
+        return rc;
+    }
+    for (std::uint32_t slot = 0; slot < kEntriesPerTable; ++slot) {
+        Rc rc = with_table_work([&] { return validate_entry<Concrete>(s_, frame, level, slot); });
+        if (rc != kOk) {
+            for (std::uint32_t undo = 0; undo < slot; ++undo) {
+                release_entry<Concrete>(s_, frame, undo);
+            }
+            end_validation<Concrete>(s_, frame, false);
+            return rc;
+        }
+    }
+    end_validation<Concrete>(s_, frame, true);
+    return kOk;
+}
+
+void Core::devalidate_table(std::uint32_t frame) {
+    for (std::uint32_t slot = 0; slot < kEntriesPerTable; ++slot) {
+        release_entry<Concrete>(s_, frame, slot);
+    }
+    end_devalidation<Concrete>(s_, frame);
+}
+
+bool Core::domain_exists(std::uint16_t d) const {
+    return d < kMaxDomains && s_.doms.state.get(d) == kDomLive;
+}
+
+Rc Core::create_domain(std::uint16_t d, std::uint32_t max_pages) {
+    if (d >= kMaxDomains) {
+        return kEINVAL;
+    }
+    if (s_.doms.state.get(d) != kDomFree) {
+        return kEEXIST;
+    }
+    const std::uint32_t frame = pick_free_frame();
+    if (frame == kNoFrame) {
+        return kENOMEM;
+    }
+    console_[d].clear();
+    return domain_create<Concrete>(s_, d, max_pages, frame);
+}
+
+Rc Core::destroy_domain(std::uint16_t d) {
+    if (!domain_exists(d)) {
+        return kESRCH;
+    }
+    for (std::uint32_t p = 1; p < kMaxPorts; ++p) {
+        if (s_.evtchn.state.get(port_index<Concrete>(d, p)) != EVTCHNSTAT_closed) {
+            enso::core::evtchn_close<Concrete>(s_, d, p);
+        }
+    }
+    for (std::uint32_t h = 0; h < kMaxMaptrack; ++h) {
+        if ((s_.grants.map_flags.get(maptrack_index<Concrete>(d, h)) & kMapInUse) != 0) {
+            enso::core::grant_unmap<Concrete>(s_, d, h, 0);
+        }
+    }
+    clear_baseptr<Concrete>(s_, d);
+    const std::uint32_t n = s_.nr_frames;
+    for (std::uint32_t f = 1; f < n; ++f) {
+        if (owned_by<Concrete>(s_, f, d) && frame_has<Concrete>(s_, f, kFramePinned)) {
+            enso::core::unpin_table<Concrete>(s_, d, f);
+        }
+    }
+    // Top down: releasing the L4s' entries brings the L3s' type counts to zero, ...
+    for (std::uint8_t level = kTypeL4; level >= kTypeL1; --level) {
+        for (std::uint32_t f = 1; f < n; ++f) {
+            if (owned_by<Concrete>(s_, f, d) && s_.frames.type.get(f) == level &&
+                frame_has<Concrete>(s_, f, kFrameValidated) && s_.frames.type_count.get(f) == 0) {
+                devalidate_table(f);
+            }
+        }
+    }
+    release_xen_frame<Concrete>(s_, s_.doms.shared_info.get(d));
+    for (std::uint32_t i = 0; i < s_.doms.gnttab_nr_frames.get(d); ++i) {
+        release_xen_frame<Concrete>(s_,
+                                    s_.doms.gnttab_frame.get(gnttab_frame_index<Concrete>(d, i)));
+        s_.doms.gnttab_frame.set(gnttab_frame_index<Concrete>(d, i), kNoFrame);
+    }
+    domain_mark_dying<Concrete>(s_, d);
+    for (std::uint32_t f = 1; f < n; ++f) {
+        if (owned_by<Concrete>(s_, f, d)) {
+            domain_release_frame<Concrete>(s_, f);
+        }
+    }
+    s_.doms.effects.set(d, kEffectMemslots | kEffectShutdown);
+    return kOk;
+}
+
+Rc Core::reserve_frame(std::uint16_t d, std::uint32_t& frame) {
+    if (!domain_exists(d)) {
+        return kESRCH;
+    }
+    if (s_.doms.tot_pages.get(d) >= s_.doms.max_pages.get(d)) {
+        return kENOMEM;
+    }
+    frame = pick_free_frame();
+    if (frame == kNoFrame) {
+        return kENOMEM;
+    }
+    return enso::core::reserve_frame<Concrete>(s_, d, frame);
+}
+
+Rc Core::release_frame(std::uint16_t d, std::uint32_t frame) {
+    return with_table_work([&] { return enso::core::release_frame<Concrete>(s_, d, frame); });
+}
+
+Rc Core::mmu_update(std::uint16_t d, std::uint64_t ptr, std::uint64_t val) {
+    return with_table_work([&] { return mmu_update_entry<Concrete>(s_, d, ptr, val); });
+}
+
+Rc Core::pin_table(std::uint16_t d, std::uint32_t frame, std::uint8_t level) {
+    return with_table_work([&] { return enso::core::pin_table<Concrete>(s_, d, frame, level); });
+}
+
+Rc Core::unpin_table(std::uint16_t d, std::uint32_t frame) {
+    return enso::core::unpin_table<Concrete>(s_, d, frame);
+}
+
+Rc Core::new_baseptr(std::uint16_t d, std::uint32_t frame) {
+    return with_table_work([&] { return enso::core::new_baseptr<Concrete>(s_, d, frame); });
+}
+
+Rc Core::update_va_mapping(std::uint16_t d, std::uint64_t va, std::uint64_t val,
+                           std::uint64_t flags) {
+    return with_table_work(
+        [&] { return enso::core::update_va_mapping<Concrete>(s_, d, va, val, flags); });
+}
+
+Rc Core::grant_setup_table(std::uint16_t d, std::uint32_t nr_frames,
+                           std::vector<std::uint32_t>& frames_out) {
+    if (!domain_exists(d)) {
+        return GNTST_bad_domain;
+    }
+    if (nr_frames > kMaxGrantFrames) {
+        return GNTST_general_error;
+    }
+    while (s_.doms.gnttab_nr_frames.get(d) < nr_frames) {
+        const std::uint32_t frame = pick_free_frame();
+        if (frame == kNoFrame || gnttab_add_frame<Concrete>(s_, d, frame) != kOk) {
+            return GNTST_general_error;
+        }
+    }
+    frames_out.clear();
+    for (std::uint32_t i = 0; i < nr_frames; ++i) {
+        frames_out.push_back(s_.doms.gnttab_frame.get(gnttab_frame_index<Concrete>(d, i)));
+    }
+    return GNTST_okay;
+}
+
+Rc Core::grant_map(std::uint16_t d, std::uint16_t granter, std::uint32_t ref,
+                   std::uint32_t flags, std::uint64_t host_addr, std::uint32_t& handle,
+                   std::uint64_t& dev_bus_addr) {
+    if (!domain_exists(d)) {
+        return GNTST_bad_domain;
+    }
+    handle = pick_free_handle(d);
+    return with_table_work([&] {
+        return enso::core::grant_map<Concrete>(s_, d, granter, ref, flags, host_addr, handle,
+                                               dev_bus_addr);
+    });
+}
+
+Rc Core::grant_unmap(std::uint16_t d, std::uint32_t handle, std::uint64_t host_addr) {
+    if (!domain_exists(d)) {
+        return GNTST_bad_domain;
+    }
+    return enso::core::grant_unmap<Concrete>(s_, d, handle, host_addr);
+}
+
+Rc Core::grant_copy(std::uint16_t d, const CopySide<Concrete>& src, const CopySide<Concrete>& dst,
+                    std::uint32_t len) {
+    if (!domain_exists(d)) {
+        return GNTST_bad_domain;
+    }
+    return with_table_work([&] { return enso::core::grant_copy<Concrete>(s_, d, src, dst, len); });
+}
+
+void Core::grant_write_entry(std::uint16_t granter, std::uint32_t ref, std::uint16_t flags,
+                             std::uint16_t grantee, std::uint32_t frame) {
+    const std::uint64_t word = (std::uint64_t{frame} << 32) | (std::uint64_t{grantee} << 16) | flags;
+    s_.mem.store64(grant_entry_frame<Concrete>(s_, granter, ref), grant_entry_word<Concrete>(ref),
+                   word);
+}
+
+bool Core::grant_end_access(std::uint16_t granter, std::uint32_t ref) {
+    const auto frame = grant_entry_frame<Concrete>(s_, granter, ref);
+    const auto word = grant_entry_word<Concrete>(ref);
+    std::uint64_t cur = s_.mem.load64(frame, word);
+    do {
+        if ((cur & (GTF_reading | GTF_writing)) != 0) {
+            return false;
+        }
+    } while (!s_.mem.compare_exchange64(frame, word, cur, cur & ~std::uint64_t{0xffff}));
+    return true;
+}
+
+Rc Core::evtchn_alloc_unbound(std::uint16_t caller, std::uint16_t dom, std::uint16_t remote,
+                              std::uint32_t& port) {
+    const auto ld = resolve_domid<Concrete>(caller, dom);
+    port = ld < kMaxDomains ? pick_free_port(ld) : 0;
+    return enso::core::evtchn_alloc_unbound<Concrete>(s_, caller, dom, remote, port);
+}
+
+Rc Core::evtchn_bind_interdomain(std::uint16_t d, std::uint16_t remote,
+                                 std::uint32_t remote_port, std::uint32_t& local_port) {
+    if (!domain_exists(d)) {
+        return kESRCH;
+    }
+    local_port = pick_free_port(d);
+    return enso::core::evtchn_bind_interdomain<Concrete>(s_, d, remote, remote_port, local_port);
+}
+
+Rc Core::evtchn_send(std::uint16_t d, std::uint32_t port) {
+    return domain_exists(d) ? enso::core::evtchn_send<Concrete>(s_, d, port) : kESRCH;
+}
+
+Rc Core::evtchn_close(std::uint16_t d, std::uint32_t port) {
+    return domain_exists(d) ? enso::core::evtchn_close<Concrete>(s_, d, port) : kESRCH;
+}
+
+Rc Core::evtchn_unmask(std::uint16_t d, std::uint32_t port) {
+    return domain_exists(d) ? enso::core::evtchn_unmask<Concrete>(s_, d, port) : kESRCH;
+}
+
+bool Core::evtchn_pending(std::uint16_t d, std::uint32_t port) const {
+    if (!domain_exists(d) || port >= kMaxPorts) {
+        return false;
+    }
+    const auto word = s_.mem.load64(s_.doms.shared_info.get(d), kEvtchnPendingWord + (port >> 6));
+    return (word & port_bit<Concrete>(port)) != 0;
+}
+
+void Core::console_append(std::uint16_t d, std::string_view text) {
+    auto& out = console_[d];
+    out.append(text);
+    if (out.size() > kConsoleKeep) {
+        out.erase(0, out.size() - kConsoleKeep);
+    }
+}
+
+std::uint8_t Core::take_effects(std::uint16_t d) {
+    const auto e = s_.doms.effects.get(d);
+    s_.doms.effects.set(d, 0);
+    return e;
+}
+
+} // namespace enso::core

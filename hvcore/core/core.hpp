@@ -1,0 +1,100 @@
+// The concrete core: the state over real machine memory, plus the drivers the
+// handler templates leave out on purpose - choosing free frames, ports and
+// handles, looping over batches, and whole-table work in per-entry steps.
+// Not thread-safe: the platform serializes calls (one lock).
+#pragma once
+
+#include "hvcore/core/concrete_domain.hpp"
+#include "hvcore/core/event_channel_ops.hpp"
+#include "hvcore/core/grant_ops.hpp"
+#include "hvcore/core/state.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace enso::core {
+
+using CState = State<Concrete>;
+
+class Core {
+public:
+    // machine_memory: the whole of machine memory, frame N at byte N * 4096.
+    explicit Core(std::span<std::byte> machine_memory);
+
+    [[nodiscard]] const CState& state() const { return s_; }
+    CState& state() { return s_; }
+    [[nodiscard]] std::uint32_t nr_frames() const { return s_.nr_frames; }
+    [[nodiscard]] std::uint32_t free_frames() const;
+
+    // Domains. Domain 0 is the monitor's back-end domain; create it first.
+    Rc create_domain(std::uint16_t d, std::uint32_t max_pages);
+    Rc destroy_domain(std::uint16_t d);
+    [[nodiscard]] bool domain_exists(std::uint16_t d) const;
+
+    // Frames: one extent of increase_reservation (the frame chosen here).
+    Rc reserve_frame(std::uint16_t d, std::uint32_t& frame);
+    Rc release_frame(std::uint16_t d, std::uint32_t frame);
+
+    // PV MMU, one request or command at a time (batches: dispatcher).
+    Rc mmu_update(std::uint16_t d, std::uint64_t ptr, std::uint64_t val);
+    Rc pin_table(std::uint16_t d, std::uint32_t frame, std::uint8_t level);
+    Rc unpin_table(std::uint16_t d, std::uint32_t frame);
+    Rc new_baseptr(std::uint16_t d, std::uint32_t frame);
+    Rc update_va_mapping(std::uint16_t d, std::uint64_t va, std::uint64_t val,
+                         std::uint64_t flags);
+
+    // Grant tables.
+    Rc grant_setup_table(std::uint16_t d, std::uint32_t nr_frames,
+                         std::vector<std::uint32_t>& frames_out);
+    Rc grant_map(std::uint16_t d, std::uint16_t granter, std::uint32_t ref, std::uint32_t flags,
+                 std::uint64_t host_addr, std::uint32_t& handle, std::uint64_t& dev_bus_addr);
+    Rc grant_unmap(std::uint16_t d, std::uint32_t handle, std::uint64_t host_addr);
+    Rc grant_copy(std::uint16_t d, const CopySide<Concrete>& src, const CopySide<Concrete>& dst,
+                  std::uint32_t len);
+    // The granter's side of the v1 protocol, as a guest writes it: fill an entry.
+    void grant_write_entry(std::uint16_t granter, std::uint32_t ref, std::uint16_t flags,
+                           std::uint16_t grantee, std::uint32_t frame);
+    // ... and end access: refused (false) while the entry is mapped.
+    bool grant_end_access(std::uint16_t granter, std::uint32_t ref);
+
+    // Event channels.
+    Rc evtchn_alloc_unbound(std::uint16_t caller, std::uint16_t dom, std::uint16_t remote,
+                            std::uint32_t& port);
+    Rc evtchn_bind_interdomain(std::uint16_t d, std::uint16_t remote, std::uint32_t remote_port,
+                               std::uint32_t& local_port);
+    Rc evtchn_send(std::uint16_t d, std::uint32_t port);
+    Rc evtchn_close(std::uint16_t d, std::uint32_t port);
+    Rc evtchn_unmask(std::uint16_t d, std::uint32_t port);
+    [[nodiscard]] bool evtchn_pending(std::uint16_t d, std::uint32_t port) const;
+
+    // Console output a domain wrote (CONSOLEIO_write), kept to a bound.
+    void console_append(std::uint16_t d, std::string_view text);
+    [[nodiscard]] const std::string& console(std::uint16_t d) const { return console_[d]; }
+
+    // Effects handlers left for the platform; reading clears them.
+    std::uint8_t take_effects(std::uint16_t d);
+
+    // Whole-table work, in per-entry steps (public for tests and benchmarks).
+    Rc validate_table(std::uint32_t frame, std::uint8_t level);
+    void devalidate_table(std::uint32_t frame);
+
+private:
+    // Runs a handler, doing the table work it asks for and retrying.
+    template <class Handler>
+    Rc with_table_work(Handler&& handler);
+    Rc do_table_work();
+    std::uint32_t pick_free_frame();
+    [[nodiscard]] std::uint32_t pick_free_handle(std::uint16_t d) const;
+    [[nodiscard]] std::uint32_t pick_free_port(std::uint16_t d) const;
+
+    CState s_;
+    std::uint32_t alloc_cursor_ = 1;
+    std::vector<std::string> console_;
+};
+
+inline constexpr std::size_t kConsoleKeep = 64 * 1024;
+
+} // namespace enso::core

@@ -1,0 +1,122 @@
+// Reference counting on frames: general references (the frame stays
+// allocated) and type references (the frame keeps its type). Mirrors Xen's
+// get_page / put_page / get_page_type / put_page_type.
+#pragma once
+
+#include "hvcore/core/state.hpp"
+
+namespace enso::core {
+
+inline constexpr std::uint32_t kMaxRefCount = 0x7fffffffU;
+
+template <class V>
+ENSO_INLINE typename V::Bool is_pagetable_type(typename V::U8 t) {
+    return t >= kTypeL1 && t <= kTypeL4;
+}
+
+template <class V>
+ENSO_INLINE typename V::Bool frame_has(const State<V>& s, typename V::U32 f, std::uint8_t flag) {
+    return (s.frames.flags.get(f) & flag) != 0;
+}
+
+template <class V>
+ENSO_INLINE void frame_set(State<V>& s, typename V::U32 f, std::uint8_t flag) {
+    s.frames.flags.set(f, as_u8<V>(s.frames.flags.get(f) | flag));
+}
+
+template <class V>
+ENSO_INLINE void frame_clear(State<V>& s, typename V::U32 f, std::uint8_t flag) {
+    s.frames.flags.set(f, as_u8<V>(s.frames.flags.get(f) & ~flag));
+}
+
+// A frame the domain may name: in range and allocated to it.
+template <class V>
+ENSO_INLINE typename V::Bool owned_by(const State<V>& s, typename V::U32 f, typename V::U16 d) {
+    return f < s.nr_frames && frame_has<V>(s, f, kFrameAllocated) && s.frames.owner.get(f) == d;
+}
+
+template <class V>
+ENSO_INLINE Rc get_page(State<V>& s, typename V::U32 f) {
+    auto c = s.frames.count.get(f);
+    if (c >= kMaxRefCount) {
+        return kEOVERFLOW;
+    }
+    s.frames.count.set(f, c + 1);
+    return kOk;
+}
+
+// Returns the frame to the free pool once nothing references it. The caller
+// guarantees a frame reaching zero holds no type references.
+template <class V>
+ENSO_INLINE void free_frame(State<V>& s, typename V::U32 f) {
+    auto d = s.frames.owner.get(f);
+    s.frames.owner.set(f, as_u16<V>(DOMID_INVALID));
+    s.frames.type.set(f, as_u8<V>(kTypeNone));
+    s.frames.type_count.set(f, 0);
+    s.frames.flags.set(f, 0);
+    auto pages = s.doms.tot_pages.get(d) - 1;
+    s.doms.tot_pages.set(d, pages);
+    add_effect<V>(s, d, kEffectMemslots);
+    if (pages == 0 && s.doms.state.get(d) == kDomDying) {
+        s.doms.state.set(d, as_u8<V>(kDomFree));
+    }
+}
+
+template <class V>
+ENSO_INLINE void put_page(State<V>& s, typename V::U32 f) {
+    auto c = s.frames.count.get(f) - 1;
+    s.frames.count.set(f, c);
+    if (c == 0) {
+        free_frame<V>(s, f);
+    }
+}
+
+// Asks the driver for whole-table work on f before the caller can proceed.
+template <class V>
+ENSO_INLINE Rc need_table_work(State<V>& s, std::uint8_t work, typename V::U32 f, typename V::U8 type) {
+    s.work = work;
+    s.work_frame = f;
+    s.work_type = type;
+    return kNeedsTableWork;
+}
+
+// Takes a type reference of type t on f. A page-table type needs validated
+// contents: a frame not yet validated as t is sent to the driver for
+// validation, and a frame still holding another table's validated entries
+// (type count zero, kept lazily) is sent for devalidation first.
+template <class V>
+ENSO_INLINE Rc get_page_type(State<V>& s, typename V::U32 f, typename V::U8 t) {
+    auto tc = s.frames.type_count.get(f);
+    auto cur = s.frames.type.get(f);
+    auto validated = frame_has<V>(s, f, kFrameValidated);
+    if (tc >= kMaxRefCount) {
+        return kEOVERFLOW;
+    }
+    if (tc == 0) {
+        if (is_pagetable_type<V>(cur) && !validated) {
+            return kEINVAL; // being validated right now: a self-reference
+        }
+        if (cur != t) {
+            if (is_pagetable_type<V>(cur)) {
+                return need_table_work<V>(s, kWorkDevalidate, f, cur);
+            }
+            if (is_pagetable_type<V>(t)) {
+                return need_table_work<V>(s, kWorkValidate, f, t);
+            }
+            s.frames.type.set(f, t);
+        }
+    } else if (cur != t) {
+        return kEINVAL;
+    }
+    s.frames.type_count.set(f, tc + 1);
+    return kOk;
+}
+
+// Page-table types stay validated at count zero (their entries keep their
+// references) until the frame is needed as something else; see get_page_type.
+template <class V>
+ENSO_INLINE void put_page_type(State<V>& s, typename V::U32 f) {
+    s.frames.type_count.set(f, s.frames.type_count.get(f) - 1);
+}
+
+} // namespace enso::core

@@ -1,0 +1,351 @@
+// Grant tables v1: the per-operation handlers behind GNTTABOP_setup_table,
+// query_size, map_grant_ref, unmap_grant_ref and copy. Results are GNTST_*
+// codes, as Xen puts them in each operation's status field.
+#pragma once
+
+#include "hvcore/core/memory_reservation.hpp"
+#include "hvcore/core/pv_mmu.hpp"
+
+namespace enso::core {
+
+inline constexpr std::uint32_t kNoHandle = 0xffffffffU;
+
+// grant_entry_v1_t as one little-endian word: flags | domid << 16 | frame << 32.
+template <class V>
+ENSO_INLINE typename V::U16 gentry_flags(typename V::U64 w) {
+    return as_u16<V>(w & 0xffffU);
+}
+template <class V>
+ENSO_INLINE typename V::U16 gentry_domid(typename V::U64 w) {
+    return as_u16<V>((w >> 16) & 0xffffU);
+}
+template <class V>
+ENSO_INLINE typename V::U32 gentry_frame(typename V::U64 w) {
+    return as_u32<V>(w >> 32);
+}
+
+template <class V>
+ENSO_INLINE typename V::U32 nr_grant_refs(const State<V>& s, typename V::U16 d) {
+    return as_u32<V>(s.doms.gnttab_nr_frames.get(d)) << kGrantRefsPerFrameBits;
+}
+
+template <class V>
+ENSO_INLINE typename V::U32 grant_entry_frame(const State<V>& s, typename V::U16 d, typename V::U32 ref) {
+    return s.doms.gnttab_frame.get(gnttab_frame_index<V>(d, ref >> kGrantRefsPerFrameBits));
+}
+
+template <class V>
+ENSO_INLINE typename V::U32 grant_entry_word(typename V::U32 ref) {
+    return ref & ((1U << kGrantRefsPerFrameBits) - 1);
+}
+
+// GNTTABOP_setup_table grows the table one frame at a time.
+template <class V>
+ENSO_INLINE Rc gnttab_add_frame(State<V>& s, typename V::U16 d, typename V::U32 f) {
+    auto n = s.doms.gnttab_nr_frames.get(d);
+    if (n >= kMaxGrantFrames) {
+        return kEINVAL;
+    }
+    if (Rc rc = assign_xen_frame<V>(s, d, f); rc != kOk) {
+        return rc;
+    }
+    s.doms.gnttab_frame.set(gnttab_frame_index<V>(d, n), f);
+    s.doms.gnttab_nr_frames.set(d, as_u8<V>(n + 1));
+    return kOk;
+}
+
+// Sets the status bits for one more use of (gd, ref) by d and checks, on the
+// entry as it was at that instant, that the use is permitted. Setting first
+// and checking the old value is what makes the granter's end-of-access
+// (a cmpxchg that fails while GTF_reading/GTF_writing are set) race-free.
+// On success *frame is the granted frame.
+template <class V>
+ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd, typename V::U32 ref,
+                 typename V::Bool writable, typename V::U32& frame) {
+    if (!domain_live<V>(s, gd)) {
+        return GNTST_bad_domain;
+    }
+    if (gd == d) {
+        return GNTST_permission_denied; // Enso refuses self-grants
+    }
+    if (ref >= nr_grant_refs<V>(s, gd)) {
+        return GNTST_bad_gntref;
+    }
+    auto gi = grant_index<V>(gd, ref);
+    auto readers = s.grants.act_readers.get(gi);
+    auto writers = s.grants.act_writers.get(gi);
+    auto gframe = grant_entry_frame<V>(s, gd, ref);
+    auto word = grant_entry_word<V>(ref);
+    std::uint64_t bits = GTF_reading;
+    if (writable) {
+        bits |= GTF_writing;
+    }
+    auto old = s.mem.fetch_or64(gframe, word, bits);
+    auto flags = gentry_flags<V>(old);
+    Rc rc = GNTST_okay;
+    if ((flags & GTF_type_mask) != GTF_permit_access || gentry_domid<V>(old) != d) {
+        rc = GNTST_permission_denied;
+    } else if (writable && (flags & GTF_readonly) != 0) {
+        rc = GNTST_permission_denied;
+    } else if (readers + writers != 0) {
+        if (s.grants.act_grantee.get(gi) != d) {
+            rc = GNTST_permission_denied;
+        }
+        frame = s.grants.act_frame.get(gi);
+    } else {
+        frame = gentry_frame<V>(old);
+        if (!owned_by<V>(s, frame, gd) || frame_has<V>(s, frame, kFrameXenRef)) {
+            rc = GNTST_bad_page; // the core's shared pages are never granted
+        }
+    }
+    if (rc == GNTST_okay && (readers + writers >= kMaxRefCount ||
+                             s.frames.count.get(frame) >= kMaxRefCount)) {
+        rc = GNTST_no_device_space;
+    }
+    if (rc == GNTST_okay && writable) {
+        Rc trc = get_page_type<V>(s, frame, as_u8<V>(kTypeWritable));
+        if (trc == kNeedsTableWork) {
+            rc = trc;
+        } else if (trc != kOk) {
+            rc = GNTST_general_error; // a page table is never writably granted
+        }
+    }
+    if (rc != GNTST_okay) {
+        std::uint64_t undo = 0; // only the bits this attempt added
+        if ((old & GTF_reading) == 0) {
+            undo |= GTF_reading;
+        }
+        if (writable && (old & GTF_writing) == 0) {
+            undo |= GTF_writing;
+        }
+        s.mem.fetch_and64(gframe, word, ~undo);
+        return rc;
+    }
+    get_page<V>(s, frame);
+    if (writable) {
+        s.grants.act_writers.set(gi, writers + 1);
+    } else {
+        s.grants.act_readers.set(gi, readers + 1);
+    }
+    s.grants.act_frame.set(gi, frame);
+    s.grants.act_grantee.set(gi, d);
+    return GNTST_okay;
+}
+
+// Drops one use of (gd, ref); clears status bits no remaining use needs.
+template <class V>
+ENSO_INLINE void grant_release(State<V>& s, typename V::U16 gd, typename V::U32 ref,
+                   typename V::Bool writable) {
+    auto gi = grant_index<V>(gd, ref);
+    auto frame = s.grants.act_frame.get(gi);
+    auto readers = s.grants.act_readers.get(gi);
+    auto writers = s.grants.act_writers.get(gi);
+    if (writable) {
+        writers = writers - 1;
+        s.grants.act_writers.set(gi, writers);
+        put_page_type<V>(s, frame);
+    } else {
+        readers = readers - 1;
+        s.grants.act_readers.set(gi, readers);
+    }
+    if (s.doms.state.get(gd) == kDomLive) { // a dying granter's table is gone
+        std::uint64_t clear = 0;
+        if (writers == 0) {
+            clear |= GTF_writing;
+        }
+        if (readers + writers == 0) {
+            clear |= GTF_reading;
+        }
+        s.mem.fetch_and64(grant_entry_frame<V>(s, gd, ref), grant_entry_word<V>(ref), ~clear);
+    }
+    put_page<V>(s, frame);
+}
+
+// Resolves where a grantee's map installs its PTE: the machine address of a
+// free slot in one of its own validated L1 tables, or 0 if there is none.
+template <class V>
+ENSO_INLINE typename V::U64 grant_pte_maddr(const State<V>& s, typename V::U16 d, typename V::U64 host_addr,
+                                typename V::Bool contains_pte) {
+    typename V::U64 maddr = host_addr;
+    if (!contains_pte) {
+        maddr = l1_entry_maddr<V>(s, d, host_addr);
+    }
+    auto table = as_u32<V>(maddr >> kPageShift);
+    if (maddr == 0 || (maddr & 7U) != 0 || !owned_by<V>(s, table, d) ||
+        s.frames.type.get(table) != kTypeL1 || !frame_has<V>(s, table, kFrameValidated)) {
+        return 0; // XSA-227: the PTE address must be one of the caller's L1 slots
+    }
+    return maddr;
+}
+
+// GNTTABOP_map_grant_ref, one operation. handle is a free maptrack slot the
+// driver chose (kNoHandle if none). Domain 0 (the monitor) maps without a PTE
+// and reaches the frame at dev_bus_addr through machine memory.
+template <class V>
+ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter, typename V::U32 ref,
+             typename V::U32 flags, typename V::U64 host_addr, typename V::U32 handle,
+             typename V::U64& dev_bus_addr) {
+    if ((flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
+        return GNTST_bad_gntref;
+    }
+    if (handle >= kMaxMaptrack ||
+        (s.grants.map_flags.get(maptrack_index<V>(d, handle)) & kMapInUse) != 0) {
+        return GNTST_no_device_space;
+    }
+    auto gd = resolve_domid<V>(d, as_u16<V>(granter));
+    auto writable = (flags & GNTMAP_readonly) == 0;
+    auto contains_pte = (flags & GNTMAP_contains_pte) != 0;
+    typename V::U64 pte_maddr = 0;
+    if (d != 0 && (flags & GNTMAP_host_map) != 0) {
+        pte_maddr = grant_pte_maddr<V>(s, d, host_addr, contains_pte);
+        if (pte_maddr == 0) {
+            return GNTST_general_error;
+        }
+        if (pte_present<V>(s.mem.load64(as_u32<V>(pte_maddr >> kPageShift),
+                                        as_u32<V>((pte_maddr & (kPageSize - 1)) >> 3)))) {
+            return GNTST_general_error;
+        }
+    }
+    typename V::U32 frame{};
+    if (Rc rc = grant_acquire<V>(s, d, gd, ref, writable, frame); rc != GNTST_okay) {
+        return rc;
+    }
+    std::uint8_t mflags = kMapInUse;
+    if (!writable) {
+        mflags |= kMapReadonly;
+    }
+    if (pte_maddr != 0) {
+        mflags |= kMapPte;
+        typename V::U64 pte = (as_u64<V>(frame) << kPageShift) | kPteP | kPteUS | kPteA | kPteNX;
+        if (writable) {
+            pte = pte | kPteRW | kPteD;
+        }
+        s.mem.store64(as_u32<V>(pte_maddr >> kPageShift),
+                      as_u32<V>((pte_maddr & (kPageSize - 1)) >> 3), pte);
+    }
+    auto mi = maptrack_index<V>(d, handle);
+    s.grants.map_flags.set(mi, as_u8<V>(mflags));
+    s.grants.map_granter.set(mi, gd);
+    s.grants.map_ref.set(mi, ref);
+    s.grants.map_host_addr.set(mi, pte_maddr);
+    add_effect<V>(s, d, kEffectMemslots);
+    dev_bus_addr = as_u64<V>(frame) << kPageShift;
+    return GNTST_okay;
+}
+
+// GNTTABOP_unmap_grant_ref, one operation. What is released is what the
+// handle recorded (a read-only unmap cannot drop a writable reference,
+// XSA-234); the PTE is cleared only if it is still the one the map made.
+template <class V>
+ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handle, typename V::U64 host_addr) {
+    if (handle >= kMaxMaptrack) {
+        return GNTST_bad_handle;
+    }
+    auto mi = maptrack_index<V>(d, handle);
+    auto mflags = s.grants.map_flags.get(mi);
+    if ((mflags & kMapInUse) == 0) {
+        return GNTST_bad_handle;
+    }
+    auto gd = s.grants.map_granter.get(mi);
+    auto ref = s.grants.map_ref.get(mi);
+    auto frame = s.grants.act_frame.get(grant_index<V>(gd, ref));
+    if ((mflags & kMapPte) != 0) {
+        auto maddr = s.grants.map_host_addr.get(mi);
+        if (host_addr != 0 && host_addr != maddr &&
+            l1_entry_maddr<V>(s, d, host_addr) != maddr) {
+            return GNTST_general_error; // not the mapping this handle made
+        }
+        auto table = as_u32<V>(maddr >> kPageShift);
+        auto slot = as_u32<V>((maddr & (kPageSize - 1)) >> 3);
+        auto pte = s.mem.load64(table, slot);
+        if (s.frames.type.get(table) == kTypeL1 && frame_has<V>(s, table, kFrameValidated) &&
+            pte_present<V>(pte) && pte_frame<V>(pte) == frame) {
+            s.mem.store64(table, slot, 0);
+        }
+        add_effect<V>(s, d, kEffectTlbFlush); // the grantee may have cached the mapping
+    }
+    s.grants.map_flags.set(mi, 0);
+    grant_release<V>(s, gd, ref, (mflags & kMapReadonly) == 0);
+    add_effect<V>(s, d, kEffectMemslots);
+    return GNTST_okay;
+}
+
+// One side of a GNTTABOP_copy: a grant reference of another domain, or a
+// frame of the caller's own.
+template <class V>
+struct CopySide {
+    typename V::Bool is_gref;
+    typename V::U32 ref_or_frame;
+    typename V::U16 domid;
+    typename V::U32 offset;
+};
+
+template <class V>
+ENSO_INLINE Rc copy_side_acquire(State<V>& s, typename V::U16 d, const CopySide<V>& side,
+                     typename V::Bool writable, typename V::U32& frame) {
+    if (side.is_gref) {
+        return grant_acquire<V>(s, d, resolve_domid<V>(d, side.domid), side.ref_or_frame,
+                                writable, frame);
+    }
+    if (resolve_domid<V>(d, side.domid) != d || !owned_by<V>(s, side.ref_or_frame, d) ||
+        frame_has<V>(s, side.ref_or_frame, kFrameXenRef)) {
+        return GNTST_bad_page; // the core never copies into or out of its shared pages
+    }
+    frame = side.ref_or_frame;
+    if (writable) {
+        Rc rc = get_page_type<V>(s, frame, as_u8<V>(kTypeWritable));
+        if (rc == kNeedsTableWork) {
+            return rc;
+        }
+        if (rc != kOk) {
+            return GNTST_general_error;
+        }
+    }
+    if (Rc rc = get_page<V>(s, frame); rc != kOk) {
+        if (writable) {
+            put_page_type<V>(s, frame);
+        }
+        return GNTST_no_device_space;
+    }
+    return GNTST_okay;
+}
+
+template <class V>
+ENSO_INLINE void copy_side_release(State<V>& s, typename V::U16 d, const CopySide<V>& side,
+                       typename V::Bool writable, typename V::U32 frame) {
+    if (side.is_gref) {
+        grant_release<V>(s, resolve_domid<V>(d, side.domid), side.ref_or_frame, writable);
+        return;
+    }
+    if (writable) {
+        put_page_type<V>(s, frame);
+    }
+    put_page<V>(s, frame);
+}
+
+// GNTTABOP_copy, one operation: both sides are held (status bits set, the
+// destination typed writable) for the duration of the copy.
+template <class V>
+ENSO_INLINE Rc grant_copy(State<V>& s, typename V::U16 d, const CopySide<V>& src, const CopySide<V>& dst,
+              typename V::U32 len) {
+    // In 64 bits, so a huge offset cannot wrap past the check.
+    if (as_u64<V>(src.offset) + as_u64<V>(len) > kPageSize ||
+        as_u64<V>(dst.offset) + as_u64<V>(len) > kPageSize) {
+        return GNTST_bad_copy_arg;
+    }
+    typename V::U32 sframe{};
+    typename V::U32 dframe{};
+    if (Rc rc = copy_side_acquire<V>(s, d, src, false, sframe); rc != GNTST_okay) {
+        return rc;
+    }
+    if (Rc rc = copy_side_acquire<V>(s, d, dst, true, dframe); rc != GNTST_okay) {
+        copy_side_release<V>(s, d, src, false, sframe);
+        return rc;
+    }
+    s.mem.copy(dframe, dst.offset, sframe, src.offset, len);
+    copy_side_release<V>(s, d, dst, true, dframe);
+    copy_side_release<V>(s, d, src, false, sframe);
+    return GNTST_okay;
+}
+
+} // namespace enso::core

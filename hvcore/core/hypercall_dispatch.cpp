@@ -1,0 +1,66 @@
+#include "hvcore/core/hypercall_dispatch.hpp"
+
+#include "hvcore/core/guest_memory.hpp"
+
+namespace enso::core {
+
+long Dispatcher::call(std::uint16_t d, std::uint64_t nr, const HypercallArgs& args) {
+    if (!core_.domain_exists(d)) {
+        return kESRCH;
+    }
+    switch (nr) {
+    case __HYPERVISOR_mmu_update:
+        return mmu_update(d, args);
+    case __HYPERVISOR_mmuext_op:
+        return mmuext_op(d, args);
+    case __HYPERVISOR_update_va_mapping:
+        return update_va_mapping(d, args);
+    case __HYPERVISOR_memory_op:
+        return memory_op(d, args);
+    case __HYPERVISOR_grant_table_op:
+        return grant_table_op(d, args);
+    case __HYPERVISOR_event_channel_op:
+        return event_channel_op(d, args);
+    case __HYPERVISOR_multicall:
+        return multicall(d, args);
+    case __HYPERVISOR_console_io:
+        return console_io(d, args);
+    case __HYPERVISOR_xen_version:
+        return xen_version(d, args);
+    case __HYPERVISOR_sched_op:
+        return sched_op(d, args);
+    default:
+        return kENOSYS;
+    }
+}
+
+// Each entry's result goes back into the guest's list; a multicall inside a
+// multicall is refused rather than recursed into.
+long Dispatcher::multicall(std::uint16_t d, const HypercallArgs& a) {
+    const GuestMemory guest(core_.state(), d);
+    const std::uint64_t list = a[0];
+    const std::uint64_t n = a[1];
+    if (n > kMaxBatch) {
+        return kE2BIG;
+    }
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const std::uint64_t at = list + i * sizeof(multicall_entry_t);
+        multicall_entry_t entry{};
+        if (guest.read_inout(at, entry) != kOk) {
+            return kEFAULT;
+        }
+        long result = kEINVAL;
+        if (entry.op != __HYPERVISOR_multicall) {
+            const HypercallArgs args{entry.args[0], entry.args[1], entry.args[2], entry.args[3],
+                                     entry.args[4]};
+            result = call(d, entry.op, args);
+        }
+        entry.result = static_cast<xen_ulong_t>(result);
+        if (guest.write(at + offsetof(multicall_entry_t, result), entry.result) != kOk) {
+            return kEFAULT;
+        }
+    }
+    return kOk;
+}
+
+} // namespace enso::core

@@ -1,0 +1,107 @@
+// mmu_update, mmuext_op and update_va_mapping: decode from guest memory and
+// loop over the per-entry handlers, stopping at the first failure and
+// reporting how many succeeded, as Xen does.
+#include "hvcore/core/guest_memory.hpp"
+#include "hvcore/core/hypercall_dispatch.hpp"
+#include "hvcore/core/pv_mmu.hpp"
+
+namespace enso::core {
+
+namespace {
+
+bool foreign_dom_ok(std::uint16_t d, std::uint64_t foreigndom) {
+    return foreigndom == DOMID_SELF || foreigndom == d;
+}
+
+Rc report_done(const GuestMemory& guest, std::uint64_t done_ptr, std::uint64_t done, Rc rc) {
+    if (done_ptr != 0 && guest.write(done_ptr, static_cast<std::uint32_t>(done)) != kOk) {
+        return kEFAULT;
+    }
+    return rc;
+}
+
+} // namespace
+
+long Dispatcher::mmu_update(std::uint16_t d, const HypercallArgs& a) {
+    const GuestMemory guest(core_.state(), d);
+    const std::uint64_t list = a[0];
+    const std::uint64_t n = a[1];
+    if (!foreign_dom_ok(d, a[3])) {
+        return kEPERM; // updating another domain's tables is not supported
+    }
+    if (n > kMaxBatch) {
+        return kE2BIG;
+    }
+    Rc rc = kOk;
+    std::uint64_t done = 0;
+    for (; done < n; ++done) {
+        mmu_update_t req{};
+        rc = guest.read(list + done * sizeof(mmu_update_t), req);
+        if (rc == kOk) {
+            rc = core_.mmu_update(d, req.ptr, req.val);
+        }
+        if (rc != kOk) {
+            break;
+        }
+    }
+    return report_done(guest, a[2], done, rc);
+}
+
+long Dispatcher::mmuext_op(std::uint16_t d, const HypercallArgs& a) {
+    const GuestMemory guest(core_.state(), d);
+    const std::uint64_t list = a[0];
+    const std::uint64_t n = a[1];
+    if (!foreign_dom_ok(d, a[3])) {
+        return kEPERM;
+    }
+    if (n > kMaxBatch) {
+        return kE2BIG;
+    }
+    Rc rc = kOk;
+    std::uint64_t done = 0;
+    for (; done < n; ++done) {
+        struct mmuext_op op {};
+        rc = guest.read(list + done * sizeof(op), op);
+        if (rc != kOk) {
+            break;
+        }
+        const std::uint64_t mfn = op.arg1.mfn;
+        const auto frame = static_cast<std::uint32_t>(mfn);
+        const bool frame_ok = mfn < core_.nr_frames();
+        switch (op.cmd) {
+        case MMUEXT_PIN_L1_TABLE:
+        case MMUEXT_PIN_L2_TABLE:
+        case MMUEXT_PIN_L3_TABLE:
+        case MMUEXT_PIN_L4_TABLE:
+            rc = frame_ok ? core_.pin_table(d, frame, static_cast<std::uint8_t>(
+                                                          op.cmd - MMUEXT_PIN_L1_TABLE + kTypeL1))
+                          : kEINVAL;
+            break;
+        case MMUEXT_UNPIN_TABLE:
+            rc = frame_ok ? core_.unpin_table(d, frame) : kEINVAL;
+            break;
+        case MMUEXT_NEW_BASEPTR:
+            rc = frame_ok ? core_.new_baseptr(d, frame) : kEINVAL;
+            break;
+        case MMUEXT_TLB_FLUSH_LOCAL:
+            rc = tlb_flush_local<Concrete>(core_.state(), d);
+            break;
+        case MMUEXT_INVLPG_LOCAL:
+            rc = invlpg_local<Concrete>(core_.state(), d, op.arg1.linear_addr);
+            break;
+        default:
+            rc = kENOSYS;
+            break;
+        }
+        if (rc != kOk) {
+            break;
+        }
+    }
+    return report_done(guest, a[2], done, rc);
+}
+
+long Dispatcher::update_va_mapping(std::uint16_t d, const HypercallArgs& a) {
+    return core_.update_va_mapping(d, a[0], a[1], a[2]);
+}
+
+} // namespace enso::core

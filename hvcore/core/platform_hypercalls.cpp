@@ -1,0 +1,97 @@
+// console_io, xen_version and sched_op: the small hypercalls a guest kernel
+// needs to say hello, learn what it runs on, and stop.
+#include "hvcore/core/guest_memory.hpp"
+#include "hvcore/core/hypercall_dispatch.hpp"
+
+#include <string>
+
+namespace enso::core {
+
+namespace {
+
+// Enso speaks the interface of the Xen headers it is built with (4.17).
+constexpr long kXenVersion = (4L << 16) | 17;
+constexpr char kExtraVersion[] = "-enso";
+constexpr char kCapabilities[] = "xen-3.0-x86_64";
+
+template <std::size_t N, class Out>
+Rc write_string(const GuestMemory& guest, std::uint64_t at, const char (&text)[N]) {
+    Out out{};
+    static_assert(N <= sizeof(out));
+    std::memcpy(&out, text, N);
+    return guest.write(at, out);
+}
+
+} // namespace
+
+long Dispatcher::console_io(std::uint16_t d, const HypercallArgs& a) {
+    const GuestMemory guest(core_.state(), d);
+    switch (a[0]) {
+    case CONSOLEIO_write: {
+        if (a[1] > kMaxConsoleWrite) {
+            return kEINVAL;
+        }
+        std::string text(a[1], '\0');
+        if (guest.copy_from(a[2], std::as_writable_bytes(std::span(text))) != kOk) {
+            return kEFAULT;
+        }
+        core_.console_append(d, text);
+        return kOk;
+    }
+    case CONSOLEIO_read:
+        return 0; // no console input
+    default:
+        return kENOSYS;
+    }
+}
+
+long Dispatcher::xen_version(std::uint16_t d, const HypercallArgs& a) {
+    const GuestMemory guest(core_.state(), d);
+    switch (a[0]) {
+    case XENVER_version:
+        return kXenVersion;
+    case XENVER_extraversion:
+        return write_string<sizeof kExtraVersion, xen_extraversion_t>(guest, a[1], kExtraVersion);
+    case XENVER_capabilities:
+        return write_string<sizeof kCapabilities, xen_capabilities_info_t>(guest, a[1], kCapabilities);
+    case XENVER_get_features: {
+        xen_feature_info_t info{};
+        if (guest.read_inout(a[1], info) != kOk) {
+            return kEFAULT;
+        }
+        info.submap = 0; // no optional features
+        return guest.write(a[1], info);
+    }
+    case XENVER_pagesize:
+        return static_cast<long>(kPageSize);
+    default:
+        return kENOSYS;
+    }
+}
+
+long Dispatcher::sched_op(std::uint16_t d, const HypercallArgs& a) {
+    auto& s = core_.state();
+    switch (a[0]) {
+    case SCHEDOP_yield:
+        return kOk;
+    case SCHEDOP_block:
+        add_effect<Concrete>(s, d, kEffectBlock);
+        return kOk;
+    case SCHEDOP_shutdown: {
+        sched_shutdown_t arg{};
+        if (GuestMemory(s, d).read(a[1], arg) != kOk) {
+            return kEFAULT;
+        }
+        if (arg.reason > SHUTDOWN_MAX) {
+            return kEINVAL;
+        }
+        s.doms.shutdown_code.set(d, static_cast<std::uint8_t>(arg.reason));
+        add_effect<Concrete>(s, d, kEffectShutdown);
+        return kOk;
+    }
+    default:
+        return kENOSYS;
+    }
+}
+
+} // namespace enso::core

@@ -1,0 +1,118 @@
+// What one present page-table entry holds on its target, and the per-entry
+// steps that validate or release a whole table (the driver loops over them).
+#pragma once
+
+#include "hvcore/core/frame_refs.hpp"
+#include "hvcore/core/page_table_entry.hpp"
+
+namespace enso::core {
+
+// A leaf entry of domain d's table that maps a frame d does not own was
+// installed by a grant map; the maptrack entry, not the PTE, holds its
+// references, and only a grant unmap may remove it.
+template <class V>
+ENSO_INLINE typename V::Bool is_grant_pte(const State<V>& s, typename V::U16 d, typename V::U64 pte) {
+    auto f = pte_frame<V>(pte);
+    return f >= s.nr_frames || s.frames.owner.get(f) != d;
+}
+
+// Takes the references a new entry at level `level` of a table owned by d
+// needs. On failure nothing has changed.
+template <class V>
+ENSO_INLINE Rc get_entry_refs(State<V>& s, typename V::U16 d, typename V::U8 level, typename V::U64 pte) {
+    if (!pte_present<V>(pte)) {
+        return kOk;
+    }
+    if ((pte & ~allowed_bits<V>(level)) != 0) {
+        return kEINVAL; // disallowed flags, superpages among them
+    }
+    auto f = pte_frame<V>(pte);
+    if (!owned_by<V>(s, f, d)) {
+        return kEPERM; // only grant maps put foreign frames in a table
+    }
+    if (s.frames.count.get(f) >= kMaxRefCount) {
+        return kEOVERFLOW;
+    }
+    if (level == kTypeL1) {
+        if ((pte & kPteRW) != 0) {
+            if (Rc rc = get_page_type<V>(s, f, as_u8<V>(kTypeWritable)); rc != kOk) {
+                return rc;
+            }
+        }
+    } else if (Rc rc = get_page_type<V>(s, f, as_u8<V>(level - 1)); rc != kOk) {
+        return rc; // also refuses linear (same-level) entries
+    }
+    return get_page<V>(s, f);
+}
+
+// Drops what an entry held. No flush here: a stale translation only matters
+// once the frame changes type, and validation asks for the flush then.
+template <class V>
+ENSO_INLINE void put_entry_refs(State<V>& s, typename V::U16 d, typename V::U8 level, typename V::U64 pte) {
+    if (!pte_present<V>(pte)) {
+        return;
+    }
+    auto f = pte_frame<V>(pte);
+    if (level == kTypeL1) {
+        if (is_grant_pte<V>(s, d, pte)) {
+            return;
+        }
+        if ((pte & kPteRW) != 0) {
+            put_page_type<V>(s, f);
+        }
+    } else {
+        put_page_type<V>(s, f);
+    }
+    put_page<V>(s, f);
+}
+
+// Validation step: entry `slot` of table f (being promoted to `level`).
+template <class V>
+ENSO_INLINE Rc validate_entry(State<V>& s, typename V::U32 f, typename V::U8 level, typename V::U32 slot) {
+    auto d = s.frames.owner.get(f);
+    return get_entry_refs<V>(s, d, level, s.mem.load64(f, slot));
+}
+
+// Release step: entry `slot` of table f, of the frame's current type.
+template <class V>
+ENSO_INLINE void release_entry(State<V>& s, typename V::U32 f, typename V::U32 slot) {
+    auto d = s.frames.owner.get(f);
+    put_entry_refs<V>(s, d, s.frames.type.get(f), s.mem.load64(f, slot));
+}
+
+// Before validation: the frame takes the type, unvalidated, so entries of its
+// own that would need it as something else are refused (self-references).
+// A frame that was writable may still be writable through the owner's TLB:
+// the owner is flushed before the table can be used.
+template <class V>
+ENSO_INLINE Rc begin_validation(State<V>& s, typename V::U32 f, typename V::U8 level) {
+    if (s.frames.type_count.get(f) != 0 || frame_has<V>(s, f, kFrameValidated)) {
+        return kEBUSY;
+    }
+    if (s.frames.type.get(f) == kTypeWritable) {
+        add_effect<V>(s, s.frames.owner.get(f), kEffectTlbFlush);
+    }
+    s.frames.type.set(f, level);
+    return kOk;
+}
+
+template <class V>
+ENSO_INLINE void end_validation(State<V>& s, typename V::U32 f, typename V::Bool ok) {
+    if (ok) {
+        frame_set<V>(s, f, kFrameValidated);
+    } else {
+        s.frames.type.set(f, as_u8<V>(kTypeNone));
+    }
+}
+
+// After every entry was released: the frame is plain memory again. The
+// owner's vCPU may still walk through it (an unlinked table the guest did not
+// flush), so it is flushed before the guest can write the frame.
+template <class V>
+ENSO_INLINE void end_devalidation(State<V>& s, typename V::U32 f) {
+    frame_clear<V>(s, f, kFrameValidated);
+    s.frames.type.set(f, as_u8<V>(kTypeNone));
+    add_effect<V>(s, s.frames.owner.get(f), kEffectTlbFlush);
+}
+
+} // namespace enso::core

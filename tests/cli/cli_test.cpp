@@ -1,0 +1,113 @@
+// Black-box tests of the enso command line.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct Result {
+    int exit_code = -1;
+    std::string out; // stdout and stderr together
+};
+
+Result run_enso(const std::string& args) {
+    const std::string cmd = std::string("'") + ENSO_BINARY + "' " + args + " 2>&1";
+    Result r;
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::array<char, 4096> buf{};
+    size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+        r.out.append(buf.data(), n);
+    }
+    const int status = ::pclose(pipe);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+Result run_enso_stdout(const std::string& args) {
+    return run_enso(args + " 2>/dev/null");
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("--help exits 0 and names every subcommand") {
+    const auto r = run_enso("--help");
+    CHECK(r.exit_code == 0);
+    for (const char* sub : {"info", "list", "run", "report", "verify"}) {
+        INFO("subcommand " << sub);
+        CHECK(contains(r.out, sub));
+    }
+}
+
+TEST_CASE("info --json parses and records the KVM backend") {
+    const auto r = run_enso_stdout("info --json");
+    REQUIRE(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    REQUIRE(j.contains("kvm"));
+    REQUIRE(j["kvm"].contains("backend"));
+    CHECK(j["kvm"]["backend"].is_string());
+    CHECK(j["kvm"].contains("device_state"));
+    CHECK(j.contains("cpu_model"));
+    CHECK(j.contains("git_commit"));
+}
+
+TEST_CASE("info prints a readable report") {
+    const auto r = run_enso("info");
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "backend"));
+    CHECK(contains(r.out, "kernel"));
+}
+
+TEST_CASE("list names every suite") {
+    const auto r = run_enso("list");
+    CHECK(r.exit_code == 0);
+    for (const char* suite : {"core", "hypercall", "blk", "pagetable", "compute"}) {
+        INFO("suite " << suite);
+        CHECK(contains(r.out, suite));
+    }
+    CHECK(contains(r.out, "not yet available"));
+}
+
+TEST_CASE("run without a suite measures nothing and says so") {
+    const auto r = run_enso("run");
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "nothing measured"));
+}
+
+TEST_CASE("run of a suite that has not landed fails honestly") {
+    const auto r = run_enso("run --suite hypercall");
+    CHECK(r.exit_code != 0);
+    CHECK(contains(r.out, "not yet available"));
+}
+
+TEST_CASE("a bad subcommand exits non-zero") {
+    const auto r = run_enso("frobnicate");
+    CHECK(r.exit_code != 0);
+}
+
+TEST_CASE("an unknown suite exits non-zero") {
+    const auto r = run_enso("run --suite nosuch");
+    CHECK(r.exit_code != 0);
+}
+
+TEST_CASE("report and verify exit non-zero with the reason") {
+    const auto report = run_enso("report");
+    CHECK(report.exit_code != 0);
+    CHECK(contains(report.out, "not yet available"));
+    CHECK(contains(report.out, "#6"));
+
+    const auto verify = run_enso("verify");
+    CHECK(verify.exit_code != 0);
+    CHECK(contains(verify.out, "not yet available"));
+    CHECK(contains(verify.out, "#4"));
+}
