@@ -10,10 +10,10 @@ const std::vector<Suite>& known_suites() {
         {"core", "in-process benchmarks of the pure core (hvcore/core), no KVM",
          "../bench/core/enso_bench_core", ""},
         {"hypercall", "hypercall round trips from a guest (trap and exitless) vs. a bare exit", "",
-         "issue #3/#5/#6"},
-        {"blk", "block I/O through blkfront/blkback vs. native I/O", "", "issue #3/#5/#6"},
-        {"pagetable", "PV MMU updates and flushes from a guest vs. native", "", "issue #3/#5/#6"},
-        {"compute", "compute workloads in a guest vs. the same code native", "", "issue #3/#5/#6"},
+         "issue #3"},
+        {"blk", "block I/O through blkfront/blkback vs. native I/O", "", "issue #5"},
+        {"pagetable", "PV MMU updates and flushes from a guest vs. native", "", "issue #6"},
+        {"compute", "compute workloads in a guest vs. the same code native", "", "issue #6"},
     };
     return suites;
 }

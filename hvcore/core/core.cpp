@@ -3,61 +3,17 @@
 #include "hvcore/core/domain_lifecycle.hpp"
 #include "hvcore/core/memory_reservation.hpp"
 #include "hvcore/core/pv_mmu.hpp"
+#include "hvcore/core/state_init.hpp"
 #include "hvcore/core/table_entry_refs.hpp"
+#include "hvcore/core/table_work.hpp"
 
 #include <algorithm>
 
 namespace enso::core {
 
-namespace {
-
-// A handler may need several pieces of table work in a row (devalidate, then
-// validate); more than this means something is wrong, never livelock.
-constexpr int kMaxTableWorkRounds = 16;
-
-template <class T>
-void size_all(T& array, std::size_t n, auto init) {
-    array.resize(n, init);
-}
-
-} // namespace
-
 Core::Core(std::span<std::byte> machine_memory) : console_(kMaxDomains) {
-    const auto n = static_cast<std::uint32_t>(machine_memory.size() / kPageSize);
-    s_.nr_frames = n;
+    init_state<Concrete>(s_, static_cast<std::uint32_t>(machine_memory.size() / kPageSize));
     s_.mem = ConcreteMemory(machine_memory);
-    size_all(s_.frames.owner, n, static_cast<std::uint16_t>(DOMID_INVALID));
-    size_all(s_.frames.count, n, 0U);
-    size_all(s_.frames.type, n, static_cast<std::uint8_t>(kTypeNone));
-    size_all(s_.frames.type_count, n, 0U);
-    size_all(s_.frames.flags, n, static_cast<std::uint8_t>(0));
-
-    size_all(s_.doms.state, kMaxDomains, static_cast<std::uint8_t>(kDomFree));
-    size_all(s_.doms.tot_pages, kMaxDomains, 0U);
-    size_all(s_.doms.max_pages, kMaxDomains, 0U);
-    size_all(s_.doms.baseptr, kMaxDomains, kNoFrame);
-    size_all(s_.doms.shared_info, kMaxDomains, kNoFrame);
-    size_all(s_.doms.gnttab_nr_frames, kMaxDomains, static_cast<std::uint8_t>(0));
-    size_all(s_.doms.gnttab_frame, kMaxDomains * kMaxGrantFrames, kNoFrame);
-    size_all(s_.doms.shutdown_code, kMaxDomains, kNotShutDown);
-    size_all(s_.doms.effects, kMaxDomains, static_cast<std::uint8_t>(0));
-    size_all(s_.doms.invlpg_va, kMaxDomains, std::uint64_t{0});
-
-    const std::size_t grants = std::size_t{kMaxDomains} * kMaxGrantRefs;
-    size_all(s_.grants.act_readers, grants, 0U);
-    size_all(s_.grants.act_writers, grants, 0U);
-    size_all(s_.grants.act_frame, grants, kNoFrame);
-    size_all(s_.grants.act_grantee, grants, static_cast<std::uint16_t>(DOMID_INVALID));
-    const std::size_t maps = std::size_t{kMaxDomains} * kMaxMaptrack;
-    size_all(s_.grants.map_flags, maps, static_cast<std::uint8_t>(0));
-    size_all(s_.grants.map_granter, maps, static_cast<std::uint16_t>(0));
-    size_all(s_.grants.map_ref, maps, 0U);
-    size_all(s_.grants.map_host_addr, maps, std::uint64_t{0});
-
-    const std::size_t ports = std::size_t{kMaxDomains} * kMaxPorts;
-    size_all(s_.evtchn.state, ports, static_cast<std::uint8_t>(EVTCHNSTAT_closed));
-    size_all(s_.evtchn.remote_dom, ports, static_cast<std::uint16_t>(0));
-    size_all(s_.evtchn.remote_port, ports, 0U);
 }
 
 std::uint32_t Core::free_frames() const {
@@ -100,57 +56,14 @@ std::uint32_t Core::pick_free_port(std::uint16_t d) const {
 
 template <class Handler>
 Rc Core::with_table_work(Handler&& handler) {
-    Rc rc = handler();
-    for (int round = 0; rc == kNeedsTableWork; ++round) [[unlikely]] {
-        if (round == kMaxTableWorkRounds) {
-            return kEBUSY;
-        }
-        if (Rc wrc = do_table_work(); wrc != kOk) {
-            return wrc;
-        }
-        rc = handler();
-    }
-    return rc;
-}
-
-// Kept out of line: the common case needs no table work, and the handler
-// inlined around it stays tight.
-[[gnu::noinline]] Rc Core::do_table_work() {
-    const auto work = s_.work;
-    const auto frame = s_.work_frame;
-    const auto type = s_.work_type;
-    s_.work = kWorkNone;
-    if (work == kWorkDevalidate) {
-        devalidate_table(frame);
-        return kOk;
-    }
-    return validate_table(frame, type);
+    return enso::core::with_table_work<Concrete>(s_, std::forward<Handler>(handler));
 }
 
 Rc Core::validate_table(std::uint32_t frame, std::uint8_t level) {
-    if (Rc rc = begin_validation<Concrete>(s_, frame, level); rc != kOk) {
-        return rc;
-    }
-    for (std::uint32_t slot = 0; slot < kEntriesPerTable; ++slot) {
-        Rc rc = with_table_work([&] { return validate_entry<Concrete>(s_, frame, level, slot); });
-        if (rc != kOk) {
-            for (std::uint32_t undo = 0; undo < slot; ++undo) {
-                release_entry<Concrete>(s_, frame, undo);
-            }
-            end_validation<Concrete>(s_, frame, false);
-            return rc;
-        }
-    }
-    end_validation<Concrete>(s_, frame, true);
-    return kOk;
+    return enso::core::validate_table<Concrete>(s_, frame, level);
 }
 
-void Core::devalidate_table(std::uint32_t frame) {
-    for (std::uint32_t slot = 0; slot < kEntriesPerTable; ++slot) {
-        release_entry<Concrete>(s_, frame, slot);
-    }
-    end_devalidation<Concrete>(s_, frame);
-}
+void Core::devalidate_table(std::uint32_t frame) { enso::core::devalidate_table<Concrete>(s_, frame); }
 
 bool Core::domain_exists(std::uint16_t d) const {
     return d < kMaxDomains && s_.doms.state.get(d) == kDomLive;
@@ -171,51 +84,7 @@ Rc Core::create_domain(std::uint16_t d, std::uint32_t max_pages) {
     return domain_create<Concrete>(s_, d, max_pages, frame);
 }
 
-Rc Core::destroy_domain(std::uint16_t d) {
-    if (!domain_exists(d)) {
-        return kESRCH;
-    }
-    for (std::uint32_t p = 1; p < kMaxPorts; ++p) {
-        if (s_.evtchn.state.get(port_index<Concrete>(d, p)) != EVTCHNSTAT_closed) {
-            enso::core::evtchn_close<Concrete>(s_, d, p);
-        }
-    }
-    for (std::uint32_t h = 0; h < kMaxMaptrack; ++h) {
-        if ((s_.grants.map_flags.get(maptrack_index<Concrete>(d, h)) & kMapInUse) != 0) {
-            enso::core::grant_unmap<Concrete>(s_, d, h, 0);
-        }
-    }
-    clear_baseptr<Concrete>(s_, d);
-    const std::uint32_t n = s_.nr_frames;
-    for (std::uint32_t f = 1; f < n; ++f) {
-        if (owned_by<Concrete>(s_, f, d) && frame_has<Concrete>(s_, f, kFramePinned)) {
-            enso::core::unpin_table<Concrete>(s_, d, f);
-        }
-    }
-    // Top down: releasing the L4s' entries brings the L3s' type counts to zero, ...
-    for (std::uint8_t level = kTypeL4; level >= kTypeL1; --level) {
-        for (std::uint32_t f = 1; f < n; ++f) {
-            if (owned_by<Concrete>(s_, f, d) && s_.frames.type.get(f) == level &&
-                frame_has<Concrete>(s_, f, kFrameValidated) && s_.frames.type_count.get(f) == 0) {
-                devalidate_table(f);
-            }
-        }
-    }
-    release_xen_frame<Concrete>(s_, s_.doms.shared_info.get(d));
-    for (std::uint32_t i = 0; i < s_.doms.gnttab_nr_frames.get(d); ++i) {
-        release_xen_frame<Concrete>(s_,
-                                    s_.doms.gnttab_frame.get(gnttab_frame_index<Concrete>(d, i)));
-        s_.doms.gnttab_frame.set(gnttab_frame_index<Concrete>(d, i), kNoFrame);
-    }
-    domain_mark_dying<Concrete>(s_, d);
-    for (std::uint32_t f = 1; f < n; ++f) {
-        if (owned_by<Concrete>(s_, f, d)) {
-            domain_release_frame<Concrete>(s_, f);
-        }
-    }
-    s_.doms.effects.set(d, kEffectMemslots | kEffectShutdown);
-    return kOk;
-}
+Rc Core::destroy_domain(std::uint16_t d) { return domain_destroy<Concrete>(s_, d); }
 
 Rc Core::reserve_frame(std::uint16_t d, std::uint32_t& frame) {
     if (!domain_exists(d)) {

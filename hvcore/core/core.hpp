@@ -85,7 +85,6 @@ private:
     // Runs a handler, doing the table work it asks for and retrying.
     template <class Handler>
     Rc with_table_work(Handler&& handler);
-    Rc do_table_work();
     std::uint32_t pick_free_frame();
     [[nodiscard]] std::uint32_t pick_free_handle(std::uint16_t d) const;
     [[nodiscard]] std::uint32_t pick_free_port(std::uint16_t d) const;

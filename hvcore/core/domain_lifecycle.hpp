@@ -6,6 +6,7 @@
 #include "hvcore/core/grant_ops.hpp"
 #include "hvcore/core/memory_reservation.hpp"
 #include "hvcore/core/pv_mmu.hpp"
+#include "hvcore/core/table_work.hpp"
 
 namespace enso::core {
 
@@ -51,6 +52,58 @@ ENSO_INLINE void domain_mark_dying(State<V>& s, typename V::U16 d) {
     if (s.doms.tot_pages.get(d) == 0) {
         s.doms.state.set(d, as_u8<V>(kDomFree));
     }
+}
+
+// Domain destroy: every channel closed, every map it holds unmapped, its root
+// and pins dropped, its tables released top down (releasing the L4s' entries
+// brings the L3s' type counts to zero, ...), the core's shared pages returned,
+// then the allocation reference of every frame it owns. A driver over the
+// steps above; frames others still map keep the domain dying until unmapped.
+template <class V>
+Rc domain_destroy(State<V>& s, typename V::U16 d) {
+    if (!domain_live<V>(s, d)) {
+        return kESRCH;
+    }
+    for (std::uint32_t p = 1; p < kMaxPorts; ++p) {
+        if (s.evtchn.state.get(port_index<V>(d, p)) != EVTCHNSTAT_closed) {
+            evtchn_close<V>(s, d, p);
+        }
+    }
+    for (std::uint32_t h = 0; h < kMaxMaptrack; ++h) {
+        if ((s.grants.map_flags.get(maptrack_index<V>(d, h)) & kMapInUse) != 0) {
+            grant_unmap<V>(s, d, h, 0);
+        }
+    }
+    clear_baseptr<V>(s, d);
+    for (typename V::U32 f = 1; f < s.nr_frames; f = f + 1) {
+        if (owned_by<V>(s, f, d) && frame_has<V>(s, f, kFramePinned)) {
+            unpin_table<V>(s, d, f);
+        }
+    }
+    for (std::uint8_t level = kTypeL4; level >= kTypeL1; --level) {
+        for (typename V::U32 f = 1; f < s.nr_frames; f = f + 1) {
+            if (owned_by<V>(s, f, d) && s.frames.type.get(f) == level &&
+                frame_has<V>(s, f, kFrameValidated) && s.frames.type_count.get(f) == 0) {
+                devalidate_table<V>(s, f);
+            }
+        }
+    }
+    release_xen_frame<V>(s, s.doms.shared_info.get(d));
+    for (std::uint32_t i = 0; i < kMaxGrantFrames; ++i) {
+        if (i < s.doms.gnttab_nr_frames.get(d)) {
+            const auto gi = gnttab_frame_index<V>(d, i);
+            release_xen_frame<V>(s, s.doms.gnttab_frame.get(gi));
+            s.doms.gnttab_frame.set(gi, kNoFrame);
+        }
+    }
+    domain_mark_dying<V>(s, d);
+    for (typename V::U32 f = 1; f < s.nr_frames; f = f + 1) {
+        if (owned_by<V>(s, f, d)) {
+            domain_release_frame<V>(s, f);
+        }
+    }
+    s.doms.effects.set(d, as_u8<V>(kEffectMemslots | kEffectShutdown));
+    return kOk;
 }
 
 } // namespace enso::core

@@ -74,6 +74,9 @@ ENSO_INLINE Rc evtchn_alloc_unbound(State<V>& s, typename V::U16 caller, typenam
 template <class V>
 ENSO_INLINE Rc evtchn_bind_interdomain(State<V>& s, typename V::U16 d, typename V::U16 remote_dom,
                            typename V::U32 remote_port, typename V::U32 local_port) {
+    if (!domain_live<V>(s, d)) {
+        return kESRCH; // a caller that is not live makes no calls
+    }
     auto rd = resolve_domid<V>(d, remote_dom);
     if (!domain_live<V>(s, rd)) {
         return kESRCH;
@@ -103,6 +106,9 @@ ENSO_INLINE Rc evtchn_bind_interdomain(State<V>& s, typename V::U16 d, typename 
 
 template <class V>
 ENSO_INLINE Rc evtchn_send(State<V>& s, typename V::U16 d, typename V::U32 port) {
+    if (!domain_live<V>(s, d)) {
+        return kESRCH; // a caller that is not live makes no calls
+    }
     if (!port_valid<V>(port)) {
         return kEINVAL;
     }
@@ -122,6 +128,9 @@ ENSO_INLINE Rc evtchn_send(State<V>& s, typename V::U16 d, typename V::U32 port)
 // waiting for the caller again.
 template <class V>
 ENSO_INLINE Rc evtchn_close(State<V>& s, typename V::U16 d, typename V::U32 port) {
+    if (!domain_live<V>(s, d)) {
+        return kESRCH; // a caller that is not live makes no calls
+    }
     if (!port_valid<V>(port)) {
         return kEINVAL;
     }
@@ -176,6 +185,9 @@ ENSO_INLINE Rc evtchn_status(const State<V>& s, typename V::U16 caller, typename
 // EVTCHNOP_unmask: clears the mask bit and delivers what was pending.
 template <class V>
 ENSO_INLINE Rc evtchn_unmask(State<V>& s, typename V::U16 d, typename V::U32 port) {
+    if (!domain_live<V>(s, d)) {
+        return kESRCH; // a caller that is not live makes no calls
+    }
     if (port >= kMaxPorts) {
         return kEINVAL;
     }

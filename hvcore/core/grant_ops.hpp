@@ -42,6 +42,9 @@ ENSO_INLINE typename V::U32 grant_entry_word(typename V::U32 ref) {
 // GNTTABOP_setup_table grows the table one frame at a time.
 template <class V>
 ENSO_INLINE Rc gnttab_add_frame(State<V>& s, typename V::U16 d, typename V::U32 f) {
+    if (!domain_live<V>(s, d)) {
+        return kESRCH;
+    }
     auto n = s.doms.gnttab_nr_frames.get(d);
     if (n >= kMaxGrantFrames) {
         return kEINVAL;
@@ -49,7 +52,7 @@ ENSO_INLINE Rc gnttab_add_frame(State<V>& s, typename V::U16 d, typename V::U32 
     if (Rc rc = assign_xen_frame<V>(s, d, f); rc != kOk) {
         return rc;
     }
-    s.doms.gnttab_frame.set(gnttab_frame_index<V>(d, n), f);
+    s.doms.gnttab_frame.set(gnttab_frame_index<V>(d, as_u32<V>(n)), f);
     s.doms.gnttab_nr_frames.set(d, as_u8<V>(n + 1));
     return kOk;
 }
@@ -98,16 +101,20 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
             rc = GNTST_bad_page; // the core's shared pages are never granted
         }
     }
-    if (rc == GNTST_okay && (readers + writers >= kMaxRefCount ||
-                             s.frames.count.get(frame) >= kMaxRefCount)) {
-        rc = GNTST_no_device_space;
+    // rc is a per-path constant, the conditions are values: test them apart.
+    if (rc == GNTST_okay) {
+        if (readers + writers >= kMaxRefCount || s.frames.count.get(frame) >= kMaxRefCount) {
+            rc = GNTST_no_device_space;
+        }
     }
-    if (rc == GNTST_okay && writable) {
-        Rc trc = get_page_type<V>(s, frame, as_u8<V>(kTypeWritable));
-        if (trc == kNeedsTableWork) {
-            rc = trc;
-        } else if (trc != kOk) {
-            rc = GNTST_general_error; // a page table is never writably granted
+    if (rc == GNTST_okay) {
+        if (writable) {
+            Rc trc = get_page_type<V>(s, frame, as_u8<V>(kTypeWritable));
+            if (trc == kNeedsTableWork) {
+                rc = trc;
+            } else if (trc != kOk) {
+                rc = GNTST_general_error; // a page table is never writably granted
+            }
         }
     }
     if (rc != GNTST_okay) {
@@ -185,6 +192,9 @@ template <class V>
 ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter, typename V::U32 ref,
              typename V::U32 flags, typename V::U64 host_addr, typename V::U32 handle,
              typename V::U64& dev_bus_addr) {
+    if (!domain_live<V>(s, d)) {
+        return GNTST_bad_domain; // a caller that is not live makes no calls
+    }
     if ((flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
         return GNTST_bad_gntref;
     }
@@ -238,6 +248,9 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
 // XSA-234); the PTE is cleared only if it is still the one the map made.
 template <class V>
 ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handle, typename V::U64 host_addr) {
+    if (!domain_live<V>(s, d)) {
+        return GNTST_bad_domain; // a caller that is not live makes no calls
+    }
     if (handle >= kMaxMaptrack) {
         return GNTST_bad_handle;
     }
@@ -328,6 +341,9 @@ ENSO_INLINE void copy_side_release(State<V>& s, typename V::U16 d, const CopySid
 template <class V>
 ENSO_INLINE Rc grant_copy(State<V>& s, typename V::U16 d, const CopySide<V>& src, const CopySide<V>& dst,
               typename V::U32 len) {
+    if (!domain_live<V>(s, d)) {
+        return GNTST_bad_domain; // a caller that is not live makes no calls
+    }
     // In 64 bits, so a huge offset cannot wrap past the check.
     if (as_u64<V>(src.offset) + as_u64<V>(len) > kPageSize ||
         as_u64<V>(dst.offset) + as_u64<V>(len) > kPageSize) {

@@ -19,7 +19,7 @@ ENSO_INLINE Rc mmu_update_entry(State<V>& s, typename V::U16 d, typename V::U64 
     }
     auto table = as_u32<V>(ptr >> kPageShift);
     auto slot = as_u32<V>((ptr & (kPageSize - 1)) >> 3);
-    if ((ptr >> kPageShift) >= s.nr_frames) {
+    if ((ptr >> kPageShift) >= as_u64<V>(s.nr_frames)) {
         return kEINVAL;
     }
     if (!owned_by<V>(s, table, d)) {

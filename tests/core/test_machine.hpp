@@ -18,12 +18,13 @@ namespace enso::test {
 using namespace enso::core;
 
 // Fails the test with every violation spelled out.
-#define REQUIRE_INVARIANTS(core_)                                                                  \
+#define REQUIRE_INVARIANTS_OF(state_)                                                              \
     do {                                                                                           \
-        const auto violations_ = ::enso::core::check_invariants((core_).state());                 \
+        const auto violations_ = ::enso::core::check_invariants(state_);                           \
         INFO(::enso::core::describe(violations_));                                                 \
         REQUIRE(violations_.empty());                                                              \
     } while (false)
+#define REQUIRE_INVARIANTS(core_) REQUIRE_INVARIANTS_OF((core_).state())
 
 class TestMachine {
 public:
