@@ -264,7 +264,8 @@ void BM_Twin_MmuUpdate_L1Entry(benchmark::State& state) {
     m.type_count[10] = 1;
     m.count[10] = 2;
     m.flags[10] |= twin::kValidated;
-    const std::uint64_t vals[2] = {pte(11, kPteP | kPteUS | kPteRW), pte(12, kPteP | kPteUS | kPteRW)};
+    const std::uint64_t vals[2] = {pte(11, kPteP | kPteUS | kPteRW),
+                                   pte(12, kPteP | kPteUS | kPteRW)};
     const std::uint64_t ptr = maddr(10, 5) | MMU_NORMAL_PT_UPDATE;
     if (twin::mmu_update(m, kGuest, ptr, vals[1]) != 0) {
         state.SkipWithError("setup failed");

@@ -54,6 +54,11 @@ std::uint32_t Core::pick_free_port(std::uint16_t d) const {
     return 0;
 }
 
+// The entry points below are flattened: the handler, its helpers and this
+// wrapper inline into one function each (do_table_work stays out of line),
+// which is what keeps the concrete core at the cost of hand-written code.
+#define ENSO_FLATTEN [[gnu::flatten]]
+
 template <class Handler>
 Rc Core::with_table_work(Handler&& handler) {
     return enso::core::with_table_work<Concrete>(s_, std::forward<Handler>(handler));
@@ -63,7 +68,9 @@ Rc Core::validate_table(std::uint32_t frame, std::uint8_t level) {
     return enso::core::validate_table<Concrete>(s_, frame, level);
 }
 
-void Core::devalidate_table(std::uint32_t frame) { enso::core::devalidate_table<Concrete>(s_, frame); }
+void Core::devalidate_table(std::uint32_t frame) {
+    enso::core::devalidate_table<Concrete>(s_, frame);
+}
 
 bool Core::domain_exists(std::uint16_t d) const {
     return d < kMaxDomains && s_.doms.state.get(d) == kDomLive;
@@ -84,7 +91,9 @@ Rc Core::create_domain(std::uint16_t d, std::uint32_t max_pages) {
     return domain_create<Concrete>(s_, d, max_pages, frame);
 }
 
-Rc Core::destroy_domain(std::uint16_t d) { return domain_destroy<Concrete>(s_, d); }
+Rc Core::destroy_domain(std::uint16_t d) {
+    return domain_destroy<Concrete>(s_, d);
+}
 
 Rc Core::reserve_frame(std::uint16_t d, std::uint32_t& frame) {
     if (!domain_exists(d)) {
@@ -100,15 +109,15 @@ Rc Core::reserve_frame(std::uint16_t d, std::uint32_t& frame) {
     return enso::core::reserve_frame<Concrete>(s_, d, frame);
 }
 
-Rc Core::release_frame(std::uint16_t d, std::uint32_t frame) {
+ENSO_FLATTEN Rc Core::release_frame(std::uint16_t d, std::uint32_t frame) {
     return with_table_work([&] { return enso::core::release_frame<Concrete>(s_, d, frame); });
 }
 
-Rc Core::mmu_update(std::uint16_t d, std::uint64_t ptr, std::uint64_t val) {
+ENSO_FLATTEN Rc Core::mmu_update(std::uint16_t d, std::uint64_t ptr, std::uint64_t val) {
     return with_table_work([&] { return mmu_update_entry<Concrete>(s_, d, ptr, val); });
 }
 
-Rc Core::pin_table(std::uint16_t d, std::uint32_t frame, std::uint8_t level) {
+ENSO_FLATTEN Rc Core::pin_table(std::uint16_t d, std::uint32_t frame, std::uint8_t level) {
     return with_table_work([&] { return enso::core::pin_table<Concrete>(s_, d, frame, level); });
 }
 
@@ -116,12 +125,12 @@ Rc Core::unpin_table(std::uint16_t d, std::uint32_t frame) {
     return enso::core::unpin_table<Concrete>(s_, d, frame);
 }
 
-Rc Core::new_baseptr(std::uint16_t d, std::uint32_t frame) {
+ENSO_FLATTEN Rc Core::new_baseptr(std::uint16_t d, std::uint32_t frame) {
     return with_table_work([&] { return enso::core::new_baseptr<Concrete>(s_, d, frame); });
 }
 
-Rc Core::update_va_mapping(std::uint16_t d, std::uint64_t va, std::uint64_t val,
-                           std::uint64_t flags) {
+ENSO_FLATTEN Rc Core::update_va_mapping(std::uint16_t d, std::uint64_t va, std::uint64_t val,
+                                        std::uint64_t flags) {
     return with_table_work(
         [&] { return enso::core::update_va_mapping<Concrete>(s_, d, va, val, flags); });
 }
@@ -147,9 +156,9 @@ Rc Core::grant_setup_table(std::uint16_t d, std::uint32_t nr_frames,
     return GNTST_okay;
 }
 
-Rc Core::grant_map(std::uint16_t d, std::uint16_t granter, std::uint32_t ref,
-                   std::uint32_t flags, std::uint64_t host_addr, std::uint32_t& handle,
-                   std::uint64_t& dev_bus_addr) {
+ENSO_FLATTEN Rc Core::grant_map(std::uint16_t d, std::uint16_t granter, std::uint32_t ref,
+                                std::uint32_t flags, std::uint64_t host_addr, std::uint32_t& handle,
+                                std::uint64_t& dev_bus_addr) {
     if (!domain_exists(d)) {
         return GNTST_bad_domain;
     }
@@ -167,8 +176,8 @@ Rc Core::grant_unmap(std::uint16_t d, std::uint32_t handle, std::uint64_t host_a
     return enso::core::grant_unmap<Concrete>(s_, d, handle, host_addr);
 }
 
-Rc Core::grant_copy(std::uint16_t d, const CopySide<Concrete>& src, const CopySide<Concrete>& dst,
-                    std::uint32_t len) {
+ENSO_FLATTEN Rc Core::grant_copy(std::uint16_t d, const CopySide<Concrete>& src,
+                                 const CopySide<Concrete>& dst, std::uint32_t len) {
     if (!domain_exists(d)) {
         return GNTST_bad_domain;
     }
@@ -177,7 +186,8 @@ Rc Core::grant_copy(std::uint16_t d, const CopySide<Concrete>& src, const CopySi
 
 void Core::grant_write_entry(std::uint16_t granter, std::uint32_t ref, std::uint16_t flags,
                              std::uint16_t grantee, std::uint32_t frame) {
-    const std::uint64_t word = (std::uint64_t{frame} << 32) | (std::uint64_t{grantee} << 16) | flags;
+    const std::uint64_t word =
+        (std::uint64_t{frame} << 32) | (std::uint64_t{grantee} << 16) | flags;
     s_.mem.store64(grant_entry_frame<Concrete>(s_, granter, ref), grant_entry_word<Concrete>(ref),
                    word);
 }
@@ -201,8 +211,8 @@ Rc Core::evtchn_alloc_unbound(std::uint16_t caller, std::uint16_t dom, std::uint
     return enso::core::evtchn_alloc_unbound<Concrete>(s_, caller, dom, remote, port);
 }
 
-Rc Core::evtchn_bind_interdomain(std::uint16_t d, std::uint16_t remote,
-                                 std::uint32_t remote_port, std::uint32_t& local_port) {
+Rc Core::evtchn_bind_interdomain(std::uint16_t d, std::uint16_t remote, std::uint32_t remote_port,
+                                 std::uint32_t& local_port) {
     if (!domain_exists(d)) {
         return kESRCH;
     }

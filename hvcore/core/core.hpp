@@ -43,8 +43,7 @@ public:
     Rc pin_table(std::uint16_t d, std::uint32_t frame, std::uint8_t level);
     Rc unpin_table(std::uint16_t d, std::uint32_t frame);
     Rc new_baseptr(std::uint16_t d, std::uint32_t frame);
-    Rc update_va_mapping(std::uint16_t d, std::uint64_t va, std::uint64_t val,
-                         std::uint64_t flags);
+    Rc update_va_mapping(std::uint16_t d, std::uint64_t va, std::uint64_t val, std::uint64_t flags);
 
     // Grant tables.
     Rc grant_setup_table(std::uint16_t d, std::uint32_t nr_frames,

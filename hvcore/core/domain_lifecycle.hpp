@@ -14,7 +14,7 @@ namespace enso::core {
 // shared_info page. Domain 0 is the monitor's back-end domain.
 template <class V>
 ENSO_INLINE Rc domain_create(State<V>& s, typename V::U16 d, typename V::U32 max_pages,
-                 typename V::U32 shared_info_frame) {
+                             typename V::U32 shared_info_frame) {
     if (d >= kMaxDomains) {
         return kEINVAL;
     }

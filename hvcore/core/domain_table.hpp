@@ -29,10 +29,10 @@ inline constexpr std::uint8_t kNotShutDown = 0xff;
 
 template <class V>
 struct DomainTable {
-    typename V::template Array<typename V::U8> state;       // DomainState
-    typename V::template Array<typename V::U32> tot_pages;  // frames owned
-    typename V::template Array<typename V::U32> max_pages;  // quota
-    typename V::template Array<typename V::U32> baseptr;    // current L4, kNoFrame if none
+    typename V::template Array<typename V::U8> state;        // DomainState
+    typename V::template Array<typename V::U32> tot_pages;   // frames owned
+    typename V::template Array<typename V::U32> max_pages;   // quota
+    typename V::template Array<typename V::U32> baseptr;     // current L4, kNoFrame if none
     typename V::template Array<typename V::U32> shared_info; // frame, kNoFrame if none
     typename V::template Array<typename V::U8> gnttab_nr_frames;
     typename V::template Array<typename V::U32> gnttab_frame; // (dom << kGrantFrameBits) | i

@@ -44,11 +44,11 @@ long Dispatcher::event_channel_op(std::uint16_t d, const HypercallArgs& a) {
             return rc;
         });
     case EVTCHNOP_send:
-        return with_arg<evtchn_send_t>(guest, at,
-                                       [&](evtchn_send_t& op) { return core_.evtchn_send(d, op.port); });
+        return with_arg<evtchn_send_t>(
+            guest, at, [&](evtchn_send_t& op) { return core_.evtchn_send(d, op.port); });
     case EVTCHNOP_close:
-        return with_arg<evtchn_close_t>(guest, at,
-                                        [&](evtchn_close_t& op) { return core_.evtchn_close(d, op.port); });
+        return with_arg<evtchn_close_t>(
+            guest, at, [&](evtchn_close_t& op) { return core_.evtchn_close(d, op.port); });
     case EVTCHNOP_unmask:
         return with_arg<evtchn_unmask_t>(
             guest, at, [&](evtchn_unmask_t& op) { return core_.evtchn_unmask(d, op.port); });

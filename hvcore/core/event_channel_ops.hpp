@@ -47,7 +47,7 @@ ENSO_INLINE typename V::Bool port_valid(typename V::U32 port) {
 // Only domain 0 may allocate in another domain.
 template <class V>
 ENSO_INLINE Rc evtchn_alloc_unbound(State<V>& s, typename V::U16 caller, typename V::U16 dom,
-                        typename V::U16 remote_dom, typename V::U32 port) {
+                                    typename V::U16 remote_dom, typename V::U32 port) {
     auto ld = resolve_domid<V>(caller, dom);
     if (ld != caller && caller != 0) {
         return kEPERM;
@@ -73,7 +73,7 @@ ENSO_INLINE Rc evtchn_alloc_unbound(State<V>& s, typename V::U16 caller, typenam
 // unbound port that was offered to the caller.
 template <class V>
 ENSO_INLINE Rc evtchn_bind_interdomain(State<V>& s, typename V::U16 d, typename V::U16 remote_dom,
-                           typename V::U32 remote_port, typename V::U32 local_port) {
+                                       typename V::U32 remote_port, typename V::U32 local_port) {
     if (!domain_live<V>(s, d)) {
         return kESRCH; // a caller that is not live makes no calls
     }
@@ -164,7 +164,7 @@ struct EvtchnStatus {
 
 template <class V>
 ENSO_INLINE Rc evtchn_status(const State<V>& s, typename V::U16 caller, typename V::U16 dom,
-                 typename V::U32 port, EvtchnStatus<V>& out) {
+                             typename V::U32 port, EvtchnStatus<V>& out) {
     auto d = resolve_domid<V>(caller, dom);
     if (d != caller && caller != 0) {
         return kEPERM;

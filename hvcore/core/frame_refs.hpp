@@ -73,7 +73,8 @@ ENSO_INLINE void put_page(State<V>& s, typename V::U32 f) {
 
 // Asks the driver for whole-table work on f before the caller can proceed.
 template <class V>
-ENSO_INLINE Rc need_table_work(State<V>& s, std::uint8_t work, typename V::U32 f, typename V::U8 type) {
+ENSO_INLINE Rc need_table_work(State<V>& s, std::uint8_t work, typename V::U32 f,
+                               typename V::U8 type) {
     s.work = work;
     s.work_frame = f;
     s.work_type = type;

@@ -16,7 +16,8 @@ bool grant_target(std::uint16_t caller, domid_t named, std::uint16_t& target) {
 
 // A frame number beyond 32 bits names no frame (kNoFrame is never owned).
 CopySide<Concrete> copy_side(const gnttab_copy::gnttab_copy_ptr& p, bool gref) {
-    const std::uint32_t frame = p.u.gmfn < kNoFrame ? static_cast<std::uint32_t>(p.u.gmfn) : kNoFrame;
+    const std::uint32_t frame =
+        p.u.gmfn < kNoFrame ? static_cast<std::uint32_t>(p.u.gmfn) : kNoFrame;
     return {gref, gref ? p.u.ref : frame, p.domid, p.offset};
 }
 
@@ -56,10 +57,12 @@ long Dispatcher::grant_table_op(std::uint16_t d, const HypercallArgs& a) {
                 return;
             }
             std::vector<std::uint32_t> frames;
-            op.status = static_cast<std::int16_t>(core_.grant_setup_table(target, op.nr_frames, frames));
+            op.status =
+                static_cast<std::int16_t>(core_.grant_setup_table(target, op.nr_frames, frames));
             const std::uint64_t out = handle_address(op.frame_list);
             for (std::size_t i = 0; op.status == GNTST_okay && i < frames.size(); ++i) {
-                if (guest.write(out + i * sizeof(xen_pfn_t), static_cast<xen_pfn_t>(frames[i])) != kOk) {
+                if (guest.write(out + i * sizeof(xen_pfn_t), static_cast<xen_pfn_t>(frames[i])) !=
+                    kOk) {
                     op.status = GNTST_bad_virt_addr;
                 }
             }

@@ -30,7 +30,8 @@ ENSO_INLINE typename V::U32 nr_grant_refs(const State<V>& s, typename V::U16 d) 
 }
 
 template <class V>
-ENSO_INLINE typename V::U32 grant_entry_frame(const State<V>& s, typename V::U16 d, typename V::U32 ref) {
+ENSO_INLINE typename V::U32 grant_entry_frame(const State<V>& s, typename V::U16 d,
+                                              typename V::U32 ref) {
     return s.doms.gnttab_frame.get(gnttab_frame_index<V>(d, ref >> kGrantRefsPerFrameBits));
 }
 
@@ -63,8 +64,9 @@ ENSO_INLINE Rc gnttab_add_frame(State<V>& s, typename V::U16 d, typename V::U32 
 // (a cmpxchg that fails while GTF_reading/GTF_writing are set) race-free.
 // On success *frame is the granted frame.
 template <class V>
-ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd, typename V::U32 ref,
-                 typename V::Bool writable, typename V::U32& frame) {
+ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
+                             typename V::U32 ref, typename V::Bool writable,
+                             typename V::U32& frame) {
     if (!domain_live<V>(s, gd)) {
         return GNTST_bad_domain;
     }
@@ -142,7 +144,7 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
 // Drops one use of (gd, ref); clears status bits no remaining use needs.
 template <class V>
 ENSO_INLINE void grant_release(State<V>& s, typename V::U16 gd, typename V::U32 ref,
-                   typename V::Bool writable) {
+                               typename V::Bool writable) {
     auto gi = grant_index<V>(gd, ref);
     auto frame = s.grants.act_frame.get(gi);
     auto readers = s.grants.act_readers.get(gi);
@@ -171,8 +173,9 @@ ENSO_INLINE void grant_release(State<V>& s, typename V::U16 gd, typename V::U32 
 // Resolves where a grantee's map installs its PTE: the machine address of a
 // free slot in one of its own validated L1 tables, or 0 if there is none.
 template <class V>
-ENSO_INLINE typename V::U64 grant_pte_maddr(const State<V>& s, typename V::U16 d, typename V::U64 host_addr,
-                                typename V::Bool contains_pte) {
+ENSO_INLINE typename V::U64 grant_pte_maddr(const State<V>& s, typename V::U16 d,
+                                            typename V::U64 host_addr,
+                                            typename V::Bool contains_pte) {
     typename V::U64 maddr = host_addr;
     if (!contains_pte) {
         maddr = l1_entry_maddr<V>(s, d, host_addr);
@@ -189,9 +192,9 @@ ENSO_INLINE typename V::U64 grant_pte_maddr(const State<V>& s, typename V::U16 d
 // driver chose (kNoHandle if none). Domain 0 (the monitor) maps without a PTE
 // and reaches the frame at dev_bus_addr through machine memory.
 template <class V>
-ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter, typename V::U32 ref,
-             typename V::U32 flags, typename V::U64 host_addr, typename V::U32 handle,
-             typename V::U64& dev_bus_addr) {
+ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter,
+                         typename V::U32 ref, typename V::U32 flags, typename V::U64 host_addr,
+                         typename V::U32 handle, typename V::U64& dev_bus_addr) {
     if (!domain_live<V>(s, d)) {
         return GNTST_bad_domain; // a caller that is not live makes no calls
     }
@@ -247,7 +250,8 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
 // handle recorded (a read-only unmap cannot drop a writable reference,
 // XSA-234); the PTE is cleared only if it is still the one the map made.
 template <class V>
-ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handle, typename V::U64 host_addr) {
+ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handle,
+                           typename V::U64 host_addr) {
     if (!domain_live<V>(s, d)) {
         return GNTST_bad_domain; // a caller that is not live makes no calls
     }
@@ -264,8 +268,7 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
     auto frame = s.grants.act_frame.get(grant_index<V>(gd, ref));
     if ((mflags & kMapPte) != 0) {
         auto maddr = s.grants.map_host_addr.get(mi);
-        if (host_addr != 0 && host_addr != maddr &&
-            l1_entry_maddr<V>(s, d, host_addr) != maddr) {
+        if (host_addr != 0 && host_addr != maddr && l1_entry_maddr<V>(s, d, host_addr) != maddr) {
             return GNTST_general_error; // not the mapping this handle made
         }
         auto table = as_u32<V>(maddr >> kPageShift);
@@ -295,10 +298,10 @@ struct CopySide {
 
 template <class V>
 ENSO_INLINE Rc copy_side_acquire(State<V>& s, typename V::U16 d, const CopySide<V>& side,
-                     typename V::Bool writable, typename V::U32& frame) {
+                                 typename V::Bool writable, typename V::U32& frame) {
     if (side.is_gref) {
-        return grant_acquire<V>(s, d, resolve_domid<V>(d, side.domid), side.ref_or_frame,
-                                writable, frame);
+        return grant_acquire<V>(s, d, resolve_domid<V>(d, side.domid), side.ref_or_frame, writable,
+                                frame);
     }
     if (resolve_domid<V>(d, side.domid) != d || !owned_by<V>(s, side.ref_or_frame, d) ||
         frame_has<V>(s, side.ref_or_frame, kFrameXenRef)) {
@@ -325,7 +328,7 @@ ENSO_INLINE Rc copy_side_acquire(State<V>& s, typename V::U16 d, const CopySide<
 
 template <class V>
 ENSO_INLINE void copy_side_release(State<V>& s, typename V::U16 d, const CopySide<V>& side,
-                       typename V::Bool writable, typename V::U32 frame) {
+                                   typename V::Bool writable, typename V::U32 frame) {
     if (side.is_gref) {
         grant_release<V>(s, resolve_domid<V>(d, side.domid), side.ref_or_frame, writable);
         return;
@@ -339,8 +342,8 @@ ENSO_INLINE void copy_side_release(State<V>& s, typename V::U16 d, const CopySid
 // GNTTABOP_copy, one operation: both sides are held (status bits set, the
 // destination typed writable) for the duration of the copy.
 template <class V>
-ENSO_INLINE Rc grant_copy(State<V>& s, typename V::U16 d, const CopySide<V>& src, const CopySide<V>& dst,
-              typename V::U32 len) {
+ENSO_INLINE Rc grant_copy(State<V>& s, typename V::U16 d, const CopySide<V>& src,
+                          const CopySide<V>& dst, typename V::U32 len) {
     if (!domain_live<V>(s, d)) {
         return GNTST_bad_domain; // a caller that is not live makes no calls
     }

@@ -25,6 +25,9 @@ std::uint64_t handle_address(const Handle& h) {
     return v;
 }
 
+template <class T>
+concept TriviallyCopyable = std::is_trivially_copyable_v<T>;
+
 class GuestMemory {
 public:
     GuestMemory(const CState& s, std::uint16_t d) : s_(s), d_(d) {}
@@ -37,21 +40,18 @@ public:
 
     // Reads an IN/OUT argument that will be written back: -EFAULT unless it
     // is both readable and writable.
-    template <class T>
-        requires std::is_trivially_copyable_v<T>
+    template <TriviallyCopyable T>
     Rc read_inout(std::uint64_t gva, T& out) const {
         if (!writable(gva, sizeof(T))) {
             return kEFAULT;
         }
         return read(gva, out);
     }
-    template <class T>
-        requires std::is_trivially_copyable_v<T>
+    template <TriviallyCopyable T>
     Rc read(std::uint64_t gva, T& out) const {
         return copy_from(gva, std::as_writable_bytes(std::span<T, 1>(&out, 1)));
     }
-    template <class T>
-        requires std::is_trivially_copyable_v<T>
+    template <TriviallyCopyable T>
     Rc write(std::uint64_t gva, const T& in) const {
         return copy_to(gva, std::as_bytes(std::span<const T, 1>(&in, 1)));
     }

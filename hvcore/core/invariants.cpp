@@ -12,11 +12,21 @@ namespace enso::core {
 namespace {
 
 constexpr std::array<std::string_view, 15> kNames = {
-    "no_writable_pagetable",   "type_count_matches",        "refcount_covers_uses",
-    "no_leaked_references",    "ownership",                 "hierarchy",
-    "flags_allowed",           "pagetable_validated",       "pinned_is_pagetable",
-    "baseptr_valid",           "grant_status_matches_pins", "readonly_grant_never_writable",
-    "evtchn_peers_consistent", "no_leak_after_destroy",     "tot_pages_matches",
+    "no_writable_pagetable",
+    "type_count_matches",
+    "refcount_covers_uses",
+    "no_leaked_references",
+    "ownership",
+    "hierarchy",
+    "flags_allowed",
+    "pagetable_validated",
+    "pinned_is_pagetable",
+    "baseptr_valid",
+    "grant_status_matches_pins",
+    "readonly_grant_never_writable",
+    "evtchn_peers_consistent",
+    "no_leak_after_destroy",
+    "tot_pages_matches",
 };
 
 // What the state says each frame must hold, recomputed from every use.
@@ -33,8 +43,7 @@ struct Tally {
 class Checker {
 public:
     explicit Checker(const CState& s)
-        : s_(s), expect_(s.nr_frames),
-          tally_(std::size_t{kMaxDomains} * kMaxGrantRefs) {}
+        : s_(s), expect_(s.nr_frames), tally_(std::size_t{kMaxDomains} * kMaxGrantRefs) {}
 
     std::vector<Violation> run() {
         count_frame_holds();
@@ -83,7 +92,8 @@ private:
             }
             expect_[root].count += 1;
             expect_[root].type_count += 1;
-            if (owner(root) != d || s_.frames.type.get(root) != kTypeL4 || !has(root, kFrameValidated)) {
+            if (owner(root) != d || s_.frames.type.get(root) != kTypeL4 ||
+                !has(root, kFrameValidated)) {
                 fail("baseptr_valid", {root}, {d}, "base pointer of d", d, " is frame ", root,
                      ", which is not a validated L4 of its own");
             }
@@ -92,8 +102,8 @@ private:
 
     // A foreign frame in an L1 must be the PTE a grant map of the table's
     // owner installed at exactly this place.
-    [[nodiscard]] bool grant_pte_recorded(std::uint16_t d, std::uint64_t maddr, std::uint32_t target,
-                                          bool rw) const {
+    [[nodiscard]] bool grant_pte_recorded(std::uint16_t d, std::uint64_t maddr,
+                                          std::uint32_t target, bool rw) const {
         for (std::uint32_t h = 0; h < kMaxMaptrack; ++h) {
             const auto mi = maptrack_index<Concrete>(d, h);
             const auto mf = s_.grants.map_flags.get(mi);
@@ -101,7 +111,8 @@ private:
                 s_.grants.map_host_addr.get(mi) != maddr) {
                 continue;
             }
-            const auto gi = grant_index<Concrete>(s_.grants.map_granter.get(mi), s_.grants.map_ref.get(mi));
+            const auto gi =
+                grant_index<Concrete>(s_.grants.map_granter.get(mi), s_.grants.map_ref.get(mi));
             if (s_.grants.act_frame.get(gi) == target && (!rw || (mf & kMapReadonly) == 0)) {
                 return true;
             }
@@ -169,9 +180,9 @@ private:
                  "] of d", od, " points to frame ", target, " of d", owner(target));
         }
         if (s_.frames.type.get(target) != level - 1 || !has(target, kFrameValidated)) {
-            fail("hierarchy", {t, target}, {od}, "L", int{level}, " ", t, "[", slot, "] points to frame ",
-                 target, " of type ", int{s_.frames.type.get(target)}, ", not a validated L",
-                 level - 1);
+            fail("hierarchy", {t, target}, {od}, "L", int{level}, " ", t, "[", slot,
+                 "] points to frame ", target, " of type ", int{s_.frames.type.get(target)},
+                 ", not a validated L", level - 1);
         }
         expect_[target].count += 1;
         expect_[target].type_count += 1;
@@ -191,7 +202,8 @@ private:
                 const auto frame = s_.grants.act_frame.get(gi);
                 const bool writable = (mf & kMapReadonly) == 0;
                 if (s_.doms.state.get(d) != kDomLive) {
-                    fail("no_leak_after_destroy", {frame}, {d}, "d", d, " is not live but holds map handle ", h);
+                    fail("no_leak_after_destroy", {frame}, {d}, "d", d,
+                         " is not live but holds map handle ", h);
                 }
                 if (frame >= s_.nr_frames) {
                     fail("grant_status_matches_pins", {}, {d, gd}, "handle ", h, " of d", d,
@@ -204,8 +216,9 @@ private:
                     t.writers += 1;
                     expect_[frame].type_count += 1;
                     if (s_.frames.type.get(frame) != kTypeWritable) {
-                        fail("no_writable_pagetable", {frame}, {d, gd}, "d", d, " maps frame ", frame,
-                             " writable through grant d", gd, ":", ref, " but it is not typed writable");
+                        fail("no_writable_pagetable", {frame}, {d, gd}, "d", d, " maps frame ",
+                             frame, " writable through grant d", gd, ":", ref,
+                             " but it is not typed writable");
                     }
                     check_grant_writable(d, gd, ref, frame);
                 } else {
@@ -215,11 +228,13 @@ private:
         }
     }
 
-    void check_grant_writable(std::uint16_t d, std::uint16_t gd, std::uint32_t ref, std::uint32_t frame) {
+    void check_grant_writable(std::uint16_t d, std::uint16_t gd, std::uint32_t ref,
+                              std::uint32_t frame) {
         if (s_.doms.state.get(gd) != kDomLive || ref >= nr_grant_refs<Concrete>(s_, gd)) {
             return;
         }
-        const auto w = s_.mem.load64(grant_entry_frame<Concrete>(s_, gd, ref), grant_entry_word<Concrete>(ref));
+        const auto w = s_.mem.load64(grant_entry_frame<Concrete>(s_, gd, ref),
+                                     grant_entry_word<Concrete>(ref));
         if ((gentry_flags<Concrete>(w) & GTF_readonly) != 0) {
             fail("readonly_grant_never_writable", {frame}, {d, gd}, "d", d,
                  " holds a writable map of read-only grant d", gd, ":", ref);
@@ -248,17 +263,19 @@ private:
                      " with references but not validated");
             }
             if (has(f, kFrameValidated) && !is_pagetable_type<Concrete>(type)) {
-                fail("pagetable_validated", {f}, {owner(f)}, "frame ", f, " is validated but of type ",
-                     int{type});
+                fail("pagetable_validated", {f}, {owner(f)}, "frame ", f,
+                     " is validated but of type ", int{type});
             }
             if (has(f, kFramePinned) && !validated_table(f)) {
                 fail("pinned_is_pagetable", {f}, {owner(f)}, "frame ", f,
                      " is pinned but not a validated page table");
             }
             if (count == 0 && (s_.frames.flags.get(f) != 0 || tc != 0 || type != kTypeNone)) {
-                fail("no_leak_after_destroy", {f}, {}, "free frame ", f, " keeps flags, type or type count");
+                fail("no_leak_after_destroy", {f}, {}, "free frame ", f,
+                     " keeps flags, type or type count");
             }
-            if (has(f, kFrameAllocated) && (owner(f) >= kMaxDomains || s_.doms.state.get(owner(f)) != kDomLive)) {
+            if (has(f, kFrameAllocated) &&
+                (owner(f) >= kMaxDomains || s_.doms.state.get(owner(f)) != kDomLive)) {
                 fail("ownership", {f}, {owner(f)}, "frame ", f, " is allocated to d", owner(f),
                      ", which is not live");
             }
@@ -282,14 +299,16 @@ private:
                 continue;
             }
             if (state == kDomFree && owned[d] != 0) {
-                fail("no_leak_after_destroy", {}, {d}, "destroyed d", d, " still owns ", owned[d], " frames");
+                fail("no_leak_after_destroy", {}, {d}, "destroyed d", d, " still owns ", owned[d],
+                     " frames");
             }
             if (s_.doms.baseptr.get(d) != kNoFrame) {
                 fail("no_leak_after_destroy", {}, {d}, "destroyed d", d, " keeps a base pointer");
             }
             for (std::uint32_t p = 0; p < kMaxPorts; ++p) {
                 if (s_.evtchn.state.get(port_index<Concrete>(d, p)) != EVTCHNSTAT_closed) {
-                    fail("no_leak_after_destroy", {}, {d}, "destroyed d", d, " keeps event channel ", p);
+                    fail("no_leak_after_destroy", {}, {d}, "destroyed d", d,
+                         " keeps event channel ", p);
                 }
             }
         }
@@ -305,8 +324,8 @@ private:
                 const auto readers = s_.grants.act_readers.get(gi);
                 const auto writers = s_.grants.act_writers.get(gi);
                 if (readers != t.readers || writers != t.writers) {
-                    fail("grant_status_matches_pins", {}, {gd}, "grant d", gd, ":", ref, " pins r", readers,
-                         "/w", writers, " but maps r", t.readers, "/w", t.writers);
+                    fail("grant_status_matches_pins", {}, {gd}, "grant d", gd, ":", ref, " pins r",
+                         readers, "/w", writers, " but maps r", t.readers, "/w", t.writers);
                 }
                 if (ref >= nrefs) {
                     continue;
@@ -317,8 +336,9 @@ private:
                 const bool reading = (flags & GTF_reading) != 0;
                 const bool writing = (flags & GTF_writing) != 0;
                 if (reading != (t.readers + t.writers > 0) || writing != (t.writers > 0)) {
-                    fail("grant_status_matches_pins", {}, {gd}, "grant d", gd, ":", ref, " status reading=",
-                         reading, " writing=", writing, " but maps r", t.readers, "/w", t.writers);
+                    fail("grant_status_matches_pins", {}, {gd}, "grant d", gd, ":", ref,
+                         " status reading=", reading, " writing=", writing, " but maps r",
+                         t.readers, "/w", t.writers);
                 }
             }
         }
@@ -340,8 +360,8 @@ private:
                 if (rd >= kMaxDomains || rp >= kMaxPorts || s_.doms.state.get(rd) != kDomLive ||
                     s_.evtchn.state.get(ri) != EVTCHNSTAT_interdomain ||
                     s_.evtchn.remote_dom.get(ri) != d || s_.evtchn.remote_port.get(ri) != p) {
-                    fail("evtchn_peers_consistent", {}, {d, rd}, "d", d, " port ", p, " is bound to d", rd,
-                         " port ", rp, ", which is not bound back");
+                    fail("evtchn_peers_consistent", {}, {d, rd}, "d", d, " port ", p,
+                         " is bound to d", rd, " port ", rp, ", which is not bound back");
                 }
             }
         }
@@ -355,9 +375,13 @@ private:
 
 } // namespace
 
-std::span<const std::string_view> invariant_names() { return kNames; }
+std::span<const std::string_view> invariant_names() {
+    return kNames;
+}
 
-std::vector<Violation> check_invariants(const CState& s) { return Checker(s).run(); }
+std::vector<Violation> check_invariants(const CState& s) {
+    return Checker(s).run();
+}
 
 std::string describe(const std::vector<Violation>& violations) {
     std::string out;

@@ -73,8 +73,9 @@ long Dispatcher::mmuext_op(std::uint16_t d, const HypercallArgs& a) {
         case MMUEXT_PIN_L2_TABLE:
         case MMUEXT_PIN_L3_TABLE:
         case MMUEXT_PIN_L4_TABLE:
-            rc = frame_ok ? core_.pin_table(d, frame, static_cast<std::uint8_t>(
-                                                          op.cmd - MMUEXT_PIN_L1_TABLE + kTypeL1))
+            rc = frame_ok ? core_.pin_table(
+                                d, frame,
+                                static_cast<std::uint8_t>(op.cmd - MMUEXT_PIN_L1_TABLE + kTypeL1))
                           : kEINVAL;
             break;
         case MMUEXT_UNPIN_TABLE:

@@ -10,8 +10,8 @@ namespace enso::core {
 // entry's references are taken before the old one's are dropped, so a failed
 // update changes nothing.
 template <class V>
-ENSO_INLINE Rc mod_entry(State<V>& s, typename V::U16 d, typename V::U32 table, typename V::U8 level,
-             typename V::U32 slot, typename V::U64 new_pte) {
+ENSO_INLINE Rc mod_entry(State<V>& s, typename V::U16 d, typename V::U32 table,
+                         typename V::U8 level, typename V::U32 slot, typename V::U64 new_pte) {
     auto old_pte = s.mem.load64(table, slot);
     if (level == kTypeL1 && pte_present<V>(old_pte) && is_grant_pte<V>(s, d, old_pte)) {
         return kEPERM; // grant mappings are removed by GNTTABOP_unmap_grant_ref only
@@ -28,7 +28,7 @@ ENSO_INLINE Rc mod_entry(State<V>& s, typename V::U16 d, typename V::U32 table, 
         return rc;
     }
     s.mem.store64(table, slot, new_pte);
-    put_entry_refs<V>(s, d, level, old_pte);
+    drop_entry_refs<V>(s, level, old_pte); // not a grant PTE: refused above
     return kOk;
 }
 

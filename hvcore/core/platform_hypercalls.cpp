@@ -53,7 +53,8 @@ long Dispatcher::xen_version(std::uint16_t d, const HypercallArgs& a) {
     case XENVER_extraversion:
         return write_string<sizeof kExtraVersion, xen_extraversion_t>(guest, a[1], kExtraVersion);
     case XENVER_capabilities:
-        return write_string<sizeof kCapabilities, xen_capabilities_info_t>(guest, a[1], kCapabilities);
+        return write_string<sizeof kCapabilities, xen_capabilities_info_t>(guest, a[1],
+                                                                           kCapabilities);
     case XENVER_get_features: {
         xen_feature_info_t info{};
         if (guest.read_inout(a[1], info) != kOk) {

@@ -12,7 +12,8 @@ namespace enso::core {
 // frames the core shares with the guest (shared_info, grant table), which the
 // guest writes itself under their own protocols.
 template <class V>
-ENSO_INLINE Rc mmu_update_entry(State<V>& s, typename V::U16 d, typename V::U64 ptr, typename V::U64 val) {
+ENSO_INLINE Rc mmu_update_entry(State<V>& s, typename V::U16 d, typename V::U64 ptr,
+                                typename V::U64 val) {
     auto cmd = ptr & 3U;
     if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD) {
         return kENOSYS;
@@ -30,9 +31,13 @@ ENSO_INLINE Rc mmu_update_entry(State<V>& s, typename V::U16 d, typename V::U64 
     }
     auto type = s.frames.type.get(table);
     if (is_pagetable_type<V>(type) && frame_has<V>(s, table, kFrameValidated)) {
-        if (Rc rc = get_page_type<V>(s, table, type); rc != kOk) {
-            return rc;
+        // Hold the table's type while its entry changes, so the new entry
+        // cannot need the table as something else (a self-reference).
+        auto tc = s.frames.type_count.get(table);
+        if (tc >= kMaxRefCount) {
+            return kEOVERFLOW;
         }
+        s.frames.type_count.set(table, tc + 1);
         Rc rc = mod_entry<V>(s, d, table, type, slot, val);
         put_page_type<V>(s, table);
         return rc;
@@ -140,7 +145,8 @@ ENSO_INLINE Rc invlpg_local(State<V>& s, typename V::U16 d, typename V::U64 va) 
 // Finds the machine address of the L1 entry that maps va in d's current
 // address space: 0 when the walk does not reach a present L1.
 template <class V>
-ENSO_INLINE typename V::U64 l1_entry_maddr(const State<V>& s, typename V::U16 d, typename V::U64 va) {
+ENSO_INLINE typename V::U64 l1_entry_maddr(const State<V>& s, typename V::U16 d,
+                                           typename V::U64 va) {
     auto table = s.doms.baseptr.get(d);
     if (table == kNoFrame || !canonical_va<V>(va)) {
         return 0;
@@ -158,8 +164,8 @@ ENSO_INLINE typename V::U64 l1_entry_maddr(const State<V>& s, typename V::U16 d,
 // update_va_mapping: mod_entry on the L1 slot that maps va, then the flush
 // the guest asked for.
 template <class V>
-ENSO_INLINE Rc update_va_mapping(State<V>& s, typename V::U16 d, typename V::U64 va, typename V::U64 val,
-                     typename V::U64 flags) {
+ENSO_INLINE Rc update_va_mapping(State<V>& s, typename V::U16 d, typename V::U64 va,
+                                 typename V::U64 val, typename V::U64 flags) {
     auto maddr = l1_entry_maddr<V>(s, d, va);
     if (maddr == 0) {
         return kEINVAL;
@@ -171,7 +177,8 @@ ENSO_INLINE Rc update_va_mapping(State<V>& s, typename V::U16 d, typename V::U64
     if (Rc rc = get_page_type<V>(s, table, as_u8<V>(kTypeL1)); rc != kOk) {
         return rc;
     }
-    Rc rc = mod_entry<V>(s, d, table, as_u8<V>(kTypeL1), as_u32<V>((maddr & (kPageSize - 1)) >> 3), val);
+    Rc rc = mod_entry<V>(s, d, table, as_u8<V>(kTypeL1), as_u32<V>((maddr & (kPageSize - 1)) >> 3),
+                         val);
     put_page_type<V>(s, table);
     if (rc != kOk) {
         return rc;

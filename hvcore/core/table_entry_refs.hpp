@@ -11,7 +11,8 @@ namespace enso::core {
 // installed by a grant map; the maptrack entry, not the PTE, holds its
 // references, and only a grant unmap may remove it.
 template <class V>
-ENSO_INLINE typename V::Bool is_grant_pte(const State<V>& s, typename V::U16 d, typename V::U64 pte) {
+ENSO_INLINE typename V::Bool is_grant_pte(const State<V>& s, typename V::U16 d,
+                                          typename V::U64 pte) {
     auto f = pte_frame<V>(pte);
     return f >= s.nr_frames || s.frames.owner.get(f) != d;
 }
@@ -19,7 +20,8 @@ ENSO_INLINE typename V::Bool is_grant_pte(const State<V>& s, typename V::U16 d, 
 // Takes the references a new entry at level `level` of a table owned by d
 // needs. On failure nothing has changed.
 template <class V>
-ENSO_INLINE Rc get_entry_refs(State<V>& s, typename V::U16 d, typename V::U8 level, typename V::U64 pte) {
+ENSO_INLINE Rc get_entry_refs(State<V>& s, typename V::U16 d, typename V::U8 level,
+                              typename V::U64 pte) {
     if (!pte_present<V>(pte)) {
         return kOk;
     }
@@ -45,30 +47,35 @@ ENSO_INLINE Rc get_entry_refs(State<V>& s, typename V::U16 d, typename V::U8 lev
     return get_page<V>(s, f);
 }
 
-// Drops what an entry held. No flush here: a stale translation only matters
-// once the frame changes type, and validation asks for the flush then.
+// Drops what an entry known not to be a grant PTE held. No flush here: a
+// stale translation only matters once the frame changes type, and
+// validation asks for the flush then.
 template <class V>
-ENSO_INLINE void put_entry_refs(State<V>& s, typename V::U16 d, typename V::U8 level, typename V::U64 pte) {
+ENSO_INLINE void drop_entry_refs(State<V>& s, typename V::U8 level, typename V::U64 pte) {
     if (!pte_present<V>(pte)) {
         return;
     }
     auto f = pte_frame<V>(pte);
-    if (level == kTypeL1) {
-        if (is_grant_pte<V>(s, d, pte)) {
-            return;
-        }
-        if ((pte & kPteRW) != 0) {
-            put_page_type<V>(s, f);
-        }
-    } else {
+    if (level != kTypeL1 || (pte & kPteRW) != 0) {
         put_page_type<V>(s, f);
     }
     put_page<V>(s, f);
 }
 
+// Drops what any entry of a table owned by d held; grant PTEs hold nothing.
+template <class V>
+ENSO_INLINE void put_entry_refs(State<V>& s, typename V::U16 d, typename V::U8 level,
+                                typename V::U64 pte) {
+    if (level == kTypeL1 && pte_present<V>(pte) && is_grant_pte<V>(s, d, pte)) {
+        return;
+    }
+    drop_entry_refs<V>(s, level, pte);
+}
+
 // Validation step: entry `slot` of table f (being promoted to `level`).
 template <class V>
-ENSO_INLINE Rc validate_entry(State<V>& s, typename V::U32 f, typename V::U8 level, typename V::U32 slot) {
+ENSO_INLINE Rc validate_entry(State<V>& s, typename V::U32 f, typename V::U8 level,
+                              typename V::U32 slot) {
     auto d = s.frames.owner.get(f);
     return get_entry_refs<V>(s, d, level, s.mem.load64(f, slot));
 }

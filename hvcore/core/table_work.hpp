@@ -62,15 +62,16 @@ template <class V>
 template <class V, class Handler>
 Rc with_table_work(State<V>& s, Handler&& handler) {
     Rc rc = handler();
-    for (int round = 0; rc == kNeedsTableWork; ++round) [[unlikely]] {
-        if (round == kMaxTableWorkRounds) {
-            return kEBUSY;
+    for (int round = 0; rc == kNeedsTableWork; ++round)
+        [[unlikely]] {
+            if (round == kMaxTableWorkRounds) {
+                return kEBUSY;
+            }
+            if (Rc wrc = do_table_work<V>(s); wrc != kOk) {
+                return wrc;
+            }
+            rc = handler();
         }
-        if (Rc wrc = do_table_work<V>(s); wrc != kOk) {
-            return wrc;
-        }
-        rc = handler();
-    }
     return rc;
 }
 

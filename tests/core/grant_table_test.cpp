@@ -5,11 +5,11 @@
 #include "tests/core/test_machine.hpp"
 
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <unistd.h>
 
 namespace enso::test {
 namespace {
@@ -346,7 +346,7 @@ TEST_CASE_METHOD(GrantFixture, "map errors: grantee, self-grant, reference, doma
         CHECK((entry(1) & kStatusBits) == 0);
     }
     SECTION("XSA-227: the PTE address must be a free slot of one of the grantee's own L1s") {
-        CHECK(map(kGrantee, 1, kMapRW, slot_addr(0), h) == GNTST_general_error); // present
+        CHECK(map(kGrantee, 1, kMapRW, slot_addr(0), h) == GNTST_general_error);     // present
         CHECK(map(kGrantee, 1, kMapRW, slot_addr(3) + 4, h) == GNTST_general_error); // misaligned
         CHECK(map(kGrantee, 1, kMapRW, TestMachine::maddr(as.l2, 3), h) == GNTST_general_error);
         CHECK(map(kGrantee, 1, kMapRW, TestMachine::maddr(grantee_data, 3), h) ==

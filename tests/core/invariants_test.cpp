@@ -59,10 +59,10 @@ TEST_CASE("invariants: the checker knows every rule by name", "[invariants]") {
     const auto names = invariant_names();
     const std::set<std::string_view> unique(names.begin(), names.end());
     REQUIRE(unique.size() == names.size());
-    for (const char* rule : {"no_writable_pagetable", "type_count_matches", "ownership", "hierarchy",
-                             "refcount_covers_uses", "grant_status_matches_pins",
-                             "readonly_grant_never_writable", "evtchn_peers_consistent",
-                             "no_leak_after_destroy"}) {
+    for (const char* rule :
+         {"no_writable_pagetable", "type_count_matches", "ownership", "hierarchy",
+          "refcount_covers_uses", "grant_status_matches_pins", "readonly_grant_never_writable",
+          "evtchn_peers_consistent", "no_leak_after_destroy"}) {
         INFO(rule);
         REQUIRE(unique.count(rule) == 1);
     }
@@ -143,12 +143,21 @@ TEST_CASE("invariants: each check fails on a state that breaks its rule", "[inva
 TEST_CASE("invariants: every check is exercised by the failing-state test", "[invariants]") {
     // Keep this list in step with the sections above: a new check needs a
     // state that breaks it.
-    const std::set<std::string_view> covered = {
-        "no_writable_pagetable", "type_count_matches",       "refcount_covers_uses",
-        "no_leaked_references",  "ownership",                "hierarchy",
-        "flags_allowed",         "pagetable_validated",      "pinned_is_pagetable",
-        "baseptr_valid",         "grant_status_matches_pins", "readonly_grant_never_writable",
-        "evtchn_peers_consistent", "no_leak_after_destroy",  "tot_pages_matches"};
+    const std::set<std::string_view> covered = {"no_writable_pagetable",
+                                                "type_count_matches",
+                                                "refcount_covers_uses",
+                                                "no_leaked_references",
+                                                "ownership",
+                                                "hierarchy",
+                                                "flags_allowed",
+                                                "pagetable_validated",
+                                                "pinned_is_pagetable",
+                                                "baseptr_valid",
+                                                "grant_status_matches_pins",
+                                                "readonly_grant_never_writable",
+                                                "evtchn_peers_consistent",
+                                                "no_leak_after_destroy",
+                                                "tot_pages_matches"};
     for (const auto name : invariant_names()) {
         INFO(name);
         CHECK(covered.count(name) == 1);

@@ -31,7 +31,7 @@ public:
     std::string step() {
         std::ostringstream what;
         const auto d = static_cast<std::uint16_t>(pick(0, kGuests));
-        switch (pick(0, 19)) {
+        switch (pick(0, 20)) {
         case 0:
         case 1: {
             std::uint32_t f = kNoFrame;
@@ -164,6 +164,9 @@ public:
         case 18:
             what << build_address_space(d);
             break;
+        case 19:
+            what << raw_hypercall(d);
+            break;
         default:
             what << lifecycle_step();
             break;
@@ -292,6 +295,44 @@ private:
         }
         return "build d" + std::to_string(d) + " root f" + std::to_string(f[4]) + " -> " +
                std::to_string(rc);
+    }
+
+    // A hypercall as a hostile guest would make it: a real or bogus number,
+    // registers holding pointers into its own frames, into others', or noise.
+    std::string raw_hypercall(std::uint16_t d) {
+        static constexpr std::uint64_t kNumbers[] = {__HYPERVISOR_mmu_update,
+                                                     __HYPERVISOR_mmuext_op,
+                                                     __HYPERVISOR_update_va_mapping,
+                                                     __HYPERVISOR_memory_op,
+                                                     __HYPERVISOR_grant_table_op,
+                                                     __HYPERVISOR_event_channel_op,
+                                                     __HYPERVISOR_multicall,
+                                                     __HYPERVISOR_console_io,
+                                                     __HYPERVISOR_xen_version,
+                                                     __HYPERVISOR_sched_op,
+                                                     48,
+                                                     ~std::uint64_t{0}};
+        auto reg = [&]() -> std::uint64_t {
+            switch (pick(0, 4)) {
+            case 0:
+                return pick(0, 8);
+            case 1:
+                return (std::uint64_t{any_frame(d)} << kPageShift) + pick(0, 4095);
+            case 2:
+                return pick(0, 3) << kPageShift; // low virtual addresses, mapped or not
+            case 3:
+                return DOMID_SELF;
+            default:
+                return rng_();
+            }
+        };
+        const auto nr = kNumbers[pick(0, std::size(kNumbers) - 1)];
+        const HypercallArgs args{reg(), reg(), reg(), reg(), reg()};
+        std::ostringstream what;
+        what << "hypercall d" << d << " nr " << nr << " (0x" << std::hex << args[0] << ", 0x"
+             << args[1] << ", 0x" << args[2] << ", 0x" << args[3] << ")" << std::dec << " -> "
+             << record("raw hypercall", machine_.dispatch().call(d, nr, args));
+        return what.str();
     }
 
     std::uint64_t random_pte(std::uint16_t d) {

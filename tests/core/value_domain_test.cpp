@@ -5,11 +5,10 @@
 // (where the path explorer will decide), arrays and memory are total - and
 // random sequences run on both domains side by side must return the same
 // results and leave identical states.
-#include "test_machine.hpp"
-
 #include "hvcore/core/domain_lifecycle.hpp"
 #include "hvcore/core/state_init.hpp"
 #include "hvcore/core/table_work.hpp"
+#include "test_machine.hpp"
 
 #include <concepts>
 #include <random>
@@ -135,7 +134,9 @@ public:
     Q fetch_or64(W f, W w, Q x) const { return m_.fetch_or64(f.v, w.v, x.v); }
     Q fetch_and64(W f, W w, Q x) const { return m_.fetch_and64(f.v, w.v, x.v); }
     void clear_frame(W f) const { m_.clear_frame(f.v); }
-    void copy(W dst, W doff, W src, W soff, W len) const { m_.copy(dst.v, doff.v, src.v, soff.v, len.v); }
+    void copy(W dst, W doff, W src, W soff, W len) const {
+        m_.copy(dst.v, doff.v, src.v, soff.v, len.v);
+    }
 
 private:
     ConcreteMemory m_;
@@ -175,18 +176,37 @@ bool same_array(const A& concrete, const B& boxed) {
 // Every field of the two states, by name, so a mismatch says where.
 std::string first_difference(const CState& c, const State<Boxed>& b) {
 #define ENSO_SAME(field)                                                                           \
-    if (!same_array(c.field, b.field)) {                                                           \
-        return #field;                                                                             \
-    }
-    ENSO_SAME(frames.owner) ENSO_SAME(frames.count) ENSO_SAME(frames.type)
-    ENSO_SAME(frames.type_count) ENSO_SAME(frames.flags) ENSO_SAME(doms.state)
-    ENSO_SAME(doms.tot_pages) ENSO_SAME(doms.max_pages) ENSO_SAME(doms.baseptr)
-    ENSO_SAME(doms.shared_info) ENSO_SAME(doms.gnttab_nr_frames) ENSO_SAME(doms.gnttab_frame)
-    ENSO_SAME(doms.shutdown_code) ENSO_SAME(doms.effects) ENSO_SAME(doms.invlpg_va)
-    ENSO_SAME(grants.act_readers) ENSO_SAME(grants.act_writers) ENSO_SAME(grants.act_frame)
-    ENSO_SAME(grants.act_grantee) ENSO_SAME(grants.map_flags) ENSO_SAME(grants.map_granter)
-    ENSO_SAME(grants.map_ref) ENSO_SAME(grants.map_host_addr) ENSO_SAME(evtchn.state)
-    ENSO_SAME(evtchn.remote_dom) ENSO_SAME(evtchn.remote_port)
+    do {                                                                                           \
+        if (!same_array(c.field, b.field)) {                                                       \
+            return #field;                                                                         \
+        }                                                                                          \
+    } while (false)
+    ENSO_SAME(frames.owner);
+    ENSO_SAME(frames.count);
+    ENSO_SAME(frames.type);
+    ENSO_SAME(frames.type_count);
+    ENSO_SAME(frames.flags);
+    ENSO_SAME(doms.state);
+    ENSO_SAME(doms.tot_pages);
+    ENSO_SAME(doms.max_pages);
+    ENSO_SAME(doms.baseptr);
+    ENSO_SAME(doms.shared_info);
+    ENSO_SAME(doms.gnttab_nr_frames);
+    ENSO_SAME(doms.gnttab_frame);
+    ENSO_SAME(doms.shutdown_code);
+    ENSO_SAME(doms.effects);
+    ENSO_SAME(doms.invlpg_va);
+    ENSO_SAME(grants.act_readers);
+    ENSO_SAME(grants.act_writers);
+    ENSO_SAME(grants.act_frame);
+    ENSO_SAME(grants.act_grantee);
+    ENSO_SAME(grants.map_flags);
+    ENSO_SAME(grants.map_granter);
+    ENSO_SAME(grants.map_ref);
+    ENSO_SAME(grants.map_host_addr);
+    ENSO_SAME(evtchn.state);
+    ENSO_SAME(evtchn.remote_dom);
+    ENSO_SAME(evtchn.remote_port);
 #undef ENSO_SAME
     return "";
 }
