@@ -10,10 +10,13 @@ namespace enso::core {
 
 namespace {
 
-// Writing through a hypercall must never touch what the PV MMU guards.
+// Writing through a hypercall must never touch what the PV MMU guards, nor
+// the pages the core shares with the guest (their protocols assume only the
+// guest and the core's own handlers write them).
 bool writable_target(const CState& s, std::uint32_t f) {
     const auto t = s.frames.type.get(f);
-    return !is_pagetable_type<Concrete>(t) && t != kTypeSegDesc;
+    return !is_pagetable_type<Concrete>(t) && t != kTypeSegDesc &&
+           !frame_has<Concrete>(s, f, kFrameXenRef);
 }
 
 } // namespace

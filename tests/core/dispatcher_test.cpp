@@ -101,6 +101,21 @@ TEST_CASE("dispatcher: hypercalls write only through the guest's own rights", "[
     REQUIRE_INVARIANTS(m.core());
 }
 
+TEST_CASE("dispatcher: OUT fields never land in the core's shared pages", "[dispatcher]") {
+    TestMachine m;
+    Guest g(m, 1);
+    std::vector<std::uint32_t> frames;
+    REQUIRE(m.core().grant_setup_table(1, 1, frames) == GNTST_okay);
+    const auto shared_info = m.core().state().doms.shared_info.get(1);
+    for (const std::uint32_t f : {frames[0], shared_info}) {
+        INFO("frame " << f);
+        const std::uint64_t at = std::uint64_t{f} << kPageShift;
+        REQUIRE(g.call(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, at) == kEFAULT);
+        REQUIRE(g.call(__HYPERVISOR_xen_version, XENVER_extraversion, at) == kEFAULT);
+    }
+    REQUIRE_INVARIANTS(m.core());
+}
+
 TEST_CASE("dispatcher: pointers are virtual addresses once the guest has page tables",
           "[dispatcher]") {
     TestMachine m;
