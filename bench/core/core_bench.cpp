@@ -134,11 +134,15 @@ BENCHMARK(BM_MmuUpdate_L1Entry_FastPath);
 // transient type reference on the table, the grant-PTE refusal, the fast
 // path, the flag whitelist, ownership and overflow checks on the new frame,
 // the writable type rules (including the unvalidated-table refusal), the
-// general reference, freeing a frame whose count reaches zero, and the TLB
-// flush request when the last writable reference goes.
+// general reference, and freeing a frame whose count reaches zero.
+//
+// mmu_update_same_rules is the second twin: the same rules as the core for
+// every level and for plain memory, still hand-written and still without
+// table work. The first twin shows the floor for this one path; the second
+// what hand-written code with the core's generality costs.
 namespace twin {
 
-enum : std::uint8_t { kAllocated = 1, kValidated = 4 };
+enum : std::uint8_t { kAllocated = 1, kValidated = 4, kXenRef = 8 };
 enum : std::uint8_t { kNone = 0, kL1 = 1, kL4 = 4, kWritable = 6 };
 
 struct Machine {
@@ -230,8 +234,8 @@ constexpr std::uint32_t kMax = 0x7fffffffU;
         if (rc == 0) {
             *entry = val;
             if (old_p) {
-                if ((old & kPteRW) != 0 && --m.type_count[old_f] == 0) {
-                    m.effects |= kEffectTlbFlush;
+                if ((old & kPteRW) != 0) {
+                    --m.type_count[old_f];
                 }
                 if (--m.count[old_f] == 0) {
                     free_frame(m, old_f);
@@ -243,9 +247,123 @@ constexpr std::uint32_t kMax = 0x7fffffffU;
     return rc;
 }
 
+// Takes a type reference of type t on frame f, or fails where the core
+// would validate, devalidate or refuse.
+inline int get_type(Machine& m, std::uint32_t f, std::uint8_t t) {
+    const auto tc = m.type_count[f];
+    const auto cur = m.type[f];
+    if (tc >= kMax) {
+        return -XEN_EOVERFLOW;
+    }
+    if (tc == 0) {
+        const bool table = cur >= kL1 && cur <= kL4;
+        if (table && (m.flags[f] & kValidated) == 0) {
+            return -XEN_EINVAL;
+        }
+        if (cur != t) {
+            if (table || (t >= kL1 && t <= kL4)) {
+                return -XEN_EBUSY; // the core would do table work here
+            }
+            m.type[f] = t;
+        }
+    } else if (cur != t) {
+        return -XEN_EINVAL;
+    }
+    m.type_count[f] = tc + 1;
+    return 0;
+}
+
+inline void put(Machine& m, std::uint32_t f) {
+    if (--m.count[f] == 0) {
+        free_frame(m, f);
+    }
+}
+
+[[gnu::noinline]] int mmu_update_same_rules(Machine& m, std::uint16_t d, std::uint64_t ptr,
+                                            std::uint64_t val) {
+    const std::uint64_t cmd = ptr & 3U;
+    if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD) {
+        return -XEN_ENOSYS;
+    }
+    if ((ptr >> 12) >= m.nr) {
+        return -XEN_EINVAL;
+    }
+    const auto table = static_cast<std::uint32_t>(ptr >> 12);
+    const auto slot = static_cast<std::uint32_t>((ptr & 4095U) >> 3);
+    if ((m.flags[table] & kAllocated) == 0 || m.owner[table] != d) {
+        return -XEN_EPERM;
+    }
+    std::uint64_t* entry = &m.mem[std::size_t{table} * 512 + slot];
+    if (cmd == MMU_PT_UPDATE_PRESERVE_AD) {
+        val |= *entry & (kPteA | kPteD);
+    }
+    const std::uint8_t level = m.type[table];
+    if (level < kL1 || level > kL4 || (m.flags[table] & kValidated) == 0) {
+        if ((m.flags[table] & kXenRef) != 0) {
+            return -XEN_EPERM;
+        }
+        if (const int rc = get_type(m, table, kWritable); rc != 0) {
+            return rc;
+        }
+        *entry = val;
+        if (--m.type_count[table] == 0 && level == kNone) {
+            m.type[table] = kNone;
+        }
+        return 0;
+    }
+    if (m.type_count[table] >= kMax) {
+        return -XEN_EOVERFLOW;
+    }
+    ++m.type_count[table];
+    int rc = 0;
+    const std::uint64_t old = *entry;
+    const bool old_p = (old & kPteP) != 0;
+    const auto old_f = static_cast<std::uint32_t>((old & kPteAddrMask) >> 12);
+    const std::uint64_t allowed = level == kL1 ? kL1Allowed : kLnAllowed;
+    if (level == kL1 && old_p && (old_f >= m.nr || m.owner[old_f] != d)) {
+        rc = -XEN_EPERM; // a grant PTE
+    } else if (old_p && (val & kPteP) != 0 && ((old ^ val) & ~kFastPathBits) == 0) {
+        if ((val & ~allowed) != 0) {
+            rc = -XEN_EINVAL;
+        } else {
+            *entry = val;
+        }
+    } else {
+        const auto nf = static_cast<std::uint32_t>((val & kPteAddrMask) >> 12);
+        if ((val & kPteP) != 0) {
+            if ((val & ~allowed) != 0) {
+                rc = -XEN_EINVAL;
+            } else if (nf >= m.nr || (m.flags[nf] & kAllocated) == 0 || m.owner[nf] != d) {
+                rc = -XEN_EPERM;
+            } else if (m.count[nf] >= kMax) {
+                rc = -XEN_EOVERFLOW;
+            } else if (level != kL1) {
+                rc = get_type(m, nf, static_cast<std::uint8_t>(level - 1));
+            } else if ((val & kPteRW) != 0) {
+                rc = get_type(m, nf, kWritable);
+            }
+            if (rc == 0) {
+                ++m.count[nf];
+            }
+        }
+        if (rc == 0) {
+            *entry = val;
+            if (old_p) {
+                if (level != kL1 || (old & kPteRW) != 0) {
+                    --m.type_count[old_f];
+                }
+                put(m, old_f);
+            }
+        }
+    }
+    --m.type_count[table];
+    return rc;
+}
+
 } // namespace twin
 
-void BM_Twin_MmuUpdate_L1Entry(benchmark::State& state) {
+template <int (*Update)(twin::Machine&, std::uint16_t, std::uint64_t, std::uint64_t)>
+void run_twin(benchmark::State& state) {
     twin::Machine m;
     m.nr = kFrames;
     m.owner.assign(kFrames, 0x7ff4);
@@ -267,20 +385,27 @@ void BM_Twin_MmuUpdate_L1Entry(benchmark::State& state) {
     const std::uint64_t vals[2] = {pte(11, kPteP | kPteUS | kPteRW),
                                    pte(12, kPteP | kPteUS | kPteRW)};
     const std::uint64_t ptr = maddr(10, 5) | MMU_NORMAL_PT_UPDATE;
-    if (twin::mmu_update(m, kGuest, ptr, vals[1]) != 0) {
+    if (Update(m, kGuest, ptr, vals[1]) != 0) {
         state.SkipWithError("setup failed");
         return;
     }
     unsigned i = 0;
     for (auto _ : state) {
-        int rc = twin::mmu_update(m, kGuest, ptr, vals[i & 1U]);
+        int rc = Update(m, kGuest, ptr, vals[i & 1U]);
         benchmark::DoNotOptimize(rc);
         ++i;
     }
     benchmark::DoNotOptimize(m.effects);
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
+void BM_Twin_MmuUpdate_L1Entry(benchmark::State& state) {
+    run_twin<twin::mmu_update>(state);
+}
 BENCHMARK(BM_Twin_MmuUpdate_L1Entry);
+void BM_Twin_MmuUpdate_SameRules(benchmark::State& state) {
+    run_twin<twin::mmu_update_same_rules>(state);
+}
+BENCHMARK(BM_Twin_MmuUpdate_SameRules);
 
 // Pin an L1 whose 512 entries are all present and writable (each a distinct
 // data frame), unpin it, then devalidate it, so that every iteration is a full

@@ -59,19 +59,27 @@ template <class V>
     return validate_table<V>(s, frame, type);
 }
 
+// The slow path: table work, then the handler again, as often as it asks.
+// Out of line so the common path keeps a single, tight copy of the handler.
+template <class V, class Handler>
+[[gnu::noinline]] Rc retry_after_table_work(State<V>& s, Handler& handler) {
+    for (int round = 0; round < kMaxTableWorkRounds; ++round) {
+        if (Rc wrc = do_table_work<V>(s); wrc != kOk) {
+            return wrc;
+        }
+        if (Rc rc = handler(); rc != kNeedsTableWork) {
+            return rc;
+        }
+    }
+    return kEBUSY;
+}
+
 template <class V, class Handler>
 Rc with_table_work(State<V>& s, Handler&& handler) {
     Rc rc = handler();
-    for (int round = 0; rc == kNeedsTableWork; ++round)
-        [[unlikely]] {
-            if (round == kMaxTableWorkRounds) {
-                return kEBUSY;
-            }
-            if (Rc wrc = do_table_work<V>(s); wrc != kOk) {
-                return wrc;
-            }
-            rc = handler();
-        }
+    if (rc == kNeedsTableWork) [[unlikely]] {
+        return retry_after_table_work<V>(s, handler);
+    }
     return rc;
 }
 
