@@ -22,6 +22,16 @@ ENSO_INLINE typename V::U64 port_bit(typename V::U32 port) {
     return typename V::U64{1} << as_u64<V>(port & 63U);
 }
 
+// Tells vCPU 0 of d that a port in selector word `word` is pending, and asks
+// the platform to kick it.
+template <class V>
+ENSO_INLINE void raise_upcall(State<V>& s, typename V::U16 d, typename V::U32 si,
+                              typename V::U32 word) {
+    s.mem.fetch_or64(si, kPendingSelWord, typename V::U64{1} << as_u64<V>(word));
+    s.mem.fetch_or64(si, kUpcallPendingWord, 1);
+    add_effect<V>(s, d, kEffectUpcall);
+}
+
 // Marks port pending in d; if it was newly pending and not masked, raises the
 // selector bit and the upcall flag, and asks the platform to kick the vCPU.
 template <class V>
@@ -33,9 +43,7 @@ ENSO_INLINE void evtchn_set_pending(State<V>& s, typename V::U16 d, typename V::
     if ((old & bit) != 0 || (s.mem.load64(si, kEvtchnMaskWord + word) & bit) != 0) {
         return;
     }
-    s.mem.fetch_or64(si, kPendingSelWord, typename V::U64{1} << as_u64<V>(word));
-    s.mem.fetch_or64(si, kUpcallPendingWord, 1);
-    add_effect<V>(s, d, kEffectUpcall);
+    raise_upcall<V>(s, d, si, word);
 }
 
 template <class V>
@@ -196,9 +204,7 @@ ENSO_INLINE Rc evtchn_unmask(State<V>& s, typename V::U16 d, typename V::U32 por
     auto bit = port_bit<V>(port);
     auto old = s.mem.fetch_and64(si, kEvtchnMaskWord + word, ~bit);
     if ((old & bit) != 0 && (s.mem.load64(si, kEvtchnPendingWord + word) & bit) != 0) {
-        s.mem.fetch_or64(si, kPendingSelWord, typename V::U64{1} << as_u64<V>(word));
-        s.mem.fetch_or64(si, kUpcallPendingWord, 1);
-        add_effect<V>(s, d, kEffectUpcall);
+        raise_upcall<V>(s, d, si, word);
     }
     return kOk;
 }

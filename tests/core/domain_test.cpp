@@ -12,14 +12,8 @@ namespace {
 
 using namespace enso::test;
 
-constexpr std::uint64_t kRO = kPteP | kPteUS;
-constexpr std::uint64_t kRW = kPteP | kPteUS | kPteRW;
-
 std::uint8_t dom_state(const TestMachine& m, std::uint16_t d) {
     return m.state().doms.state.get(d);
-}
-std::uint32_t count(const TestMachine& m, std::uint32_t f) {
-    return m.state().frames.count.get(f);
 }
 
 std::vector<std::uint32_t> frames_owned_by(const TestMachine& m, std::uint16_t d) {
@@ -30,11 +24,6 @@ std::vector<std::uint32_t> frames_owned_by(const TestMachine& m, std::uint16_t d
         }
     }
     return out;
-}
-
-Rc update(TestMachine& m, std::uint16_t d, std::uint32_t table, std::uint32_t slot,
-          std::uint64_t val) {
-    return m.core().mmu_update(d, TestMachine::maddr(table, slot), val);
 }
 
 // The granter's side: a one-frame grant table, entry `ref` offering `frame`.

@@ -12,14 +12,8 @@ namespace {
 
 using namespace enso::test;
 
-constexpr std::uint64_t kRO = kPteP | kPteUS;
-constexpr std::uint64_t kRW = kPteP | kPteUS | kPteRW;
-
 std::uint32_t tot_pages(const TestMachine& m, std::uint16_t d) {
     return m.state().doms.tot_pages.get(d);
-}
-std::uint32_t count(const TestMachine& m, std::uint32_t f) {
-    return m.state().frames.count.get(f);
 }
 
 // Reserves for d until the core refuses; returns the frames and the refusal.
@@ -38,11 +32,6 @@ std::vector<std::uint32_t> reserve_all(TestMachine& m, std::uint16_t d, Rc& refu
 bool all_zero(const TestMachine& m, std::uint32_t f) {
     const std::byte* p = m.state().mem.frame(f);
     return std::all_of(p, p + kPageSize, [](std::byte b) { return b == std::byte{0}; });
-}
-
-Rc update(TestMachine& m, std::uint16_t d, std::uint32_t table, std::uint32_t slot,
-          std::uint64_t val) {
-    return m.core().mmu_update(d, TestMachine::maddr(table, slot), val);
 }
 
 } // namespace

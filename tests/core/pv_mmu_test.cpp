@@ -11,9 +11,6 @@ namespace {
 
 using namespace enso::test;
 
-constexpr std::uint64_t kRO = kPteP | kPteUS;
-constexpr std::uint64_t kRW = kPteP | kPteUS | kPteRW;
-
 // What the frame table says about one frame.
 struct FrameView {
     std::uint32_t count;
@@ -65,11 +62,6 @@ std::uint32_t pinned_table(TestMachine& m, std::uint16_t d, std::uint8_t level) 
     REQUIRE(m.core().pin_table(d, t, level) == kOk);
     REQUIRE_INVARIANTS(m.core());
     return t;
-}
-
-Rc update(TestMachine& m, std::uint16_t d, std::uint32_t table, std::uint32_t slot,
-          std::uint64_t val) {
-    return m.core().mmu_update(d, TestMachine::maddr(table, slot), val);
 }
 
 } // namespace

@@ -85,4 +85,17 @@ private:
     Dispatcher dispatch_;
 };
 
+inline constexpr std::uint64_t kRO = kPteP | kPteUS;
+inline constexpr std::uint64_t kRW = kPteP | kPteUS | kPteRW;
+
+// One MMU_NORMAL_PT_UPDATE of slot in table, as domain d.
+inline Rc update(TestMachine& m, std::uint16_t d, std::uint32_t table, std::uint32_t slot,
+                 std::uint64_t val) {
+    return m.core().mmu_update(d, TestMachine::maddr(table, slot), val);
+}
+
+inline std::uint32_t count(const TestMachine& m, std::uint32_t f) {
+    return m.state().frames.count.get(f);
+}
+
 } // namespace enso::test
