@@ -1,0 +1,78 @@
+#include "verify/symbolic_domain.hpp"
+
+namespace enso::verify {
+
+z3::context& sym_ctx() {
+    thread_local z3::context ctx;
+    return ctx;
+}
+
+z3::expr resize(const z3::expr& e, unsigned bits) {
+    const unsigned have = e.get_sort().bv_size();
+    if (have == bits) {
+        return e;
+    }
+    if (have > bits) {
+        return e.extract(bits - 1, 0);
+    }
+    return z3::zext(e, bits - have);
+}
+
+namespace {
+
+constexpr unsigned kWordBits = 9; // 512 words of 8 bytes in a frame
+
+z3::sort frame_sort() {
+    auto& c = sym_ctx();
+    return c.array_sort(c.bv_sort(kWordBits), c.bv_sort(64));
+}
+
+z3::expr word_index(const SymMemory::W& w) {
+    return w.expr().extract(kWordBits - 1, 0);
+}
+
+} // namespace
+
+SymMemory::SymMemory() : m_(sym_ctx().bool_val(false)) {}
+
+SymMemory::SymMemory(const std::string& name)
+    : m_(sym_ctx().constant(name.c_str(),
+                            sym_ctx().array_sort(sym_ctx().bv_sort(32), frame_sort()))) {}
+
+z3::expr SymMemory::word(const z3::expr& f32, const z3::expr& w9) const {
+    return z3::select(z3::select(m_, f32), w9);
+}
+
+SymMemory::Q SymMemory::load64(const W& f, const W& w) const {
+    return Q(word(f.expr(), word_index(w)));
+}
+
+void SymMemory::store64(const W& f, const W& w, const Q& v) {
+    const z3::expr frame = z3::select(m_, f.expr());
+    m_ = z3::store(m_, f.expr(), z3::store(frame, word_index(w), v.expr()));
+}
+
+SymMemory::Q SymMemory::fetch_or64(const W& f, const W& w, const Q& v) {
+    const Q old = load64(f, w);
+    store64(f, w, old | v);
+    return old;
+}
+
+SymMemory::Q SymMemory::fetch_and64(const W& f, const W& w, const Q& v) {
+    const Q old = load64(f, w);
+    store64(f, w, old & v);
+    return old;
+}
+
+void SymMemory::clear_frame(const W& f) {
+    auto& c = sym_ctx();
+    m_ = z3::store(m_, f.expr(), z3::const_array(c.bv_sort(kWordBits), c.bv_val(0, 64)));
+}
+
+void SymMemory::copy(const W& dst, const W& /*dst_off*/, const W& /*src*/, const W& /*src_off*/,
+                     const W& /*len*/) {
+    const std::string name = "copied_frame_" + std::to_string(havocs_++);
+    m_ = z3::store(m_, dst.expr(), sym_ctx().constant(name.c_str(), frame_sort()));
+}
+
+} // namespace enso::verify
