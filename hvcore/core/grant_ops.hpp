@@ -180,7 +180,7 @@ ENSO_INLINE typename V::U64 grant_pte_maddr(const State<V>& s, typename V::U16 d
     if (!contains_pte) {
         maddr = l1_entry_maddr<V>(s, d, host_addr);
     }
-    auto table = as_u32<V>(maddr >> kPageShift);
+    auto table = maddr_frame<V>(maddr);
     if (maddr == 0 || (maddr & 7U) != 0 || !owned_by<V>(s, table, d) ||
         s.frames.type.get(table) != kTypeL1 || !frame_has<V>(s, table, kFrameValidated)) {
         return 0; // XSA-227: the PTE address must be one of the caller's L1 slots
@@ -214,8 +214,7 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
         if (pte_maddr == 0) {
             return GNTST_general_error;
         }
-        if (pte_present<V>(s.mem.load64(as_u32<V>(pte_maddr >> kPageShift),
-                                        as_u32<V>((pte_maddr & (kPageSize - 1)) >> 3)))) {
+        if (pte_present<V>(s.mem.load64(maddr_frame<V>(pte_maddr), maddr_slot<V>(pte_maddr)))) {
             return GNTST_general_error;
         }
     }
@@ -233,8 +232,7 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
         if (writable) {
             pte = pte | kPteRW | kPteD;
         }
-        s.mem.store64(as_u32<V>(pte_maddr >> kPageShift),
-                      as_u32<V>((pte_maddr & (kPageSize - 1)) >> 3), pte);
+        s.mem.store64(maddr_frame<V>(pte_maddr), maddr_slot<V>(pte_maddr), pte);
     }
     auto mi = maptrack_index<V>(d, handle);
     s.grants.map_flags.set(mi, as_u8<V>(mflags));
@@ -271,8 +269,8 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
         if (host_addr != 0 && host_addr != maddr && l1_entry_maddr<V>(s, d, host_addr) != maddr) {
             return GNTST_general_error; // not the mapping this handle made
         }
-        auto table = as_u32<V>(maddr >> kPageShift);
-        auto slot = as_u32<V>((maddr & (kPageSize - 1)) >> 3);
+        auto table = maddr_frame<V>(maddr);
+        auto slot = maddr_slot<V>(maddr);
         auto pte = s.mem.load64(table, slot);
         if (s.frames.type.get(table) == kTypeL1 && frame_has<V>(s, table, kFrameValidated) &&
             pte_present<V>(pte) && pte_frame<V>(pte) == frame) {

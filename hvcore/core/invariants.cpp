@@ -158,7 +158,7 @@ private:
         const bool rw = (e & kPteRW) != 0;
         if (level == kTypeL1) {
             if (!own) {
-                const std::uint64_t maddr = (std::uint64_t{t} << kPageShift) | (slot << 3);
+                const std::uint64_t maddr = entry_maddr<Concrete>(t, slot);
                 if (!grant_pte_recorded(od, maddr, target, rw)) {
                     fail("ownership", {t, target}, {od, owner(target)}, "L1 ", t, "[", slot,
                          "] of d", od, " maps frame ", target, " of d", owner(target),

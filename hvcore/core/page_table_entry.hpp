@@ -35,6 +35,20 @@ ENSO_INLINE typename V::U32 pte_frame(typename V::U64 pte) {
     return as_u32<V>((pte & kPteAddrMask) >> kPageShift);
 }
 
+// A page-table entry's machine address, and back: its frame and its slot.
+template <class V>
+ENSO_INLINE typename V::U32 maddr_frame(typename V::U64 maddr) {
+    return as_u32<V>(maddr >> kPageShift);
+}
+template <class V>
+ENSO_INLINE typename V::U32 maddr_slot(typename V::U64 maddr) {
+    return as_u32<V>((maddr & (kPageSize - 1)) >> 3);
+}
+template <class V>
+ENSO_INLINE typename V::U64 entry_maddr(typename V::U32 frame, typename V::U32 slot) {
+    return (as_u64<V>(frame) << kPageShift) | (as_u64<V>(slot) << 3);
+}
+
 template <class V>
 ENSO_INLINE typename V::Bool pte_present(typename V::U64 pte) {
     return (pte & kPteP) != 0;

@@ -18,8 +18,8 @@ ENSO_INLINE Rc mmu_update_entry(State<V>& s, typename V::U16 d, typename V::U64 
     if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD) {
         return kENOSYS;
     }
-    auto table = as_u32<V>(ptr >> kPageShift);
-    auto slot = as_u32<V>((ptr & (kPageSize - 1)) >> 3);
+    auto table = maddr_frame<V>(ptr);
+    auto slot = maddr_slot<V>(ptr);
     if ((ptr >> kPageShift) >= as_u64<V>(s.nr_frames)) {
         return kEINVAL;
     }
@@ -158,7 +158,7 @@ ENSO_INLINE typename V::U64 l1_entry_maddr(const State<V>& s, typename V::U16 d,
         }
         table = pte_frame<V>(e);
     }
-    return (as_u64<V>(table) << kPageShift) | (as_u64<V>(va_slot<V>(va, 1)) << 3);
+    return entry_maddr<V>(table, va_slot<V>(va, 1));
 }
 
 // update_va_mapping: mod_entry on the L1 slot that maps va, then the flush
@@ -170,15 +170,14 @@ ENSO_INLINE Rc update_va_mapping(State<V>& s, typename V::U16 d, typename V::U64
     if (maddr == 0) {
         return kEINVAL;
     }
-    auto table = as_u32<V>(maddr >> kPageShift);
+    auto table = maddr_frame<V>(maddr);
     if (!owned_by<V>(s, table, d) || s.frames.type.get(table) != kTypeL1) {
         return kEINVAL;
     }
     if (Rc rc = get_page_type<V>(s, table, as_u8<V>(kTypeL1)); rc != kOk) {
         return rc;
     }
-    Rc rc = mod_entry<V>(s, d, table, as_u8<V>(kTypeL1), as_u32<V>((maddr & (kPageSize - 1)) >> 3),
-                         val);
+    Rc rc = mod_entry<V>(s, d, table, as_u8<V>(kTypeL1), maddr_slot<V>(maddr), val);
     put_page_type<V>(s, table);
     if (rc != kOk) {
         return rc;

@@ -49,7 +49,7 @@ public:
     }
 
     static std::uint64_t maddr(std::uint32_t table, std::uint32_t slot) {
-        return (std::uint64_t{table} << kPageShift) | (std::uint64_t{slot} << 3);
+        return entry_maddr<Concrete>(table, slot);
     }
     static std::uint64_t pte(std::uint32_t target, std::uint64_t flags) {
         return (std::uint64_t{target} << kPageShift) | flags;
