@@ -1,0 +1,100 @@
+// How the monitor asks a running guest for work and reads the answer: one
+// guest-owned page at kCommandPageVa, plus an event channel to domain 0.
+//
+// Protocol: the monitor fills command and args, then bumps seq and sends an
+// event on its end of the command channel. The guest (blocked in SCHEDOP_block
+// or polling) sees seq change, runs the command, fills the result fields, sets
+// done_seq = seq and sends an event back. Boot fields are written by the
+// domain builder before the guest starts and never change.
+#pragma once
+
+#include <stdint.h>
+
+namespace enso::abi {
+
+enum Command : uint32_t {
+    kCmdNone = 0,
+    // values[0] = kPingMagic ^ args[0].
+    kCmdPing = 1,
+    // args[0] iterations of xen_version(XENVER_version): the null hypercall.
+    kCmdNull = 2,
+    // args[0] iterations of the floor stub (kFloorHypercall): the exit floor
+    // under the trap transport, the ring floor under the exitless one.
+    kCmdFloor = 3,
+    // args[0] iterations of a bare `out` to kPortFloor, not through the stub.
+    kCmdExitFloor = 4,
+    // args[0] iterations of: one mmu_update of args[1] entries mapping
+    // args[1] free frames into the scratch L1, one unmapping them.
+    kCmdMmuUpdate = 5,
+    // args[0] iterations of MMUEXT_PIN_L1_TABLE then MMUEXT_UNPIN_TABLE (two
+    // hypercalls) on a zeroed free frame mapped read-only.
+    kCmdPinUnpin = 6,
+    // args[0] iterations of MMUEXT_NEW_BASEPTR alternating between two pinned
+    // roots that map the same address space.
+    kCmdNewBaseptr = 7,
+    // args[0] iterations of EVTCHNOP_send on the command channel.
+    kCmdEvtchnSend = 8,
+    // args[0] iterations of GNTTABOP_copy of 4 KiB between two own frames.
+    kCmdGrantCopy = 9,
+    // args[0] iterations of memcpy of 4 KiB in the guest (the twin of 9).
+    kCmdMemcpy = 10,
+    // args[0] iterations of one multicall of args[1] xen_version entries.
+    kCmdMulticall = 11,
+    // Grant a free frame to domain 0 (read-write unless args[0] != 0):
+    // values[0] = ref, values[1] = machine frame. The frame is filled with
+    // the byte args[1].
+    kCmdGrantOffer = 12,
+    // End the grant values[0] of a previous kCmdGrantOffer (args[0] = ref):
+    // status = 0 when ended, -EBUSY while mapped.
+    kCmdGrantEnd = 13,
+    // Compute kernels from workloads/compute (one source for guest and host):
+    // args[0] = size parameter, args[1] = repetitions; values[0] = checksum.
+    kCmdComputeInt = 14,
+    kCmdComputeMem = 15,
+    // One hypercall with the monitor's arguments: args[0] = nr, args[1..5] =
+    // rdi, rsi, rdx, r10, r8. An argument may point into data[] (at
+    // kCommandPageVa + offsetof(CommandPage, data)). status = rax.
+    kCmdHypercall = 16,
+    // Read 8 bytes at virtual address args[0] into values[0] (a fault stops
+    // the guest: the test of what it may not reach).
+    kCmdRead = 17,
+    // Write args[1] to the 8 bytes at virtual address args[0].
+    kCmdWrite = 18,
+    // SCHEDOP_shutdown with reason args[0]; never answered.
+    kCmdShutdown = 19,
+    // Spin forever without a hypercall (tests the monitor's deadline).
+    kCmdSpin = 20,
+};
+
+inline constexpr uint64_t kPingMagic = 0x656e736f2d677374ULL; // "enso-gst"
+
+enum Transport : uint32_t {
+    kTransportTrap = 0,
+    kTransportExitless = 1,
+};
+
+struct CommandPage {
+    // Monitor to guest.
+    volatile uint64_t seq;
+    volatile uint32_t command;
+    uint32_t pad0;
+    uint64_t args[6];
+    // Guest to monitor.
+    volatile uint64_t done_seq;
+    volatile int64_t status; // 0 or a hypercall's -errno
+    uint64_t tsc_cycles;     // TSC ticks the measured loop took
+    uint64_t iterations;     // operations in that loop
+    uint64_t values[8];
+    // Boot information (domain builder).
+    uint64_t tsc_khz;        // guest TSC frequency
+    uint32_t transport;      // Transport
+    uint32_t cmd_port;       // the guest's end of the command channel
+    uint64_t first_free_pfn; // pfns from here to start_info.nr_pages are free
+    uint64_t boot_magic;     // kPingMagic once the builder wrote this page
+    uint64_t pad1[4];
+    // Argument buffers for kCmdHypercall.
+    uint8_t data[3872];
+};
+static_assert(sizeof(CommandPage) == 4096);
+
+} // namespace enso::abi

@@ -1,0 +1,49 @@
+// A running guest domain as the monitor holds it: its VM, its vCPU and the
+// thread that runs it, and what the vCPU thread still has to do for it.
+#pragma once
+
+#include "hvcore/abi/command_page.hpp"
+#include "hvcore/abi/exitless_slot.hpp"
+#include "hvcore/kvm/domain_builder.hpp"
+#include "hvcore/kvm/guest_stop.hpp"
+#include "hvcore/kvm/guest_vm.hpp"
+#include "hvcore/kvm/vcpu.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <pthread.h>
+#include <thread>
+
+namespace enso::kvm {
+
+struct GuestDomain {
+    std::uint16_t domid = 0;
+    abi::Transport transport = abi::kTransportTrap;
+    BuiltDomain built;
+    std::unique_ptr<GuestVm> vm;
+    std::unique_ptr<Vcpu> vcpu;
+    abi::ExitlessSlot* slot = nullptr;
+    abi::CommandPage* command = nullptr;
+    std::uint8_t* upcall_pending = nullptr; // vcpu_info[0].evtchn_upcall_pending
+
+    std::thread thread;
+    std::atomic<pthread_t> thread_handle{};
+    std::atomic<bool> stop_requested{false};
+    std::atomic<bool> running{false};         // the vCPU thread is inside KVM_RUN's loop
+    std::atomic<std::uint64_t> user_exits{0}; // KVM_RUN returns: exits to the monitor
+
+    // Guarded by the monitor's lock.
+    std::uint64_t cr3 = 0;         // what the vCPU runs on
+    bool memslots_pending = false; // left for the vCPU thread (exitless calls)
+    std::optional<GuestStop> stop; // set once, when it stopped
+
+    // Wakes a vCPU thread that sleeps for an event or an exitless answer.
+    std::mutex wait_mu;
+    std::condition_variable wait_cv;
+};
+
+} // namespace enso::kvm

@@ -1,0 +1,143 @@
+// The monitor: machine memory, the core, domain 0 (the monitor itself, where
+// back ends run) and one KVM VM with one vCPU thread per guest domain. Every
+// call into the core - from a vCPU thread (trap transport), the poller
+// (exitless transport) or a back end - runs under one lock, and the effects
+// the core leaves (memory slots, TLB flushes, a new CR3, events, shutdown)
+// are applied before the caller's guest goes on.
+#pragma once
+
+#include "hvcore/abi/command_page.hpp"
+#include "hvcore/core/core.hpp"
+#include "hvcore/core/hypercall_dispatch.hpp"
+#include "hvcore/kvm/exitless_poller.hpp"
+#include "hvcore/kvm/guest_domain.hpp"
+#include "hvcore/kvm/machine_memory.hpp"
+#include "hvcore/kvm/unique_fd.hpp"
+#include "hvcore/kvm/vcpu_stats.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace enso::kvm {
+
+struct MonitorConfig {
+    std::uint32_t machine_frames = 64 * 1024; // 256 MiB of machine memory
+    std::string kvm_device = "/dev/kvm";
+    // How long the exitless poller spins without a call before it sleeps.
+    std::chrono::microseconds poller_idle{2000};
+};
+
+struct DomainConfig {
+    std::uint32_t pages = 4096;
+    abi::Transport transport = abi::kTransportTrap;
+    std::string kernel; // guest ELF; empty: default_guest_kernel()
+    std::string cmd_line;
+};
+
+struct CommandOutcome {
+    bool completed = false; // the guest answered
+    std::int64_t status = 0;
+    std::uint64_t tsc_cycles = 0;
+    std::uint64_t iterations = 0;
+    std::array<std::uint64_t, 8> values{};
+    ExitCounts exits;              // during the command, from KVM's statistics
+    double host_seconds = 0;       // wall time from posting to the answer
+    std::optional<GuestStop> stop; // set when the guest stopped instead
+};
+
+// The guest kernel built with Enso (ENSO_GUEST overrides it).
+std::string default_guest_kernel();
+
+class Monitor {
+public:
+    // Throws KvmError when /dev/kvm cannot be used (the message says why).
+    explicit Monitor(const MonitorConfig& config = {});
+    Monitor(const Monitor&) = delete;
+    Monitor& operator=(const Monitor&) = delete;
+    ~Monitor();
+
+    // Builds and starts a guest; returns its domain id.
+    std::uint16_t start_domain(const DomainConfig& config);
+    // Stops its vCPU and destroys it in the core.
+    void destroy_domain(std::uint16_t d);
+
+    // Posts a command and waits for the answer, at most `deadline`; a guest
+    // that does not answer in time is stopped (StopKind::deadline).
+    CommandOutcome command(std::uint16_t d, abi::Command cmd,
+                           std::initializer_list<std::uint64_t> args,
+                           std::chrono::milliseconds deadline = std::chrono::seconds(30));
+    // The command page's data area, for kCmdHypercall arguments.
+    std::uint8_t* command_data(std::uint16_t d);
+    [[nodiscard]] static std::uint64_t command_data_va();
+
+    // Runs f(core, dispatcher) under the lock, then applies the effects: how
+    // domain 0 (back ends, benchmarks) calls the core.
+    template <class F>
+    auto with_core(F&& f) {
+        std::lock_guard lock(mu_);
+        struct After {
+            Monitor& m;
+            ~After() { m.apply_effects(nullptr); }
+        } after{*this};
+        return f(core_, dispatcher_);
+    }
+
+    [[nodiscard]] std::optional<GuestStop> stopped(std::uint16_t d);
+    [[nodiscard]] std::string console(std::uint16_t d);
+    [[nodiscard]] ExitCounts exits(std::uint16_t d);
+    [[nodiscard]] const BuiltDomain& built(std::uint16_t d);
+    [[nodiscard]] std::uint64_t tsc_khz() const { return tsc_khz_; }
+    [[nodiscard]] MachineMemory& memory() { return memory_; }
+    [[nodiscard]] ExitlessPoller::Stats poller_stats() const;
+    struct PlatformCounts {
+        std::uint64_t flushes = 0;      // flush_translations calls
+        std::uint64_t slot_changes = 0; // KVM_SET_USER_MEMORY_REGION calls
+    };
+    [[nodiscard]] PlatformCounts platform_counts(std::uint16_t d);
+
+private:
+    enum class Caller { vcpu_thread, poller, dom0 };
+    struct CallEffects {
+        bool block = false;
+        bool vcpu_work = false;
+    };
+
+    GuestDomain& domain(std::uint16_t d);
+    void vcpu_loop(GuestDomain& g);
+    bool handle_io(GuestDomain& g);
+    long trap_call(GuestDomain& g, std::uint64_t nr, const core::HypercallArgs& args,
+                   CallEffects& fx);
+    CallOutcome exitless_call(std::uint16_t d, std::uint64_t nr, const core::HypercallArgs& args);
+    // With mu_ held: applies every domain's pending effects. `self` is the
+    // domain whose own thread (vCPU or poller on its behalf) is calling.
+    CallEffects apply_effects(GuestDomain* self, Caller caller = Caller::dom0);
+    void do_vcpu_work(GuestDomain& g); // on g's vCPU thread, with mu_ held
+    bool event_pending(const GuestDomain& g) const;
+    void wait_for_event(GuestDomain& g);
+    void wait_for_answer(GuestDomain& g);
+    void stop_domain(GuestDomain& g, GuestStop stop); // with mu_ held
+    void kick(GuestDomain& g);
+    GuestStop fault_stop(GuestDomain& g, StopKind kind, std::string reason);
+
+    MonitorConfig config_;
+    UniqueFd kvm_;
+    MachineMemory memory_;
+    std::mutex mu_;
+    core::Core core_;
+    core::Dispatcher dispatcher_;
+    std::uint64_t tsc_khz_ = 0;
+    std::map<std::uint16_t, std::unique_ptr<GuestDomain>> domains_;
+    std::unique_ptr<ExitlessPoller> poller_;
+    // Domain 0's side: command answers arrive as events on its ports.
+    std::condition_variable dom0_cv_;
+    std::uint64_t dom0_events_ = 0;
+};
+
+} // namespace enso::kvm
