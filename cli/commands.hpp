@@ -13,10 +13,13 @@ using Action = std::function<int()>;
 
 // Exit code of a command that exists but whose work has not landed yet.
 inline constexpr int kExitNotAvailable = 2;
+// Exit code of a command given a missing or malformed input file.
+inline constexpr int kExitBadInput = 2;
 
 void add_info_command(CLI::App& app, Action& action);
 void add_list_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
-void add_pending_commands(CLI::App& app, Action& action); // report, verify
+void add_report_command(CLI::App& app, Action& action);
+void add_pending_commands(CLI::App& app, Action& action); // verify
 
 } // namespace enso::cli

@@ -25,7 +25,6 @@ void add_pending(CLI::App& app, Action& action, const std::string& name,
 } // namespace
 
 void add_pending_commands(CLI::App& app, Action& action) {
-    add_pending(app, action, "report", "turn results JSON into HTML/Markdown reports", "issue #6");
     add_pending(app, action, "verify", "prove the hypercall handlers keep the isolation invariants",
                 "issue #4");
 }

@@ -1,0 +1,207 @@
+#include "reports/markdown_writer.hpp"
+
+#include "reports/key_figures.hpp"
+#include "reports/number_format.hpp"
+#include "reports/report_prose.hpp"
+
+#include <fmt/core.h>
+
+namespace enso::reports {
+
+namespace {
+
+// A table cell: pipes would end it, newlines would end the row.
+std::string cell(std::string_view s) {
+    std::string out;
+    for (const char c : s) {
+        if (c == '|') {
+            out += "\\|";
+        } else if (c == '\n') {
+            out += ' ';
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string ratio_text(const TwinRatio* r) {
+    return r == nullptr ? "—" : format_ratio_with_spread(r->ratio);
+}
+
+std::string figure_md(const Figure& f) {
+    std::string s = "### " + f.title + "\n\n";
+    if (f.drawn()) {
+        s += fmt::format("![{}]({})\n\n{}\n\n", f.title, f.file_name(), f.caption);
+    } else {
+        s += "> " + f.note + "\n\n";
+    }
+    return s;
+}
+
+std::string claims_md(const std::vector<ClaimCheck>& claims) {
+    std::string s = "| source | claim | stand-in here | measured here | status |\n"
+                    "|---|---|---|---|---|\n";
+    for (const auto& c : claims) {
+        s += fmt::format("| {} | {} | {} | {} | {} |\n", cell(c.source), cell(c.claim),
+                         cell(c.comparable), cell(c.measured), claim_status_name(c.status));
+    }
+    return s + "\n";
+}
+
+} // namespace
+
+std::string render_markdown(const ReportModel& m, const FigureSet& figs) {
+    std::string s = "# Enso: what paravirtualization costs here\n\n";
+    const auto date = m.title_date();
+    if (!date.empty()) {
+        s += "Run of " + date + ". ";
+    }
+    s += fmt::format("{} benchmarks measured.\n\n", m.measured_count());
+    for (const auto& h : m.hosts) {
+        s += "**" + h.headline + "**\n\n" + h.bare_metal_meaning + "\n\n";
+    }
+
+    s += "## Headline: overhead against bare metal\n\n";
+    for (const auto& k : key_figures(m)) {
+        s += fmt::format("- **{}: {}** {}\n", k.title, k.value, k.detail);
+    }
+    s += "\n";
+    for (const auto& line : headline_sentences(m)) {
+        s += line + "\n";
+    }
+    s += "\n";
+    if (!m.headline.empty()) {
+        s += "| suite | workload | guest | vs native (bare metal) | vs floor | vs in-process | "
+             "guest median | exits/op |\n|---|---|---|---:|---:|---:|---:|---:|\n";
+        for (const auto& row : m.headline) {
+            auto exits = row.guest->counter("exits_per_op");
+            if (!exits) {
+                exits = row.guest->counter("exits_per_io");
+            }
+            s += fmt::format(
+                "| {} | {} | `{}` | {} | {} | {} | {} | {} |\n", cell(row.group->suite),
+                cell(row.group->workload), row.guest->name->mode, ratio_text(row.vs_native),
+                ratio_text(row.vs_floor), ratio_text(row.vs_inprocess),
+                format_ns(row.guest->median_ns()), exits ? format_number(*exits) : "—");
+        }
+        s += "\nRatios are guest cost over twin cost (1.00× = no overhead), with the "
+             "interquartile spread in parentheses.\n\n";
+    }
+
+    s += "## Charts\n\n";
+    for (const auto& f : figs.charts) {
+        s += figure_md(f);
+    }
+
+    bool blk_header = false;
+    for (const auto& g : m.groups) {
+        if (g.suite != "blk") {
+            continue;
+        }
+        for (const auto* r : g.members) {
+            if (r->skipped) {
+                continue;
+            }
+            if (!blk_header) {
+                s += "## Block I/O per path\n\n| workload | path | MB/s | IOPS | p50 µs | p99 µs | "
+                     "exits/I/O | host CPU µs/I/O | integrity |\n"
+                     "|---|---|---:|---:|---:|---:|---:|---:|---|\n";
+                blk_header = true;
+            }
+            auto c = [r](const char* k) {
+                const auto v = r->counter(k);
+                return v ? format_number(*v) : std::string("—");
+            };
+            const auto ok = r->counter("integrity_ok");
+            s += fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |\n", cell(g.workload),
+                             r->name->mode, c("MBps"), c("IOPS"), c("lat_p50_us"), c("lat_p99_us"),
+                             c("exits_per_io"), c("host_cpu_us_per_io"),
+                             ok ? (*ok >= 1 ? "ok" : "**FAILED**") : "—");
+        }
+    }
+    if (blk_header) {
+        s += "\n";
+    }
+
+    if (m.comparison) {
+        s += "## Change against the baseline\n\nBaseline: `" + m.baseline->path.string() +
+             "`. Positive changes are slower; two-sided Mann-Whitney U test on the repetitions, "
+             "significant when p < 0.05.\n\n| benchmark | baseline | now | change | p | "
+             "repetitions | verdict |\n|---|---:|---:|---:|---:|---:|---|\n";
+        for (const auto& ch : m.comparison->changes) {
+            s += fmt::format(
+                "| `{}` | {} | {} | {} | {} | {} / {} | {}{} |\n",
+                strip_benchmark_suffixes(ch.run_name), format_ns(ch.baseline_ns),
+                format_ns(ch.current_ns), ch.change ? format_percent_change(*ch.change) : "—",
+                ch.test ? format_p_value(ch.test->p_value) : "—", ch.baseline_repetitions,
+                ch.current_repetitions, verdict_name(ch.verdict),
+                ch.why.empty() ? "" : " (" + cell(ch.why) + ")");
+        }
+        s += "\n";
+    }
+
+    if (m.verification) {
+        const auto& v = *m.verification;
+        s += fmt::format("## Verification\n\n{} handlers: {} proved, {} failed, {} unknown, in {} "
+                         "s.\n\n| handler | result | paths | seconds |\n|---|---|---:|---:|\n",
+                         v.handlers.size(), v.count(VerifyOutcome::proved),
+                         v.count(VerifyOutcome::failed), v.count(VerifyOutcome::unknown),
+                         format_number(v.total_seconds()));
+        for (const auto& h : v.handlers) {
+            s += fmt::format("| `{}` | {} | {} | {} |\n", h.handler, cell(h.result),
+                             h.paths ? std::to_string(*h.paths) : "—",
+                             h.seconds ? format_number(*h.seconds) : "—");
+        }
+        s += "\n";
+        if (figs.verification) {
+            s += figure_md(*figs.verification);
+        }
+        for (const auto& f : figs.counterexamples) {
+            s += figure_md(f);
+        }
+    }
+
+    s += "## Published claims and Enso's targets\n\n" + claims_md(m.published_claims);
+    s += "### Enso's targets (issues #3 and #5)\n\n" + claims_md(m.targets);
+
+    s += "## Topology at the end of the run\n\n" + figure_md(figs.topology);
+
+    s += "## All measurements\n\n| benchmark | median | spread | reps | counters |\n"
+         "|---|---:|---:|---:|---|\n";
+    for (const auto* r : m.runs) {
+        if (!r->skipped) {
+            s += fmt::format("| `{}` | {} | {} | {} | {} |\n",
+                             strip_benchmark_suffixes(r->run_name), format_ns(r->median_ns()),
+                             run_spread(*r), r->repetition_count(), cell(run_counters(*r)));
+        }
+    }
+    s += "\n";
+    if (!m.skipped.empty()) {
+        s += "## Skipped\n\n| what | why |\n|---|---|\n";
+        for (const auto& k : m.skipped) {
+            s += fmt::format("| `{}` | {} |\n", strip_benchmark_suffixes(k.what), cell(k.reason));
+        }
+        s += "\n";
+    }
+    s += "## Host and method\n\n";
+    for (const auto& h : m.hosts) {
+        s += "| | |\n|---|---|\n";
+        for (const auto& [k, v] : h.facts) {
+            s += fmt::format("| {} | {} |\n", cell(k), cell(v));
+        }
+        s += "\n";
+    }
+    for (const auto& n : method_notes(m)) {
+        s += "- " + n + "\n";
+    }
+    if (!m.warnings.empty()) {
+        s += "\nWarnings:\n\n";
+        for (const auto& w : m.warnings) {
+            s += "- " + w + "\n";
+        }
+    }
+    return s;
+}
+
+} // namespace enso::reports
