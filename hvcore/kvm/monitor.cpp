@@ -385,8 +385,7 @@ CallOutcome Monitor::exitless_call(std::uint16_t d, std::uint64_t nr,
 Monitor::CallEffects Monitor::apply_effects(GuestDomain* self, Caller caller) {
     CallEffects fx;
     if ((core_.take_effects(0) & core::kEffectUpcall) != 0) {
-        ++dom0_events_;
-        dom0_cv_.notify_all();
+        consume_dom0_events();
     }
     for (auto& [id, gp] : domains_) {
         GuestDomain& g = *gp;
@@ -441,6 +440,30 @@ Monitor::CallEffects Monitor::apply_effects(GuestDomain* self, Caller caller) {
         }
     }
     return fx;
+}
+
+void Monitor::consume_dom0_events() {
+    auto& mem = core_.state().mem;
+    const auto si = core_.state().doms.shared_info.get(0);
+    mem.store64(si, core::kUpcallPendingWord, 0);
+    mem.store64(si, core::kPendingSelWord, 0);
+    bool wake = false;
+    for (std::uint32_t word = 0; word < core::kMaxPorts / 64; ++word) {
+        std::uint64_t bits = mem.load64(si, core::kEvtchnPendingWord + word);
+        if (bits == 0) {
+            continue;
+        }
+        mem.fetch_and64(si, core::kEvtchnPendingWord + word, ~bits);
+        while (bits != 0) {
+            const auto port = word * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
+            bits &= bits - 1;
+            ++dom0_port_events_[port];
+            wake = wake || dom0_waiters_.contains(port);
+        }
+    }
+    if (wake) {
+        dom0_cv_.notify_all();
+    }
 }
 
 void Monitor::do_vcpu_work(GuestDomain& g) {
@@ -512,9 +535,14 @@ CommandOutcome Monitor::command(std::uint16_t d, abi::Command cmd,
     __atomic_store_n(&c.seq, seq, __ATOMIC_RELEASE);
     (void)core_.evtchn_send(0, g.built.dom0_cmd_port);
     (void)apply_effects(nullptr);
+    const auto port = g.built.dom0_cmd_port;
+    ++dom0_waiters_[port];
     const bool answered = dom0_cv_.wait_until(lock, t0 + deadline, [&] {
         return __atomic_load_n(&c.done_seq, __ATOMIC_ACQUIRE) == seq || g.stop.has_value();
     });
+    if (--dom0_waiters_[port] == 0) {
+        dom0_waiters_.erase(port);
+    }
     out.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!answered) {
         stop_domain(g, make_stop(StopKind::deadline,

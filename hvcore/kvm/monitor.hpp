@@ -135,9 +135,13 @@ private:
     std::uint64_t tsc_khz_ = 0;
     std::map<std::uint16_t, std::unique_ptr<GuestDomain>> domains_;
     std::unique_ptr<ExitlessPoller> poller_;
-    // Domain 0's side: command answers arrive as events on its ports.
+    // Domain 0's side: command answers arrive as events on its ports. The
+    // monitor consumes dom0's pending bits (as a guest kernel would) and
+    // counts events per port; a waiter names the port it waits on.
+    void consume_dom0_events();
     std::condition_variable dom0_cv_;
-    std::uint64_t dom0_events_ = 0;
+    std::map<std::uint32_t, std::uint64_t> dom0_port_events_;
+    std::map<std::uint32_t, unsigned> dom0_waiters_;
 };
 
 } // namespace enso::kvm

@@ -1,0 +1,48 @@
+// The two guests the hypercall suite measures: the same guest kernel, one
+// domain per transport, in one monitor that lives for the whole run. When
+// /dev/kvm cannot be used, why() says so and every guest benchmark is
+// skipped with that reason.
+#pragma once
+
+#include "hvcore/abi/command_page.hpp"
+#include "hvcore/kvm/monitor.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace enso::bench {
+
+class GuestPair {
+public:
+    static GuestPair& get();
+
+    [[nodiscard]] bool ok() const { return monitor_ != nullptr; }
+    [[nodiscard]] const std::string& why() const { return why_; }
+    kvm::Monitor& monitor() { return *monitor_; }
+    [[nodiscard]] std::uint16_t domain(abi::Transport t) const {
+        return t == abi::kTransportTrap ? trap_ : exitless_;
+    }
+    [[nodiscard]] double tsc_hz() const { return tsc_hz_; }
+
+    // Runs one command; on failure it marks the benchmark as errored (with
+    // the guest's stop report or status) and returns nothing.
+    std::optional<kvm::CommandOutcome> run(benchmark::State& state, abi::Transport t,
+                                           abi::Command cmd, std::vector<std::uint64_t> args);
+
+private:
+    GuestPair();
+    std::unique_ptr<kvm::Monitor> monitor_;
+    std::uint16_t trap_ = 0;
+    std::uint16_t exitless_ = 0;
+    double tsc_hz_ = 0;
+    std::string why_;
+};
+
+inline constexpr std::uint32_t kGuestPages = 8192; // 32 MiB each
+
+} // namespace enso::bench
