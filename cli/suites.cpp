@@ -9,8 +9,10 @@ const std::vector<Suite>& known_suites() {
     static const std::vector<Suite> suites = {
         {"core", "in-process benchmarks of the pure core (hvcore/core), no KVM",
          "../bench/core/enso_bench_core", ""},
-        {"hypercall", "hypercall round trips from a guest (trap and exitless) vs. a bare exit", "",
-         "issue #3"},
+        {"hypercall",
+         "each hypercall from a KVM guest over the trap and exitless transports vs. the "
+         "platform's floors, the in-process handler and native twins (needs /dev/kvm)",
+         "../bench/hypercall/enso_bench_hypercall", ""},
         {"blk", "block I/O through blkfront/blkback vs. native I/O", "", "issue #5"},
         {"pagetable", "PV MMU updates and flushes from a guest vs. native", "", "issue #6"},
         {"compute", "compute workloads in a guest vs. the same code native", "", "issue #6"},

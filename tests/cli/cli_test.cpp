@@ -5,7 +5,10 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <unistd.h>
 
 namespace {
 
@@ -85,9 +88,29 @@ TEST_CASE("run without a suite measures nothing and says so") {
 }
 
 TEST_CASE("run of a suite that has not landed fails honestly") {
-    const auto r = run_enso("run --suite hypercall");
+    const auto r = run_enso("run --suite blk");
     CHECK(r.exit_code != 0);
     CHECK(contains(r.out, "not yet available"));
+}
+
+TEST_CASE("run hypercall writes Google Benchmark JSON with the host context") {
+    const std::string dir = "/tmp/enso-cli-test-" + std::to_string(::getpid());
+    const auto r =
+        run_enso("run hypercall --quick --repetitions 1 --filter 'null/inprocess' --out " + dir);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    std::ifstream in(dir + "/results.json");
+    REQUIRE(in);
+    const auto j = nlohmann::json::parse(in);
+    CHECK(j["context"].contains("enso_host"));
+    CHECK(j["context"]["enso_suite"] == "hypercall");
+    CHECK(j["context"].contains("enso_guests")); // running, or why not
+    bool found = false;
+    for (const auto& b : j["benchmarks"]) {
+        found = found || b["run_name"].get<std::string>().rfind("hypercall/null/inprocess", 0) == 0;
+    }
+    CHECK(found);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a bad subcommand exits non-zero") {
