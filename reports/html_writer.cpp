@@ -59,7 +59,7 @@ figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; max-width: 9
 .note { background: var(--bg); border: 1px dashed var(--line); border-radius: 6px;
         padding: 12px 14px; color: var(--muted); }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
-         font-weight: 600; }
+         font-weight: 600; white-space: nowrap; }
 .badge.met, .badge.significant-better, .badge.proved { background: var(--good); color: var(--good-ink); }
 .badge.missed, .badge.significant-worse, .badge.failed { background: var(--poor); color: var(--poor-ink); }
 .badge.not-measured, .badge.context, .badge.not-significant, .badge.too-few, .badge.unknown

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <string_view>
 
 namespace enso::reports {
 
@@ -30,6 +31,13 @@ std::vector<std::string> headline_sentences(const ReportModel& m) {
     }
     if (!m.skipped.empty()) {
         std::string reason = m.skipped.front().reason;
+        // "skipped: /dev/kvm ..." reads twice after "were skipped".
+        for (const char* prefix : {"skipped: ", "Skipped: ", "skipped ", "Skipped "}) {
+            if (reason.starts_with(prefix)) {
+                reason.erase(0, std::string_view(prefix).size());
+                break;
+            }
+        }
         out.push_back(fmt::format(
             "{} skipped{}{}.",
             m.skipped.size() == 1 ? "1 benchmark or suite was"

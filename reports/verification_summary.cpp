@@ -147,11 +147,24 @@ VerificationSummary load_verification_summary(const std::filesystem::path& path)
         }
         h.result = first_string(e, {"result", "status", "verdict", "outcome"});
         h.outcome = classify(h.result, e);
+        // Failures listed per query ({invariant, reason, counterexample...}).
+        const nlohmann::json* failures =
+            e.contains("failures") && e["failures"].is_array() ? &e["failures"] : nullptr;
+        if (h.result.empty() && failures != nullptr && !failures->empty()) {
+            h.outcome = VerifyOutcome::failed;
+        }
         if (h.result.empty()) {
             h.result = std::string(outcome_name(h.outcome));
         }
         h.seconds = first_number(e, {"seconds", "time_s", "time", "elapsed_s", "duration_s"});
-        h.detail = first_string(e, {"message", "detail", "invariant", "reason"});
+        h.detail = first_string(e, {"message", "detail", "invariant", "reason", "error"});
+        if (h.detail.empty() && failures != nullptr && !failures->empty() &&
+            (*failures)[0].is_object()) {
+            h.detail = first_string((*failures)[0], {"invariant", "reason", "message"});
+            if (failures->size() > 1) {
+                h.detail += fmt::format(" (and {} more)", failures->size() - 1);
+            }
+        }
         auto add_cex = [&](const nlohmann::json& v) {
             if (v.is_string() && !v.get<std::string>().empty()) {
                 std::filesystem::path p = v.get<std::string>();
@@ -172,6 +185,15 @@ VerificationSummary load_verification_summary(const std::filesystem::path& path)
         if (e.contains("counterexamples") && e["counterexamples"].is_array()) {
             for (const auto& v : e["counterexamples"]) {
                 add_cex(v);
+            }
+        }
+        if (failures != nullptr) {
+            for (const auto& f : *failures) {
+                for (const char* k : {"counterexample_svg", "svg", "picture"}) {
+                    if (f.is_object() && f.contains(k)) {
+                        add_cex(f[k]);
+                    }
+                }
             }
         }
         s.handlers.push_back(std::move(h));

@@ -3,9 +3,10 @@
 //   {"handler": "...", "paths": N, "result": "proved"|"failed"|..., "seconds": S,
 //    "counterexample": "cex/x.svg" | "counterexamples": ["...svg", "...dot"]}
 // either as the top level or under "handlers"/"results"/"proofs", accepts
-// the common synonyms (name, status, verdict, time_s ...) and keeps
-// unknown fields out of the way. Counterexample paths are relative to the
-// verify file.
+// the common synonyms (name, status, verdict, time_s ...), reads a
+// "failures" list ({invariant, reason, counterexample_svg}) when there is
+// one, and keeps unknown fields out of the way. Counterexample paths are
+// relative to the verify file.
 #pragma once
 
 #include <filesystem>
