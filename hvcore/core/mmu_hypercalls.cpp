@@ -5,6 +5,9 @@
 #include "hvcore/core/hypercall_dispatch.hpp"
 #include "hvcore/core/pv_mmu.hpp"
 
+#include <algorithm>
+#include <span>
+
 namespace enso::core {
 
 namespace {
@@ -32,16 +35,28 @@ long Dispatcher::mmu_update(std::uint16_t d, const HypercallArgs& a) {
     if (n > kMaxBatch) {
         return kE2BIG;
     }
+    // Requests are copied in chunks, one page-table walk per guest page
+    // rather than per entry; a chunk that cannot be read whole is read entry
+    // by entry, so the entries before a bad one still run (Xen's semantics).
+    constexpr std::uint64_t kChunk = 64;
+    mmu_update_t reqs[kChunk];
     Rc rc = kOk;
     std::uint64_t done = 0;
-    for (; done < n; ++done) {
-        mmu_update_t req{};
-        rc = guest.read(list + done * sizeof(mmu_update_t), req);
-        if (rc == kOk) {
-            rc = core_.mmu_update(d, req.ptr, req.val);
-        }
-        if (rc != kOk) {
-            break;
+    while (done < n && rc == kOk) {
+        const std::uint64_t count = std::min(kChunk, n - done);
+        const std::uint64_t at = list + done * sizeof(mmu_update_t);
+        const bool whole =
+            guest.copy_from(at, std::as_writable_bytes(std::span(reqs, count))) == kOk;
+        for (std::uint64_t i = 0; i < count; ++i, ++done) {
+            if (!whole) {
+                rc = guest.read(at + i * sizeof(mmu_update_t), reqs[i]);
+            }
+            if (rc == kOk) {
+                rc = core_.mmu_update(d, reqs[i].ptr, reqs[i].val);
+            }
+            if (rc != kOk) {
+                break;
+            }
         }
     }
     return report_done(guest, a[2], done, rc);

@@ -39,6 +39,12 @@ struct GuestDomain {
     // Guarded by the monitor's lock.
     std::uint64_t cr3 = 0;         // what the vCPU runs on
     bool memslots_pending = false; // left for the vCPU thread (exitless calls)
+    // The monitor wrote one of the domain's page tables since the last
+    // flush. KVM cannot see those writes (PVM's shadow tables, or the TLB
+    // under EPT/NPT, go stale), and nothing else makes them stale: the guest
+    // cannot write its tables, and a frame changing hands changes a memory
+    // slot, which flushes. So a flush the core asks for is needed only then.
+    bool pt_dirty = false;
     std::optional<GuestStop> stop; // set once, when it stopped
 
     // Wakes a vCPU thread that sleeps for an event or an exitless answer.

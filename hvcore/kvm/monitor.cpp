@@ -359,9 +359,30 @@ bool Monitor::handle_io(GuestDomain& g) {
     }
 }
 
+namespace {
+
+// Whether a hypercall can write a page-table entry (see GuestDomain::pt_dirty):
+// every call but those known not to.
+bool may_write_page_tables(std::uint64_t nr) {
+    switch (nr) {
+    case __HYPERVISOR_xen_version:
+    case __HYPERVISOR_console_io:
+    case __HYPERVISOR_sched_op:
+    case __HYPERVISOR_event_channel_op:
+    case __HYPERVISOR_mmuext_op: // pins, unpins and flushes validate; they never write
+    case __HYPERVISOR_memory_op: // a frame still referenced is never released
+        return false;
+    default:
+        return true;
+    }
+}
+
+} // namespace
+
 long Monitor::trap_call(GuestDomain& g, std::uint64_t nr, const core::HypercallArgs& args,
                         CallEffects& fx) {
     std::lock_guard lock(mu_);
+    g.pt_dirty = g.pt_dirty || may_write_page_tables(nr);
     const long rc = dispatcher_.call(g.domid, nr, args);
     fx = apply_effects(&g, Caller::vcpu_thread);
     return rc;
@@ -375,6 +396,7 @@ CallOutcome Monitor::exitless_call(std::uint16_t d, std::uint64_t nr,
         return {-ESRCH, false, false};
     }
     CallOutcome out;
+    it->second->pt_dirty = it->second->pt_dirty || may_write_page_tables(nr);
     out.result = dispatcher_.call(d, nr, args);
     const auto fx = apply_effects(it->second.get(), Caller::poller);
     out.block = fx.block;
@@ -414,8 +436,11 @@ Monitor::CallEffects Monitor::apply_effects(GuestDomain* self, Caller caller) {
                 flushed = g.vm->sync_memslots(frame_access(core_.state(), id));
             }
         }
-        if ((e & (core::kEffectTlbFlush | core::kEffectInvlpg)) != 0 && !flushed) {
+        if (flushed) {
+            g.pt_dirty = false;
+        } else if ((e & (core::kEffectTlbFlush | core::kEffectInvlpg)) != 0 && g.pt_dirty) {
             g.vm->flush_translations();
+            g.pt_dirty = false;
         }
         if ((e & core::kEffectUpcall) != 0) {
             { std::lock_guard wl(g.wait_mu); }
@@ -458,7 +483,10 @@ void Monitor::consume_dom0_events() {
             const auto port = word * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
             bits &= bits - 1;
             ++dom0_port_events_[port];
-            wake = wake || dom0_waiters_.contains(port);
+            const auto w = dom0_waiters_.find(port);
+            wake = wake ||
+                   (w != dom0_waiters_.end() &&
+                    __atomic_load_n(&w->second.page->done_seq, __ATOMIC_ACQUIRE) == w->second.seq);
         }
     }
     if (wake) {
@@ -536,13 +564,11 @@ CommandOutcome Monitor::command(std::uint16_t d, abi::Command cmd,
     (void)core_.evtchn_send(0, g.built.dom0_cmd_port);
     (void)apply_effects(nullptr);
     const auto port = g.built.dom0_cmd_port;
-    ++dom0_waiters_[port];
+    dom0_waiters_[port] = {&c, seq};
     const bool answered = dom0_cv_.wait_until(lock, t0 + deadline, [&] {
         return __atomic_load_n(&c.done_seq, __ATOMIC_ACQUIRE) == seq || g.stop.has_value();
     });
-    if (--dom0_waiters_[port] == 0) {
-        dom0_waiters_.erase(port);
-    }
+    dom0_waiters_.erase(port);
     out.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!answered) {
         stop_domain(g, make_stop(StopKind::deadline,

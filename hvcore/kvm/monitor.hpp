@@ -69,7 +69,8 @@ public:
     void destroy_domain(std::uint16_t d);
 
     // Posts a command and waits for the answer, at most `deadline`; a guest
-    // that does not answer in time is stopped (StopKind::deadline).
+    // that does not answer in time is stopped (StopKind::deadline). One
+    // command at a time per domain.
     CommandOutcome command(std::uint16_t d, abi::Command cmd,
                            std::initializer_list<std::uint64_t> args,
                            std::chrono::milliseconds deadline = std::chrono::seconds(30));
@@ -141,7 +142,13 @@ private:
     void consume_dom0_events();
     std::condition_variable dom0_cv_;
     std::map<std::uint32_t, std::uint64_t> dom0_port_events_;
-    std::map<std::uint32_t, unsigned> dom0_waiters_;
+    // A command waits for its answer: woken only when the answer is there,
+    // not by every event on the port (a guest may send thousands).
+    struct CommandWaiter {
+        const abi::CommandPage* page = nullptr;
+        std::uint64_t seq = 0;
+    };
+    std::map<std::uint32_t, CommandWaiter> dom0_waiters_;
 };
 
 } // namespace enso::kvm

@@ -200,3 +200,31 @@ TEST_CASE("the real guest is stopped when it writes its page table or reads unma
     REQUIRE(shut.stop.has_value());
     CHECK(shut.stop->kind == StopKind::shutdown);
 }
+
+TEST_CASE("after the guest unmaps a page and flushes, touching it faults (no stale translation)") {
+    enso::test::kvm_or_skip();
+    Monitor m;
+    for (auto t : {enso::abi::kTransportTrap, enso::abi::kTransportExitless}) {
+        const auto d = start(m, t);
+        // The guest builds its scratch tables (one mmu_update round trip).
+        REQUIRE(m.command(d, enso::abi::kCmdMmuUpdate, {1, 1}).status == 0);
+        const std::uint64_t va = enso::abi::kScratchVa;
+        const std::uint64_t page = std::uint64_t{m.built(d).command_page} * 4096;
+        constexpr std::uint64_t kFlags = 1 | 2 | 4 | (1ULL << 63); // P RW US NX
+        auto map = m.command(d, enso::abi::kCmdHypercall,
+                             {__HYPERVISOR_update_va_mapping, va, page | kFlags, 0});
+        REQUIRE(map.completed);
+        REQUIRE(map.status == 0);
+        const auto read = m.command(d, enso::abi::kCmdRead, {va});
+        REQUIRE(read.completed);
+        CHECK(read.values[0] != 0); // the command page's seq, through the new mapping
+        auto unmap = m.command(d, enso::abi::kCmdHypercall,
+                               {__HYPERVISOR_update_va_mapping, va, 0, UVMF_TLB_FLUSH});
+        REQUIRE(unmap.completed);
+        REQUIRE(unmap.status == 0);
+        const auto again = m.command(d, enso::abi::kCmdRead, {va});
+        CHECK_FALSE(again.completed);
+        REQUIRE(again.stop.has_value());
+        CHECK(again.stop->sregs.cr2 == va);
+    }
+}
