@@ -228,3 +228,33 @@ TEST_CASE("after the guest unmaps a page and flushes, touching it faults (no sta
         CHECK(again.stop->sregs.cr2 == va);
     }
 }
+
+TEST_CASE("memory slots confine a guest even where its page tables would not") {
+    enso::test::kvm_or_skip();
+    Monitor m;
+    const auto d = start(m, enso::abi::kTransportTrap);
+    // Play a PV MMU bug: point a phys-map entry of one of the guest's free
+    // frames at a frame of domain 0, behind the core's back.
+    const auto& built = m.built(d);
+    const std::uint64_t mfn = built.mfns.at(built.first_free_pfn);
+    const std::uint64_t va = enso::abi::kPhysMapVa + mfn * 4096;
+    std::uint64_t table = built.l4;
+    std::uint64_t* entry = nullptr;
+    for (int level = 4; level >= 1; --level) {
+        auto* t =
+            reinterpret_cast<std::uint64_t*>(m.memory().frame(static_cast<std::uint32_t>(table)));
+        entry = &t[(va >> (12 + 9 * (level - 1))) & 511];
+        REQUIRE((*entry & 1) != 0);
+        table = (*entry & 0x000ffffffffff000ULL) >> 12;
+    }
+    const std::uint32_t foreign = m.with_core([](enso::core::Core& core, enso::core::Dispatcher&) {
+        return core.state().doms.shared_info.get(0);
+    });
+    *entry = (*entry & ~0x000ffffffffff000ULL) | (std::uint64_t{foreign} << 12);
+    const auto out = m.command(d, enso::abi::kCmdRead, {va});
+    CHECK_FALSE(out.completed);
+    REQUIRE(out.stop.has_value());
+    INFO(out.stop->describe());
+    CHECK(out.stop->kind == StopKind::fault);
+    CHECK(out.stop->reason.find("no memory it owns") != std::string::npos);
+}
