@@ -19,6 +19,11 @@ inline constexpr uint8_t kPortExitlessKick = 0xd4;
 inline constexpr uint8_t kPortExitlessWait = 0xd8;
 // A bare exit that the monitor answers without touching the core.
 inline constexpr uint8_t kPortFloor = 0xdc;
+// Split-driver kicks: a front end tells its back end a ring has work. Each
+// is an ioeventfd the back end registered (handled in the kernel, no exit to
+// user space); up to 8 rings per domain, ports kPortRingKick + 4 * ring.
+inline constexpr uint8_t kPortRingKick = 0xe0;
+inline constexpr uint32_t kMaxKickRings = 8;
 
 // The hypercall number the monitor answers at once with 0, without the core:
 // through the trap stub it is the exit floor, through the exitless stub the

@@ -108,11 +108,17 @@ void write_tss(HypercallPage& page) {
     tss[0x67] = static_cast<std::uint8_t>(abi::kTssIoBitmapOffset >> 8);
     std::uint8_t* bitmap = tss + abi::kTssIoBitmapOffset;
     std::fill(bitmap, bitmap + 256 / 8 + 1, std::uint8_t{0xff});
-    for (std::uint8_t port :
-         {abi::kPortHypercall, abi::kPortExitlessKick, abi::kPortExitlessWait, abi::kPortFloor}) {
+    const auto open = [bitmap](unsigned port) {
         for (unsigned p = port; p < port + 4U; ++p) { // 4-byte `out`
             bitmap[p / 8] = static_cast<std::uint8_t>(bitmap[p / 8] & ~(1U << (p % 8)));
         }
+    };
+    for (std::uint8_t port :
+         {abi::kPortHypercall, abi::kPortExitlessKick, abi::kPortExitlessWait, abi::kPortFloor}) {
+        open(port);
+    }
+    for (unsigned ring = 0; ring < abi::kMaxKickRings; ++ring) {
+        open(abi::kPortRingKick + 4 * ring);
     }
 }
 
