@@ -105,12 +105,11 @@ void batch_cards(const ReportModel& m, std::vector<KeyFigure>& out) {
                 if (r.baseline_role != Role::inprocess) {
                     continue;
                 }
-                out.push_back(
-                    {fmt::format("{} ×{}, {}", op, n, transport_words(*r.guest)),
-                     format_ratio(r.ratio.value),
-                     fmt::format("of the in-process handler · {} per entry",
-                                 format_ns(*r.guest->median_ns() / static_cast<double>(n))),
-                     r.ratio.value, Role::inprocess});
+                out.push_back({fmt::format("{} ×{}, {}", op, n, transport_words(*r.guest)),
+                               format_ratio(r.ratio.value),
+                               fmt::format("of the in-process handler · {} per entry",
+                                           format_ns(*r.guest->median_ns())),
+                               r.ratio.value, Role::inprocess});
             }
         }
     }

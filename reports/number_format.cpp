@@ -12,6 +12,9 @@ std::string bare_ratio(double r) {
     if (!std::isfinite(r)) {
         return "?";
     }
+    if (r < 0.1) {
+        return fmt::format("{:.2g}", r); // 0.0042, not 0.00
+    }
     if (r < 10) {
         return fmt::format("{:.2f}", r);
     }

@@ -40,8 +40,9 @@ ClaimCheck floor_claim(const std::vector<TwinGroup>& groups, std::string claim,
     }
     if (floor != nullptr) {
         const double ns = *floor->median_ns();
-        c.measured = fmt::format("{} ({}, {} the hand-measured figure)", format_ns(ns),
-                                 floor->run_name, format_ratio(ns / design_ns));
+        c.measured =
+            fmt::format("{} ({}, {} the hand-measured figure)", format_ns(ns),
+                        strip_benchmark_suffixes(floor->run_name), format_ratio(ns / design_ns));
         c.status = ClaimStatus::context;
     }
     return c;
@@ -85,7 +86,8 @@ std::vector<ClaimCheck> check_published_claims(const std::vector<TwinGroup>& gro
     }
     if (best != nullptr) {
         const double mbps = *best->counter("MBps");
-        storage.measured = fmt::format("{} MB/s ({})", format_number(mbps), best->run_name);
+        storage.measured = fmt::format("{} MB/s ({})", format_number(mbps),
+                                       strip_benchmark_suffixes(best->run_name));
         const auto cpu_us = best->counter("host_cpu_us_per_io");
         const auto iops = best->counter("IOPS");
         if (cpu_us && iops) {

@@ -1,5 +1,6 @@
 #include "reports/results_file.hpp"
 
+#include "reports/gbench_json.hpp"
 #include "reports/input_error.hpp"
 #include "reports/sample_statistics.hpp"
 
@@ -350,7 +351,7 @@ ResultsFile load_results_file(const std::filesystem::path& path) {
     text << in.rdbuf();
     nlohmann::json doc;
     try {
-        doc = nlohmann::json::parse(text.str());
+        doc = nlohmann::json::parse(nonfinite_to_null(text.str()));
     } catch (const nlohmann::json::parse_error& e) {
         // e.what() names the byte offset and what was expected there.
         throw InputError(path, std::string("not valid JSON: ") + e.what());

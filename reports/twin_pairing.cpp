@@ -1,5 +1,6 @@
 #include "reports/twin_pairing.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace enso::reports {
@@ -12,6 +13,50 @@ const BenchmarkRun* TwinGroup::member(Role role) const {
     }
     return nullptr;
 }
+
+namespace {
+
+// exit_floor -> trap, ring_floor -> exitless, <t>_floor -> t.
+std::string floor_transport(const std::string& operation) {
+    const std::string prefix = operation.substr(0, operation.size() - 6);
+    if (prefix == "exit") {
+        return "trap";
+    }
+    return prefix == "ring" ? "exitless" : prefix;
+}
+
+void pair_standalone_floors(std::vector<TwinGroup>& groups,
+                            const std::vector<const BenchmarkRun*>& runs) {
+    std::map<std::pair<std::string, std::string>, const BenchmarkRun*> floors;
+    for (const auto* r : runs) {
+        if (r->name && r->name->role == Role::floor && r->name->operation.ends_with("_floor") &&
+            r->name->operation.size() > 6 && !r->skipped && r->median_ns()) {
+            floors.emplace(std::pair{r->name->suite, floor_transport(r->name->operation)}, r);
+        }
+    }
+    for (auto& g : groups) {
+        for (const auto* guest : g.members) {
+            if (guest->name->role != Role::guest || guest->name->operation != "null" ||
+                guest->skipped || !guest->median_ns()) {
+                continue;
+            }
+            const bool has_floor =
+                std::any_of(g.ratios.begin(), g.ratios.end(), [&](const auto& r) {
+                    return r.guest == guest && r.baseline_role == Role::floor;
+                });
+            auto it = floors.find({g.suite, guest->name->transport});
+            if (has_floor || it == floors.end()) {
+                continue;
+            }
+            const auto metric = metric_for(*guest, *it->second);
+            if (auto r = ratio_of(cost_of(*guest, metric), cost_of(*it->second, metric))) {
+                g.ratios.push_back({guest, it->second, Role::floor, metric, *r});
+            }
+        }
+    }
+}
+
+} // namespace
 
 std::vector<TwinGroup> pair_twins(const std::vector<const BenchmarkRun*>& runs) {
     std::vector<TwinGroup> groups;
@@ -55,6 +100,7 @@ std::vector<TwinGroup> pair_twins(const std::vector<const BenchmarkRun*>& runs) 
             }
         }
     }
+    pair_standalone_floors(groups, runs);
     return groups;
 }
 

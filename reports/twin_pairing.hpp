@@ -35,6 +35,12 @@ struct TwinGroup {
 // without a time are kept as members but never paired) and computes
 // guest/native, guest/floor and guest/in-process for each guest member.
 // A group without twins has members and no ratios.
+//
+// Floors may also be recorded as operations of their own,
+// <suite>/exit_floor/floor and <suite>/ring_floor/floor (the trap and
+// exitless round trips; <suite>/<transport>_floor/floor in general): a
+// guest `null` call without a floor twin in its group pairs with the floor
+// of its transport.
 std::vector<TwinGroup> pair_twins(const std::vector<const BenchmarkRun*>& runs);
 
 } // namespace enso::reports

@@ -1,6 +1,7 @@
 // Loading results files: Google Benchmark's schema, the host block,
 // aggregates, counters, skipped entries, the topology block, and clear
 // errors for files that cannot be used.
+#include "reports/gbench_json.hpp"
 #include "reports/input_error.hpp"
 #include "reports/results_file.hpp"
 #include "tests/reports/fixture_paths.hpp"
@@ -127,4 +128,22 @@ TEST_CASE("malformed entries inside a good file become warnings") {
     REQUIRE(f.find("x/y/guest") != nullptr);
     CHECK(*f.find("x/y/guest")->median_ns() == Approx(10000));
     CHECK_FALSE(f.host.recorded);
+}
+
+TEST_CASE("Google Benchmark's bare NaN and Infinity read as absent counters") {
+    CHECK(nonfinite_to_null(R"({"a": NaN, "b": -Infinity, "c": "NaN, Infinity", "d": "\"NaN"})") ==
+          R"({"a": null, "b": null, "c": "NaN, Infinity", "d": "\"NaN"})");
+    ScratchDir dir;
+    const auto p = write(dir, "nan.json", R"({"benchmarks": [
+        {"name": "hypercall/null/guest-trap/manual_time", "run_type": "iteration",
+         "real_time": 100, "time_unit": "ns", "exits_per_op": 1, "user_exits_per_op": NaN},
+        {"name": "hypercall/null/inprocess", "run_type": "iteration",
+         "real_time": Infinity, "time_unit": "ns"}]})");
+    const auto f = load_results_file(p);
+    const auto* trap = f.find("hypercall/null/guest-trap/manual_time");
+    REQUIRE(trap != nullptr);
+    CHECK(trap->counter("exits_per_op") == Approx(1));
+    CHECK_FALSE(trap->counter("user_exits_per_op"));
+    CHECK_FALSE(f.find("hypercall/null/inprocess")->median_ns());
+    CHECK(f.warnings.size() == 1); // the entry without a finite time
 }

@@ -144,3 +144,40 @@ TEST_CASE("pairing a file without twins, or with no benchmarks, yields nothing t
         CHECK(g.ratios.empty());
     }
 }
+
+TEST_CASE("floors recorded as operations of their own pair with null by transport") {
+    auto make = [](const std::string& name, double ns) {
+        BenchmarkRun r;
+        r.run_name = name;
+        r.name = parse_benchmark_name(name);
+        r.real_ns = {ns, ns * 1.01, ns * 0.99};
+        return r;
+    };
+    const auto trap = make("hypercall/null/guest-trap/iterations:3/manual_time", 26000);
+    const auto ring = make("hypercall/null/guest-exitless", 200);
+    const auto exit_floor = make("hypercall/exit_floor/floor/manual_time", 25000);
+    const auto ring_floor = make("hypercall/ring_floor/floor", 100);
+    const auto mmu = make("hypercall/mmu_update/8/guest-trap", 27000);
+    const auto groups = pair_twins({&trap, &ring, &exit_floor, &ring_floor, &mmu});
+    const TwinGroup* null_group = nullptr;
+    for (const auto& g : groups) {
+        if (g.key == "hypercall/null") {
+            null_group = &g;
+        }
+        if (g.key == "hypercall/mmu_update/8") {
+            CHECK(g.ratios.empty()); // only null is compared with the bare floor
+        }
+    }
+    REQUIRE(null_group != nullptr);
+    REQUIRE(null_group->ratios.size() == 2);
+    for (const auto& r : null_group->ratios) {
+        CHECK(r.baseline_role == Role::floor);
+        if (r.guest == &trap) {
+            CHECK(r.baseline == &exit_floor);
+            CHECK(r.ratio.value == Approx(26000.0 / 25000));
+        } else {
+            CHECK(r.baseline == &ring_floor);
+            CHECK(r.ratio.value == Approx(2.0));
+        }
+    }
+}
