@@ -64,6 +64,17 @@ enum Command : uint32_t {
     kCmdShutdown = 19,
     // Spin forever without a hypercall (tests the monitor's deadline).
     kCmdSpin = 20,
+    // kCmdGrantOffer to domain args[2] instead of domain 0: args[0] != 0 for
+    // read-only, args[1] the fill byte; values[0] = ref, values[1] = frame.
+    kCmdGrantOfferTo = 21,
+    // Fill a free frame with the word pattern of seed args[0] and keep it
+    // (a victim's private memory in the hostile tests): values[0] = frame.
+    kCmdPatternFill = 22,
+    // Check own frame args[0] holds the pattern seed args[1]: the word
+    // pattern of kCmdPatternFill (args[2] == 0) or every byte == args[1]
+    // (args[2] == 1, what kCmdGrantOffer* fill). status 0, or -EIO with
+    // values[0] = the first bad byte offset and values[1] = the word there.
+    kCmdPatternCheck = 23,
 };
 
 inline constexpr uint64_t kPingMagic = 0x656e736f2d677374ULL; // "enso-gst"

@@ -16,10 +16,11 @@ constexpr uint64_t kPollUs = 50;
 
 const char* command_name(uint32_t c) {
     static const char* const kNames[] = {
-        "none",        "ping",        "null",        "floor",       "exit_floor", "mmu_update",
-        "pin_unpin",   "new_baseptr", "evtchn_send", "grant_copy",  "memcpy",     "multicall",
-        "grant_offer", "grant_end",   "compute_int", "compute_mem", "hypercall",  "read",
-        "write",       "shutdown",    "spin",
+        "none",        "ping",           "null",         "floor",         "exit_floor",
+        "mmu_update",  "pin_unpin",      "new_baseptr",  "evtchn_send",   "grant_copy",
+        "memcpy",      "multicall",      "grant_offer",  "grant_end",     "compute_int",
+        "compute_mem", "hypercall",      "read",         "write",         "shutdown",
+        "spin",        "grant_offer_to", "pattern_fill", "pattern_check",
     };
     return c < sizeof kNames / sizeof kNames[0] ? kNames[c] : "unknown";
 }
@@ -97,6 +98,12 @@ void run(uint32_t command, Args a, Result& r) {
         return cmd_write(a, r);
     case abi::kCmdShutdown:
         return cmd_shutdown(a, r);
+    case abi::kCmdGrantOfferTo:
+        return cmd_grant_offer_to(a, r);
+    case abi::kCmdPatternFill:
+        return cmd_pattern_fill(a, r);
+    case abi::kCmdPatternCheck:
+        return cmd_pattern_check(a, r);
     case abi::kCmdSpin:
         cmd_spin(a, r);
     default:

@@ -58,10 +58,15 @@ void cmd_grant_copy(Args a, Result& r);
 void cmd_memcpy(Args a, Result& r);
 void cmd_grant_offer(Args a, Result& r);
 void cmd_grant_end(Args a, Result& r);
+void cmd_grant_offer_to(Args a, Result& r);
 
 // compute_commands.cpp
 void cmd_compute_int(Args a, Result& r);
 void cmd_compute_mem(Args a, Result& r);
+
+// pattern_commands.cpp
+void cmd_pattern_fill(Args a, Result& r);
+void cmd_pattern_check(Args a, Result& r);
 
 // control_commands.cpp
 void cmd_read(Args a, Result& r);

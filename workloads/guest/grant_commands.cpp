@@ -1,6 +1,6 @@
 // Grant commands: GNTTABOP_copy between two own frames and its twin (memcpy
 // in the guest), and offering and ending grants to domain 0 (for the back
-// end's map/unmap and for the tests).
+// end's map/unmap and for the tests) or to another guest (hostile tests).
 #include "workloads/guest/commands.hpp"
 #include "workloads/guest/console.hpp"
 #include "workloads/guest/frame_allocator.hpp"
@@ -102,16 +102,17 @@ void cmd_memcpy(Args a, Result& r) {
     }
 }
 
-// Grants a free frame, filled with the byte args[1], to domain 0: read-write,
-// or read-only when args[0] != 0. values[0] = ref, values[1] = machine frame.
-void cmd_grant_offer(Args a, Result& r) {
+namespace {
+
+// A free frame filled with `fill`, granted to `to`.
+void offer(domid_t to, bool readonly, uint64_t fill, Result& r) {
     const uint64_t mfn = alloc_frame();
     if (mfn == kNoMfn) {
         r.status = -XEN_ENOMEM;
         return;
     }
-    memset(phys_ptr(mfn << kPageShift), static_cast<int>(a[1] & 0xff), abi::kPageSize);
-    const long ref = grant_access(0, mfn, a[0] != 0);
+    memset(phys_ptr(mfn << kPageShift), static_cast<int>(fill & 0xff), abi::kPageSize);
+    const long ref = grant_access(to, mfn, readonly);
     if (ref < 0) {
         free_frame(mfn);
         r.status = ref;
@@ -119,6 +120,23 @@ void cmd_grant_offer(Args a, Result& r) {
     }
     r.values[0] = static_cast<uint64_t>(ref);
     r.values[1] = mfn;
+}
+
+} // namespace
+
+// Grants a free frame, filled with the byte args[1], to domain 0: read-write,
+// or read-only when args[0] != 0. values[0] = ref, values[1] = machine frame.
+void cmd_grant_offer(Args a, Result& r) {
+    offer(0, a[0] != 0, a[1], r);
+}
+
+// The same, to domain args[2] (a guest: the hostile tests' grantees).
+void cmd_grant_offer_to(Args a, Result& r) {
+    if (a[2] >= DOMID_FIRST_RESERVED) {
+        r.status = -XEN_EINVAL;
+        return;
+    }
+    offer(static_cast<domid_t>(a[2]), a[0] != 0, a[1], r);
 }
 
 // Ends the grant args[0] of a previous kCmdGrantOffer: status 0 when ended
