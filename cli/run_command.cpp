@@ -1,26 +1,35 @@
-// enso run: runs a measurement suite. Only suites whose binaries exist are
-// run; everything else is reported as not available. It never pretends.
+// enso run: runs measurement suites and writes DIR/results.json (Google
+// Benchmark's schema plus the host context), then the report. With no suite
+// named it runs every suite available on this host. Suites that are not
+// built or not yet landed are reported as skipped, never faked; guest
+// benchmarks without /dev/kvm are marked skipped with the reason by the
+// suite itself. Ctrl-C lets the running benchmark finish, skips the rest
+// and still writes what was measured.
+#include "cli/child_process.hpp"
 #include "cli/commands.hpp"
+#include "cli/progress_display.hpp"
+#include "cli/results_merge.hpp"
 #include "cli/suites.hpp"
 #include "hvcore/kvm/host_info.hpp"
+#include "hvcore/kvm/kvm_probe.hpp"
+#include "reports/input_error.hpp"
+#include "reports/report.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <atomic>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <spawn.h>
+#include <set>
+#include <sstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace enso::cli {
 
@@ -32,7 +41,24 @@ struct RunOptions {
     std::string filter;
     std::optional<int> repetitions;
     std::string out;
+    bool no_report = false;
 };
+
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int /*sig*/) {
+    g_interrupted.store(true);
+}
+
+// The suites see Ctrl-C too (same process group) and stop by themselves;
+// enso run only remembers it, so it starts no further suite.
+void catch_interrupt() {
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, nullptr);
+}
 
 std::string timestamp() {
     const std::time_t now = std::time(nullptr);
@@ -43,68 +69,124 @@ std::string timestamp() {
     return buf;
 }
 
-// Runs argv[0] with argv, inheriting stdio. Returns its exit code, or -1.
-int spawn_and_wait(const std::vector<std::string>& args) {
-    std::vector<char*> argv;
-    argv.reserve(args.size() + 1);
-    for (const auto& a : args) {
-        argv.push_back(const_cast<char*>(a.c_str()));
+// The suite's arguments besides output: the user's choices, then what a
+// quick run means to it.
+std::vector<std::string> suite_args(const Suite& suite, const RunOptions& opts) {
+    std::vector<std::string> args;
+    if (!opts.filter.empty()) {
+        args.push_back("--benchmark_filter=" + opts.filter);
     }
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int err = ::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
-    if (err != 0) {
-        fmt::print(stderr, "enso run: cannot start {}: {}\n", args[0], std::strerror(err));
-        return -1;
+    if (opts.repetitions) {
+        args.push_back("--benchmark_repetitions=" + std::to_string(*opts.repetitions));
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            return -1;
-        }
-    }
-    if (WIFEXITED(status)) {
-        return WEXITSTATUS(status);
-    }
-    fmt::print(stderr, "enso run: {} killed by signal {}\n", args[0], WTERMSIG(status));
-    return 128 + WTERMSIG(status);
-}
-
-// Adds the host context to a Google Benchmark JSON file, in place.
-bool add_host_context(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    auto results = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    in.close();
-    if (results.is_discarded() || !results.is_object()) {
-        fmt::print(stderr, "enso run: {} is not valid JSON\n", file.string());
-        return false;
-    }
-    results["context"]["enso_host"] = kvm::collect_host_info(/*with_perf_probe=*/true).to_json();
-    std::ofstream out(file, std::ios::trunc);
-    out << results.dump(2) << '\n';
-    return static_cast<bool>(out);
-}
-
-void print_status() {
-    fmt::print("Suites:\n");
-    for (const auto& suite : known_suites()) {
-        std::string state;
-        if (!suite.issue.empty()) {
-            state = "not yet available (" + suite.issue + ")";
+    if (opts.quick) {
+        if (suite.understands_quick) {
+            args.push_back("--enso_quick");
         } else {
-            state = suite_binary(suite) ? "available" : "not built";
+            args.push_back("--benchmark_min_time=0.05");
         }
-        fmt::print("  {:<10} {}\n", suite.name, state);
     }
-    fmt::print("The blk, pagetable and compute suites land with issues #5/#6.\n");
+    return args;
 }
 
-int run_core(const Suite& suite, const RunOptions& opts) {
+// The names the suite will run (its --benchmark_list_tests), for progress.
+std::vector<std::string> list_benchmarks(const std::filesystem::path& binary,
+                                         const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {binary.string(), "--benchmark_list_tests=true"};
+    for (const auto& a : extra) {
+        if (a.rfind("--benchmark_filter", 0) == 0 || a == "--enso_quick") {
+            args.push_back(a);
+        }
+    }
+    std::string out;
+    capture_child(args, out);
+    std::vector<std::string> names;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+        if (!line.empty()) {
+            names.push_back(line);
+        }
+    }
+    return names;
+}
+
+SuiteOutcome run_suite(const Suite& suite, const RunOptions& opts, const std::filesystem::path& dir,
+                       ProgressDisplay& progress) {
+    SuiteOutcome outcome;
+    outcome.suite = suite.name;
+    if (!suite.issue.empty()) {
+        outcome.note = "not yet available (lands with " + suite.issue + ")";
+        return outcome;
+    }
     const auto binary = suite_binary(suite);
     if (!binary) {
-        fmt::print(stderr, "enso run: suite '{}' is not built: {} is missing\n", suite.name,
-                   (self_dir() / suite.binary).lexically_normal().string());
-        return kExitNotAvailable;
+        outcome.note =
+            "not built: " + (self_dir() / suite.binary).lexically_normal().string() + " is missing";
+        return outcome;
+    }
+    const auto extra = suite_args(suite, opts);
+    const auto names = list_benchmarks(*binary, extra);
+    if (names.empty()) {
+        outcome.note = "no benchmark matches the filter";
+        return outcome;
+    }
+    outcome.json = dir / (suite.name + ".json");
+    std::vector<std::string> args = {
+        binary->string(),
+        "--benchmark_format=console",
+        "--benchmark_color=false",
+        "--benchmark_out=" + outcome.json.string(),
+        "--benchmark_out_format=json",
+        "--benchmark_display_aggregates_only=true",
+    };
+    args.insert(args.end(), extra.begin(), extra.end());
+    progress.begin_suite(suite.name, names.size());
+    std::set<std::string> done;
+    std::size_t next = 0;
+    const auto result = run_child(args, [&](const std::string& line) {
+        // A result line starts with the benchmark's name (an aggregate adds
+        // _mean, _median ... to it); the first one marks it done.
+        bool finished = false;
+        const auto first = line.substr(0, line.find(' '));
+        for (std::size_t i = next; i < names.size(); ++i) {
+            if (first == names[i] || first.rfind(names[i] + "_", 0) == 0) {
+                finished = done.insert(names[i]).second;
+                next = i + (finished ? 1 : 0);
+                break;
+            }
+        }
+        const bool header = line.find("----") == 0 || line.rfind("Benchmark ", 0) == 0;
+        progress.line(header ? std::string() : line, finished,
+                      next < names.size() ? names[next] : std::string("finishing"));
+    });
+    progress.end_suite();
+    outcome.exit_code = result.started ? result.exit_code : -1;
+    if (!result.started) {
+        outcome.note = result.error;
+    } else if (result.exit_code != 0) {
+        outcome.note = fmt::format("exited with {}", result.exit_code);
+    }
+    return outcome;
+}
+
+int run(const RunOptions& opts) {
+    std::vector<const Suite*> chosen;
+    if (!opts.suite.empty()) {
+        const Suite* suite = find_suite(opts.suite);
+        if (suite == nullptr) { // CLI11's IsMember check normally catches this first
+            fmt::print(stderr, "enso run: unknown suite '{}'\n", opts.suite);
+            return 1;
+        }
+        if (!suite->issue.empty()) {
+            fmt::print(stderr, "enso run: suite '{}' is not yet available: lands with {}\n",
+                       suite->name, suite->issue);
+            return kExitNotAvailable;
+        }
+        chosen.push_back(suite);
+    } else {
+        for (const auto& suite : known_suites()) {
+            chosen.push_back(&suite);
+        }
     }
     const std::filesystem::path dir = opts.out.empty() ? "results/" + timestamp() : opts.out;
     std::error_code ec;
@@ -113,60 +195,75 @@ int run_core(const Suite& suite, const RunOptions& opts) {
         fmt::print(stderr, "enso run: cannot create {}: {}\n", dir.string(), ec.message());
         return 1;
     }
-    const auto json_file = dir / "results.json";
-    std::vector<std::string> args = {
-        binary->string(),
-        "--benchmark_format=console",
-        "--benchmark_out=" + json_file.string(),
-        "--benchmark_out_format=json",
-    };
-    if (!opts.filter.empty()) {
-        args.push_back("--benchmark_filter=" + opts.filter);
+    const auto probe = kvm::probe_kvm();
+    ProgressDisplay progress(::isatty(STDOUT_FILENO) == 1);
+    if (!probe.usable()) {
+        progress.message(fmt::format(
+            "enso run: /dev/kvm is {} ({}): guest benchmarks will be skipped and marked so; the "
+            "in-process and native ones run",
+            kvm::device_state_name(probe.device_state), probe.device_message));
     }
-    if (opts.repetitions) {
-        args.push_back("--benchmark_repetitions=" + std::to_string(*opts.repetitions));
-    }
-    if (opts.quick) {
-        if (suite.name == "hypercall") {
-            args.push_back("--enso_quick");
-        } else {
-            args.push_back("--benchmark_min_time=0.05");
+    catch_interrupt();
+    std::vector<SuiteOutcome> outcomes;
+    for (const Suite* suite : chosen) {
+        if (g_interrupted.load()) {
+            outcomes.push_back({suite->name, {}, 0, "not run: interrupted (Ctrl-C)"});
+            continue;
+        }
+        outcomes.push_back(run_suite(*suite, opts, dir, progress));
+        if (!outcomes.back().note.empty()) {
+            progress.message(
+                fmt::format("enso run: suite '{}': {}", suite->name, outcomes.back().note));
         }
     }
-    // Per-repetition rows stay in the JSON (the report's significance test
-    // needs them); the console shows the aggregates.
-    args.push_back("--benchmark_display_aggregates_only=true");
-    fmt::print("enso run: suite '{}' -> {}\n", suite.name, json_file.string());
-    std::fflush(stdout); // our lines before the child's
-    const int rc = spawn_and_wait(args);
-    if (rc != 0) {
-        fmt::print(stderr, "enso run: {} exited with {}\n", binary->string(), rc);
-        return rc < 0 ? 1 : rc;
-    }
-    if (!add_host_context(json_file)) {
+    const bool interrupted = g_interrupted.load();
+    const auto json_file = dir / "results.json";
+    std::size_t measured = 0;
+    std::size_t skipped = 0;
+    try {
+        const auto merged = merge_results(
+            outcomes, interrupted, kvm::collect_host_info(/*with_perf_probe=*/true).to_json());
+        for (const auto& b : merged["benchmarks"]) {
+            (b.value("error_occurred", false) ? skipped : measured) += 1;
+        }
+        std::ofstream out(json_file, std::ios::trunc);
+        out << merged.dump(2) << '\n';
+        if (!out) {
+            fmt::print(stderr, "enso run: cannot write {}\n", json_file.string());
+            return 1;
+        }
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "enso run: {}\n", e.what());
         return 1;
     }
-    fmt::print("enso run: results with host context in {}\n", json_file.string());
-    return 0;
-}
-
-int run(const RunOptions& opts) {
-    if (opts.suite.empty()) {
-        print_status();
-        fmt::print("No suite selected (use --suite NAME): nothing measured.\n");
-        return 0;
+    fmt::print("enso run: {} results ({} skipped, with the reason) in {}\n", measured, skipped,
+               json_file.string());
+    if (interrupted) {
+        fmt::print("enso run: interrupted (Ctrl-C): kept what was measured\n");
     }
-    const Suite* suite = find_suite(opts.suite);
-    if (suite == nullptr) { // CLI11's IsMember check normally catches this first
-        fmt::print(stderr, "enso run: unknown suite '{}'\n", opts.suite);
-        return 1;
+    if (!opts.no_report && measured > 0) {
+        try {
+            const auto report = reports::write_run_report(dir);
+            fmt::print("{}", report.summary);
+            for (const auto& note : report.notes) {
+                fmt::print("enso run: note: {}\n", note);
+            }
+            fmt::print("enso run: report in {} and {}\n", report.html.string(),
+                       report.markdown.string());
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "enso run: the report could not be written: {}\n", e.what());
+            return 1;
+        }
     }
-    if (!suite->issue.empty()) {
-        fmt::print(stderr, "enso run: suite '{}' is not yet available: lands with {}\n",
-                   suite->name, suite->issue);
-        return kExitNotAvailable;
+    if (interrupted) {
+        return 130;
     }
-    return run_core(*suite, opts);
+    for (const auto& o : outcomes) {
+        if (o.exit_code != 0) {
+            return 1;
+        }
+    }
+    return measured > 0 ? 0 : kExitNotAvailable;
 }
 
 } // namespace
@@ -174,11 +271,11 @@ int run(const RunOptions& opts) {
 void add_run_command(CLI::App& app, Action& action) {
     auto opts = std::make_shared<RunOptions>();
     auto* sub = app.add_subcommand(
-        "run", "run a measurement suite: core (in-process) or hypercall (KVM guests); blk, "
-               "pagetable and compute land with issues #5/#6");
-    sub->add_option("suite", opts->suite, "suite to run (see `enso list`); same as --suite")
+        "run", "run measurement suites (all available ones by default), write DIR/results.json "
+               "and the report");
+    sub->add_option("suite", opts->suite, "one suite to run (see `enso list`); same as --suite")
         ->check(CLI::IsMember(suite_names()));
-    sub->add_option("--suite", opts->suite, "suite to run (see `enso list`)")
+    sub->add_option("--suite", opts->suite, "one suite to run (see `enso list`)")
         ->check(CLI::IsMember(suite_names()));
     sub->add_flag("--quick", opts->quick,
                   "a short run (about a minute): fewer operations and repetitions");
@@ -187,6 +284,7 @@ void add_run_command(CLI::App& app, Action& action) {
                     "repetitions per benchmark (--benchmark_repetitions)")
         ->check(CLI::Range(1, 1000000));
     sub->add_option("--out", opts->out, "directory for results.json (default results/<timestamp>)");
+    sub->add_flag("--no-report", opts->no_report, "write results.json only");
     sub->callback([&action, opts] { action = [opts] { return run(*opts); }; });
 }
 

@@ -12,7 +12,7 @@ const std::vector<Suite>& known_suites() {
         {"hypercall",
          "each hypercall from a KVM guest over the trap and exitless transports vs. the "
          "platform's floors, the in-process handler and native twins (needs /dev/kvm)",
-         "../bench/hypercall/enso_bench_hypercall", ""},
+         "../bench/hypercall/enso_bench_hypercall", "", true},
         {"blk", "block I/O through blkfront/blkback vs. native I/O", "", "issue #5"},
         {"pagetable", "PV MMU updates and flushes from a guest vs. native", "", "issue #6"},
         {"compute", "compute workloads in a guest vs. the same code native", "", "issue #6"},

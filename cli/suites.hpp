@@ -14,6 +14,7 @@ struct Suite {
     std::string description;
     std::string binary; // relative to the directory of the enso executable; empty if none yet
     std::string issue;  // the issue that brings it, when it is not available yet
+    bool understands_quick = false; // takes --enso_quick (else: a shorter min time)
 };
 
 const std::vector<Suite>& known_suites();

@@ -2,10 +2,12 @@
 // no VM, no exit, no guest memory copies - only the handlers and the driver
 // around them. Each benchmark does a complete operation per iteration (every
 // iteration really changes references), and each has its twin where one
-// makes sense (DESIGN.md, "Measuring honestly"):
-//   - BM_MmuUpdate_L1Entry      vs BM_Twin_MmuUpdate_L1Entry (hand-written, plain arrays)
-//   - BM_GrantCopy_4KiB         vs BM_Twin_Memcpy_4KiB        (the copy alone)
+// makes sense (DESIGN.md, "Measuring honestly"), named as in every suite:
+//   - core/mmu_update/inprocess   vs core/mmu_update/native (hand-written, plain
+//     arrays, the same rules) and core/mmu_update_l1_only/native (L1 rules only)
+//   - core/grant_copy_4k/inprocess vs core/grant_copy_4k/native (the copy alone)
 // Benchmarks never assert a speed.
+#include "bench/common/suite_main.hpp"
 #include "hvcore/core/core.hpp"
 #include "hvcore/core/page_table_entry.hpp"
 
@@ -92,7 +94,6 @@ void BM_MmuUpdate_L1Entry(benchmark::State& state) {
     m.core->take_effects(kGuest);
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_MmuUpdate_L1Entry);
 
 // The fast path: only the accessed bit changes (same frame, same rights), so
 // no references are taken or dropped.
@@ -117,7 +118,6 @@ void BM_MmuUpdate_L1Entry_FastPath(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_MmuUpdate_L1Entry_FastPath);
 
 // The hand-written twin of BM_MmuUpdate_L1Entry: the same checks and the same
 // reference updates, on the same structure-of-arrays layout, written directly
@@ -401,11 +401,9 @@ void run_twin(benchmark::State& state) {
 void BM_Twin_MmuUpdate_L1Entry(benchmark::State& state) {
     run_twin<twin::mmu_update>(state);
 }
-BENCHMARK(BM_Twin_MmuUpdate_L1Entry);
 void BM_Twin_MmuUpdate_SameRules(benchmark::State& state) {
     run_twin<twin::mmu_update_same_rules>(state);
 }
-BENCHMARK(BM_Twin_MmuUpdate_SameRules);
 
 // Pin an L1 whose 512 entries are all present and writable (each a distinct
 // data frame), unpin it, then devalidate it, so that every iteration is a full
@@ -434,7 +432,6 @@ void BM_PinValidate512_Unpin_Devalidate_L1(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * kEntriesPerTable);
 }
-BENCHMARK(BM_PinValidate512_Unpin_Devalidate_L1);
 
 // --- Grant tables ---------------------------------------------------------------
 
@@ -464,7 +461,6 @@ void BM_GrantMapUnmap_Dom0(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_GrantMapUnmap_Dom0);
 
 // A guest maps a grant writably with a PTE in its own L1 (GNTMAP_contains_pte)
 // and unmaps it (the PTE is checked and cleared).
@@ -495,7 +491,6 @@ void BM_GrantMapUnmap_GuestPte(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_GrantMapUnmap_GuestPte);
 
 // GNTTABOP_copy of a whole page from a grant into one of the caller's frames:
 // both sides acquired and released (status bits, references, writable type).
@@ -521,7 +516,6 @@ void BM_GrantCopy_4KiB(benchmark::State& state) {
                             static_cast<std::int64_t>(kPageSize));
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_GrantCopy_4KiB);
 
 // Twin of BM_GrantCopy_4KiB: the 4 KiB memmove alone, between two frames of
 // the same machine-memory buffer.
@@ -539,7 +533,6 @@ void BM_Twin_Memcpy_4KiB(benchmark::State& state) {
                             static_cast<std::int64_t>(kPageSize));
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_Twin_Memcpy_4KiB);
 
 // --- Event channels -------------------------------------------------------------
 
@@ -573,6 +566,34 @@ void BM_EvtchnSend_Deliver(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_EvtchnSend_Deliver);
 
 } // namespace
+
+int main(int argc, char** argv) {
+    enso::bench::prepare_suite_process();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+        return 2;
+    }
+    // Names follow <suite>/<operation>/<mode>: "native" rows are the
+    // hand-written twins (plain arrays, the same rules where named so).
+    const std::pair<const char*, void (*)(benchmark::State&)> benchmarks[] = {
+        {"core/mmu_update/inprocess", BM_MmuUpdate_L1Entry},
+        {"core/mmu_update_fastpath/inprocess", BM_MmuUpdate_L1Entry_FastPath},
+        {"core/mmu_update_l1_only/native", BM_Twin_MmuUpdate_L1Entry},
+        {"core/mmu_update/native", BM_Twin_MmuUpdate_SameRules},
+        {"core/pin_validate_512/inprocess", BM_PinValidate512_Unpin_Devalidate_L1},
+        {"core/grant_map_unmap_dom0/inprocess", BM_GrantMapUnmap_Dom0},
+        {"core/grant_map_unmap_pte/inprocess", BM_GrantMapUnmap_GuestPte},
+        {"core/grant_copy_4k/inprocess", BM_GrantCopy_4KiB},
+        {"core/grant_copy_4k/native", BM_Twin_Memcpy_4KiB},
+        {"core/evtchn_send/inprocess", BM_EvtchnSend_Deliver},
+    };
+    for (const auto& [name, fn] : benchmarks) {
+        enso::bench::register_interruptible(name, fn);
+    }
+    benchmark::AddCustomContext("enso_suite", "core");
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -4,6 +4,7 @@
 // skipped with that reason.
 #pragma once
 
+#include "bench/common/suite_main.hpp"
 #include "hvcore/abi/command_page.hpp"
 #include "hvcore/kvm/monitor.hpp"
 

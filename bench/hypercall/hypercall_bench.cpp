@@ -105,7 +105,7 @@ InProcessMachine& inprocess() {
 
 benchmark::internal::Benchmark* add(const std::string& name,
                                     std::function<void(benchmark::State&)> fn) {
-    return benchmark::RegisterBenchmark(name.c_str(), std::move(fn))
+    return enso::bench::register_interruptible(name, std::move(fn))
         ->UseManualTime()
         ->Iterations(iterations())
         ->Unit(benchmark::kNanosecond);
@@ -353,8 +353,10 @@ void register_compute() {
 } // namespace
 
 int main(int argc, char** argv) {
+    enso::bench::prepare_suite_process();
     std::vector<char*> args;
     bool have_repetitions = false;
+    bool listing = false;
     for (int i = 0; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--enso_quick") {
@@ -362,6 +364,7 @@ int main(int argc, char** argv) {
             continue;
         }
         have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
+        listing |= a.rfind("--benchmark_list_tests", 0) == 0 && a != "--benchmark_list_tests=false";
         args.push_back(argv[i]);
     }
     if (const char* q = std::getenv("ENSO_QUICK"); q != nullptr && *q == '1') {
@@ -384,6 +387,11 @@ int main(int argc, char** argv) {
     register_multicall();
     register_compute();
 
+    if (listing) {
+        benchmark::RunSpecifiedBenchmarks(); // lists; no guest needed
+        benchmark::Shutdown();
+        return 0;
+    }
     auto& pair = GuestPair::get();
     benchmark::AddCustomContext("enso_suite", "hypercall");
     benchmark::AddCustomContext("enso_quick", g_quick ? "true" : "false");

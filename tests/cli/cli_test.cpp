@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -81,10 +82,56 @@ TEST_CASE("list names every suite") {
     CHECK(contains(r.out, "not yet available"));
 }
 
-TEST_CASE("run without a suite measures nothing and says so") {
-    const auto r = run_enso("run");
-    CHECK(r.exit_code == 0);
-    CHECK(contains(r.out, "nothing measured"));
+TEST_CASE("run with a filter that matches nothing measures nothing and says so") {
+    const std::string dir = "/tmp/enso-cli-empty-" + std::to_string(::getpid());
+    const auto r = run_enso("run --filter 'no-such-benchmark' --out " + dir);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.out, "no benchmark matches"));
+    CHECK(contains(r.out, "0 results"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Ctrl-C during a run keeps what was measured and marks the rest") {
+    const std::string dir = "/tmp/enso-cli-int-" + std::to_string(::getpid());
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        const std::string out = "--out=" + dir;
+        ::execl(ENSO_BINARY, ENSO_BINARY, "run", "core", "--no-report", out.c_str(),
+                static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::setpgid(pid, pid);
+    // Interrupt once the first benchmark's result is in the suite's file.
+    for (int i = 0; i < 600 && !std::filesystem::exists(dir + "/core.json"); ++i) {
+        ::usleep(10000);
+    }
+    ::usleep(1500000);
+    ::kill(-pid, SIGINT); // the whole process group, as a terminal does
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 130);
+    std::ifstream in(dir + "/results.json");
+    REQUIRE(in);
+    const auto j = nlohmann::json::parse(in);
+    CHECK(j["context"]["enso_interrupted"] == true);
+    std::size_t measured = 0;
+    std::size_t interrupted = 0;
+    for (const auto& b : j["benchmarks"]) {
+        if (b.value("error_occurred", false)) {
+            interrupted +=
+                b.value("error_message", std::string()).find("interrupted") != std::string::npos
+                    ? 1
+                    : 0;
+        } else {
+            ++measured;
+        }
+    }
+    CHECK(measured > 0);
+    CHECK(interrupted > 0);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("run of a suite that has not landed fails honestly") {
@@ -103,8 +150,10 @@ TEST_CASE("run hypercall writes Google Benchmark JSON with the host context") {
     REQUIRE(in);
     const auto j = nlohmann::json::parse(in);
     CHECK(j["context"].contains("enso_host"));
-    CHECK(j["context"]["enso_suite"] == "hypercall");
-    CHECK(j["context"].contains("enso_guests")); // running, or why not
+    REQUIRE(j["context"]["enso_runs"].size() == 1);
+    const auto& suite_run = j["context"]["enso_runs"][0];
+    CHECK(suite_run["suite"] == "hypercall");
+    CHECK(suite_run["context"].contains("enso_guests")); // running, or why not
     bool found = false;
     for (const auto& b : j["benchmarks"]) {
         found = found || b["run_name"].get<std::string>().rfind("hypercall/null/inprocess", 0) == 0;
