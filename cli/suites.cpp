@@ -15,7 +15,10 @@ const std::vector<Suite>& known_suites() {
          "../bench/hypercall/enso_bench_hypercall", "", true},
         {"blk", "block I/O through blkfront/blkback vs. native I/O", "", "issue #5"},
         {"pagetable", "PV MMU updates and flushes from a guest vs. native", "", "issue #6"},
-        {"compute", "compute workloads in a guest vs. the same code native", "", "issue #6"},
+        {"compute",
+         "CPU-bound kernels (integer, floating point, memory bandwidth, pointer chase) in a "
+         "KVM guest vs. the same source native",
+         "../bench/compute/enso_bench_compute", "", true},
     };
     return suites;
 }

@@ -11,7 +11,7 @@
 // in the guest with its TSC (manual time, per operation); each carries
 // exits_per_op (KVM's "exits" statistic) and user_exits_per_op (exits the
 // monitor saw). Run with --enso_quick for a short run.
-#include "bench/hypercall/guest_pair.hpp"
+#include "bench/common/guest_pair.hpp"
 #include "bench/hypercall/inprocess_machine.hpp"
 #include "workloads/compute/int_mix.hpp"
 #include "workloads/compute/pointer_chase.hpp"

@@ -75,6 +75,13 @@ enum Command : uint32_t {
     // (args[2] == 1, what kCmdGrantOffer* fill). status 0, or -EIO with
     // values[0] = the first bad byte offset and values[1] = the word there.
     kCmdPatternCheck = 23,
+    // More compute kernels (workloads/compute), numbered apart from the
+    // driver commands: args[0] = size, args[1] = repetitions; values[0] =
+    // checksum. Float: float_poly(size, reps), iterations = evaluations.
+    kCmdComputeFloat = 40,
+    // Stream: stream_sum over a buffer of args[0] bytes (free frames mapped
+    // at the scratch buffer), args[1] passes; iterations = words read.
+    kCmdComputeStream = 41,
 };
 
 inline constexpr uint64_t kPingMagic = 0x656e736f2d677374ULL; // "enso-gst"

@@ -90,6 +90,10 @@ void run(uint32_t command, Args a, Result& r) {
         return cmd_compute_int(a, r);
     case abi::kCmdComputeMem:
         return cmd_compute_mem(a, r);
+    case abi::kCmdComputeFloat:
+        return cmd_compute_float(a, r);
+    case abi::kCmdComputeStream:
+        return cmd_compute_stream(a, r);
     case abi::kCmdHypercall:
         return cmd_hypercall(a, r);
     case abi::kCmdRead:

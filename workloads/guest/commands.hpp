@@ -63,6 +63,8 @@ void cmd_grant_offer_to(Args a, Result& r);
 // compute_commands.cpp
 void cmd_compute_int(Args a, Result& r);
 void cmd_compute_mem(Args a, Result& r);
+void cmd_compute_float(Args a, Result& r);
+void cmd_compute_stream(Args a, Result& r);
 
 // pattern_commands.cpp
 void cmd_pattern_fill(Args a, Result& r);

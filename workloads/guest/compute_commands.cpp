@@ -1,7 +1,9 @@
 // The compute kernels of workloads/compute, the same source the native twin
 // runs: args[0] = size, args[1] = repetitions; values[0] = checksum.
+#include "workloads/compute/float_poly.hpp"
 #include "workloads/compute/int_mix.hpp"
 #include "workloads/compute/pointer_chase.hpp"
+#include "workloads/compute/stream_sum.hpp"
 #include "workloads/guest/commands.hpp"
 #include "workloads/guest/console.hpp"
 #include "workloads/guest/scratch_area.hpp"
@@ -58,6 +60,35 @@ void cmd_compute_mem(Args a, Result& r) {
     const uint64_t steps = compute::chase_nodes(bytes) * a[1];
     r.values[0] = timed_call(r, steps, [&] { return compute::chase_run(buf, steps); });
     r.values[1] = compute::chase_nodes(bytes);
+}
+
+// float_poly(args[0], args[1]): iterations = polynomial evaluations.
+void cmd_compute_float(Args a, Result& r) {
+    r.values[0] = timed_call(r, compute::float_poly_steps(a[0], a[1]),
+                             [&] { return compute::float_poly(a[0], a[1]); });
+}
+
+// stream_sum over args[0] bytes of the scratch buffer, args[1] passes:
+// iterations = words read. Filling the buffer is not timed (and spoils a
+// kept pointer-chase cycle).
+void cmd_compute_stream(Args a, Result& r) {
+    const uint64_t bytes = a[0] & ~uint64_t{31};
+    if (bytes == 0 || bytes > kScratchBufferMaxBytes) {
+        printk("enso-guest: stream over %lu bytes (32..%lu)\n", a[0], kScratchBufferMaxBytes);
+        r.status = -XEN_EINVAL;
+        return;
+    }
+    uint64_t* buf = nullptr;
+    if (long rc = scratch_buffer(bytes, &buf); rc != 0) {
+        printk("enso-guest: cannot map a %lu-byte buffer: %ld\n", bytes, rc);
+        r.status = rc;
+        return;
+    }
+    const uint64_t words = bytes / sizeof(uint64_t);
+    compute::stream_prepare(buf, words);
+    g_chase_bytes = 0;
+    r.values[0] = timed_call(r, compute::stream_steps(words, a[1]),
+                             [&] { return compute::stream_sum(buf, words, a[1]); });
 }
 
 } // namespace enso::guest

@@ -1,4 +1,4 @@
-#include "bench/hypercall/guest_pair.hpp"
+#include "bench/common/guest_pair.hpp"
 
 #include "hvcore/kvm/kvm_error.hpp"
 #include "hvcore/kvm/kvm_probe.hpp"
@@ -7,12 +7,12 @@
 
 namespace enso::bench {
 
-GuestPair& GuestPair::get() {
-    static GuestPair pair;
+GuestPair& GuestPair::get(std::uint32_t pages) {
+    static GuestPair pair(pages);
     return pair;
 }
 
-GuestPair::GuestPair() {
+GuestPair::GuestPair(std::uint32_t pages) : pages_(pages) {
     const auto probe = kvm::probe_kvm();
     if (!probe.usable()) {
         why_ = fmt::format("skipped: /dev/kvm is {} ({})",
@@ -21,10 +21,10 @@ GuestPair::GuestPair() {
     }
     try {
         kvm::MonitorConfig config;
-        config.machine_frames = 2 * kGuestPages + 8192;
+        config.machine_frames = 2 * pages + 8192;
         auto monitor = std::make_unique<kvm::Monitor>(config);
         kvm::DomainConfig dc;
-        dc.pages = kGuestPages;
+        dc.pages = pages;
         dc.transport = abi::kTransportTrap;
         trap_ = monitor->start_domain(dc);
         dc.transport = abi::kTransportExitless;
