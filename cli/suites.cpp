@@ -14,7 +14,10 @@ const std::vector<Suite>& known_suites() {
          "platform's floors, the in-process handler and native twins (needs /dev/kvm)",
          "../bench/hypercall/enso_bench_hypercall", "", true},
         {"blk", "block I/O through blkfront/blkback vs. native I/O", "", "issue #5"},
-        {"pagetable", "PV MMU updates and flushes from a guest vs. native", "", "issue #6"},
+        {"pagetable",
+         "fork-like page-table work (build, switch, touch, tear down N pages) in a PV guest vs. "
+         "the host's own mmap/touch/munmap",
+         "../bench/pagetable/enso_bench_pagetable", "", true},
         {"compute",
          "CPU-bound kernels (integer, floating point, memory bandwidth, pointer chase) in a "
          "KVM guest vs. the same source native",

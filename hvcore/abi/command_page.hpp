@@ -82,6 +82,12 @@ enum Command : uint32_t {
     // Stream: stream_sum over a buffer of args[0] bytes (free frames mapped
     // at the scratch buffer), args[1] passes; iterations = words read.
     kCmdComputeStream = 41,
+    // Fork-like page-table work (workloads/guest/pagetable_commands.cpp):
+    // args[0] = pages (1..65536), args[1] =
+    // rounds of build, protect, pin, switch, touch every page, switch back,
+    // unpin, unprotect. iterations = rounds; values[0] = pages, values[1] =
+    // table frames, values[2] = checksum of the words touched.
+    kCmdForkLike = 42,
 };
 
 inline constexpr uint64_t kPingMagic = 0x656e736f2d677374ULL; // "enso-gst"

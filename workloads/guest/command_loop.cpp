@@ -94,6 +94,8 @@ void run(uint32_t command, Args a, Result& r) {
         return cmd_compute_float(a, r);
     case abi::kCmdComputeStream:
         return cmd_compute_stream(a, r);
+    case abi::kCmdForkLike:
+        return cmd_fork_like(a, r);
     case abi::kCmdHypercall:
         return cmd_hypercall(a, r);
     case abi::kCmdRead:

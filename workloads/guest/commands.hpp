@@ -66,6 +66,9 @@ void cmd_compute_mem(Args a, Result& r);
 void cmd_compute_float(Args a, Result& r);
 void cmd_compute_stream(Args a, Result& r);
 
+// pagetable_commands.cpp
+void cmd_fork_like(Args a, Result& r);
+
 // pattern_commands.cpp
 void cmd_pattern_fill(Args a, Result& r);
 void cmd_pattern_check(Args a, Result& r);
