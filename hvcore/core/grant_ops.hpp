@@ -246,7 +246,9 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
 
 // GNTTABOP_unmap_grant_ref, one operation. What is released is what the
 // handle recorded (a read-only unmap cannot drop a writable reference,
-// XSA-234); the PTE is cleared only if it is still the one the map made.
+// XSA-234); the PTE is cleared only if it is still the one the map made, in
+// a table the caller still owns (the table may have been freed and become
+// another domain's since, with that domain's own entry in the slot).
 template <class V>
 ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handle,
                            typename V::U64 host_addr) {
@@ -272,8 +274,9 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
         auto table = maddr_frame<V>(maddr);
         auto slot = maddr_slot<V>(maddr);
         auto pte = s.mem.load64(table, slot);
-        if (s.frames.type.get(table) == kTypeL1 && frame_has<V>(s, table, kFrameValidated) &&
-            pte_present<V>(pte) && pte_frame<V>(pte) == frame) {
+        if (owned_by<V>(s, table, d) && s.frames.type.get(table) == kTypeL1 &&
+            frame_has<V>(s, table, kFrameValidated) && pte_present<V>(pte) &&
+            pte_frame<V>(pte) == frame) {
             s.mem.store64(table, slot, 0);
         }
         add_effect<V>(s, d, kEffectTlbFlush); // the grantee may have cached the mapping
