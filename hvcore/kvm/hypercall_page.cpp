@@ -1,6 +1,7 @@
 #include "hvcore/kvm/hypercall_page.hpp"
 
 #include "hvcore/abi/exitless_slot.hpp"
+#include "hvcore/abi/emulated_disk.hpp"
 #include "hvcore/abi/hypercall_ports.hpp"
 
 #include <algorithm>
@@ -119,6 +120,10 @@ void write_tss(HypercallPage& page) {
     }
     for (unsigned ring = 0; ring < abi::kMaxKickRings; ++ring) {
         open(abi::kPortRingKick + 4 * ring);
+    }
+    // The emulated disk's registers (the full-virtualization baseline).
+    for (unsigned reg = 0; reg < abi::kEmuRegisters; ++reg) {
+        open(abi::kPortEmuFirst + 4 * reg);
     }
 }
 

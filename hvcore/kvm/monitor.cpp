@@ -205,6 +205,7 @@ void Monitor::destroy_domain(std::uint16_t d) {
     if (poller_ && g.transport == abi::kTransportExitless) {
         poller_->remove(d);
     }
+    destroy_backends(d); // they unmap the guest's grants through the core
     std::lock_guard lock(mu_);
     (void)core_.destroy_domain(d);
     (void)apply_effects(nullptr);
@@ -310,6 +311,9 @@ void Monitor::vcpu_loop(GuestDomain& g) {
 
 bool Monitor::handle_io(GuestDomain& g) {
     const auto& io = g.vcpu->state().io;
+    if (const auto device = port_device(g.domid, io.port)) {
+        return device_io(g, *device);
+    }
     if (io.direction != KVM_EXIT_IO_OUT || io.size != 4 || io.count != 1) {
         std::lock_guard lock(mu_);
         stop_domain(
@@ -483,6 +487,7 @@ void Monitor::consume_dom0_events() {
             const auto port = word * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
             bits &= bits - 1;
             ++dom0_port_events_[port];
+            signal_dom0_port(port);
             const auto w = dom0_waiters_.find(port);
             wake = wake ||
                    (w != dom0_waiters_.end() &&

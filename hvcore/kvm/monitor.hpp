@@ -7,6 +7,7 @@
 #pragma once
 
 #include "hvcore/abi/command_page.hpp"
+#include "hvcore/backends/core_access.hpp"
 #include "hvcore/core/core.hpp"
 #include "hvcore/core/hypercall_dispatch.hpp"
 #include "hvcore/kvm/exitless_poller.hpp"
@@ -18,6 +19,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -54,6 +56,19 @@ struct CommandOutcome {
 
 // The guest kernel built with Enso (ENSO_GUEST overrides it).
 std::string default_guest_kernel();
+
+// A back end serving one guest (hvcore/backends): once added, the monitor
+// owns it and destroys it - so it disconnects and unmaps - before the
+// guest's domain goes.
+class GuestBackend {
+public:
+    virtual ~GuestBackend() = default;
+};
+
+// A device model for some ports of one guest (the emulated disk): called on
+// the guest's vCPU thread, without the monitor's lock, once per 4-byte `in`
+// or `out` in its range (one exit each); returns what an `in` reads.
+using PortDevice = std::function<std::uint32_t(std::uint16_t port, bool is_out, std::uint32_t value)>;
 
 class Monitor {
 public:
@@ -97,6 +112,23 @@ public:
     [[nodiscard]] std::uint64_t tsc_khz() const { return tsc_khz_; }
     [[nodiscard]] MachineMemory& memory() { return memory_; }
     [[nodiscard]] ExitlessPoller::Stats poller_stats() const;
+    // Domain 0's side, for back ends (monitor_backends.cpp). The core as a
+    // back end reaches it: under the lock, effects applied after each call.
+    backends::CoreAccess& core_access() { return core_access_; }
+    GuestBackend& add_backend(std::uint16_t d, std::unique_ptr<GuestBackend> backend);
+    // Destroys a back end added for d now (it disconnects).
+    void remove_backend(std::uint16_t d, const GuestBackend* backend);
+    // The eventfd a guest's `out` to kPortRingKick + 4 * ring signals, in the
+    // kernel (no exit to user space); made on first use, owned by the monitor.
+    int ring_kick_fd(std::uint16_t d, std::uint32_t ring);
+    // An eventfd the monitor signals at every event on domain 0's port (it
+    // consumes domain 0's pending bits itself), until released.
+    int dom0_port_fd(std::uint32_t port);
+    void release_dom0_port_fd(std::uint32_t port);
+    // Ports [first, first + count) of d are served by device from now on.
+    void add_port_device(std::uint16_t d, std::uint16_t first, std::uint16_t count,
+                         PortDevice device);
+
     struct PlatformCounts {
         std::uint64_t flushes = 0;      // flush_translations calls
         std::uint64_t slot_changes = 0; // KVM_SET_USER_MEMORY_REGION calls
@@ -149,6 +181,31 @@ private:
         std::uint64_t seq = 0;
     };
     std::map<std::uint32_t, CommandWaiter> dom0_waiters_;
+
+    // Back ends and devices (monitor_backends.cpp), guarded by mu_.
+    class MonitorCoreAccess final : public backends::CoreAccess {
+    public:
+        explicit MonitorCoreAccess(Monitor& m) : m_(m) {}
+        void run(backends::FunctionRef<void(core::Core&)> f) override;
+        [[nodiscard]] std::byte* frame(std::uint32_t f) const override;
+
+    private:
+        Monitor& m_;
+    };
+    MonitorCoreAccess core_access_{*this};
+    std::map<std::uint16_t, std::vector<std::unique_ptr<GuestBackend>>> backends_;
+    std::map<std::pair<std::uint16_t, std::uint32_t>, UniqueFd> ring_kicks_;
+    std::map<std::uint32_t, UniqueFd> dom0_port_fds_;
+    struct PortRange {
+        std::uint16_t first = 0;
+        std::uint16_t count = 0;
+        std::shared_ptr<PortDevice> device;
+    };
+    std::map<std::uint16_t, std::vector<PortRange>> port_devices_;
+    std::shared_ptr<PortDevice> port_device(std::uint16_t d, std::uint16_t port);
+    bool device_io(GuestDomain& g, PortDevice& device); // on g's vCPU thread
+    void destroy_backends(std::uint16_t d);             // without mu_
+    void signal_dom0_port(std::uint32_t port);          // with mu_ held
 };
 
 } // namespace enso::kvm
