@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 
 #include <poll.h>
+#include <sched.h>
 #include <unistd.h>
 
 namespace enso::kvm {
@@ -24,13 +25,21 @@ inline void cpu_relax() {
 
 } // namespace
 
-ExitlessPoller::ExitlessPoller(Hooks hooks, std::chrono::microseconds idle)
+ExitlessPoller::ExitlessPoller(Hooks hooks, std::chrono::microseconds idle, int cpu)
     : hooks_(std::move(hooks)), idle_(idle) {
     wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_fd_.valid()) {
         throw_errno("eventfd for the poller");
     }
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this, cpu] {
+        if (cpu >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(cpu, &set);
+            (void)::sched_setaffinity(0, sizeof set, &set);
+        }
+        loop();
+    });
 }
 
 ExitlessPoller::~ExitlessPoller() {
@@ -66,6 +75,19 @@ void ExitlessPoller::wake() {
 
 ExitlessPoller::Stats ExitlessPoller::stats() const {
     return {calls_.load(), sleeps_.load()};
+}
+
+std::string ExitlessPoller::describe() {
+    std::lock_guard lock(clients_mu_);
+    std::string out;
+    for (const auto& c : clients_) {
+        out += "domain " + std::to_string(c.domid) + ": req " + std::to_string(c.slot->req_seq) +
+               " resp " + std::to_string(c.slot->resp_seq) + " answered " +
+               std::to_string(c.answered_seq) + " nr " + std::to_string(c.slot->nr) +
+               (c.blocked ? " blocked" : "") + (c.slot->poller_asleep != 0 ? " asleep" : "") +
+               (c.slot->vcpu_work != 0 ? " vcpu_work" : "") + "\n";
+    }
+    return out;
 }
 
 void ExitlessPoller::answer(Client& c, std::uint64_t seq, const CallOutcome& out) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -40,7 +41,8 @@ public:
         std::function<void(std::uint16_t d)> answered;
     };
 
-    ExitlessPoller(Hooks hooks, std::chrono::microseconds idle);
+    // cpu >= 0: the poller thread runs only there.
+    ExitlessPoller(Hooks hooks, std::chrono::microseconds idle, int cpu = -1);
     ExitlessPoller(const ExitlessPoller&) = delete;
     ExitlessPoller& operator=(const ExitlessPoller&) = delete;
     ~ExitlessPoller();
@@ -55,6 +57,8 @@ public:
         std::uint64_t sleeps = 0;
     };
     [[nodiscard]] Stats stats() const;
+    // The poller's view of each slot, for a stop report.
+    [[nodiscard]] std::string describe();
 
 private:
     struct Client {

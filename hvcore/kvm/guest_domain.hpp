@@ -35,6 +35,16 @@ struct GuestDomain {
     std::atomic<bool> stop_requested{false};
     std::atomic<bool> running{false};         // the vCPU thread is inside KVM_RUN's loop
     std::atomic<std::uint64_t> user_exits{0}; // KVM_RUN returns: exits to the monitor
+    // Where the vCPU thread is, for stop reports (a guest that never answers).
+    enum class Where : std::uint8_t {
+        starting,
+        guest,
+        handling,
+        waiting_answer,
+        waiting_event,
+        done
+    };
+    std::atomic<Where> where{Where::starting};
 
     // Guarded by the monitor's lock.
     std::uint64_t cr3 = 0;         // what the vCPU runs on

@@ -33,6 +33,14 @@ public:
     [[nodiscard]] ExitCounts read() const;
     // Any counter by KVM's name (e.g. "exits", "signal_exits"); 0 if absent.
     [[nodiscard]] std::uint64_t value(const std::string& name) const;
+    // Every counter KVM offers, by name (diagnostics).
+    [[nodiscard]] std::map<std::string, std::uint64_t> all() const {
+        std::map<std::string, std::uint64_t> out;
+        for (const auto& [name, c] : counters_) {
+            out[name] = value(name);
+        }
+        return out;
+    }
 
 private:
     struct Counter {
