@@ -19,7 +19,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sched.h>
 #include <thread>
+#include <unistd.h>
 
 namespace enso::kvm {
 
@@ -27,6 +29,19 @@ namespace {
 
 constexpr std::uint32_t kDom0Pages = 4096;
 constexpr std::size_t kConsoleTailLines = 12;
+
+// Pins the calling thread to one CPU; false when it cannot (then it floats).
+bool pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return ::sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
+int online_cpus() {
+    const long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? static_cast<int>(n) : 1;
+}
 
 void on_kick(int /*sig*/) {}
 
@@ -180,7 +195,9 @@ std::uint16_t Monitor::start_domain(const DomainConfig& config) {
                     g2->wait_cv.notify_all();
                 }
             };
-            poller_ = std::make_unique<ExitlessPoller>(std::move(hooks), config_.poller_idle);
+            const int poller_cpu = config_.pin_exitless_threads && online_cpus() >= 2 ? 0 : -1;
+            poller_ =
+                std::make_unique<ExitlessPoller>(std::move(hooks), config_.poller_idle, poller_cpu);
         }
         poller_->add(d, g->slot, std::move(kick));
     }
@@ -249,10 +266,16 @@ bool Monitor::event_pending(const GuestDomain& g) const {
 }
 
 void Monitor::vcpu_loop(GuestDomain& g) {
+    if (g.transport == abi::kTransportExitless && config_.pin_exitless_threads &&
+        online_cpus() >= 2) {
+        (void)pin_to_cpu(online_cpus() - 1);
+    }
     g.thread_handle.store(pthread_self());
     g.running.store(true);
     while (!g.stop_requested.load()) {
+        g.where.store(GuestDomain::Where::guest, std::memory_order_relaxed);
         const int err = g.vcpu->run();
+        g.where.store(GuestDomain::Where::handling, std::memory_order_relaxed);
         g.user_exits.fetch_add(1, std::memory_order_relaxed);
         if (err == EINTR || err == EAGAIN) {
             if (!g.stop_requested.load()) {
@@ -307,6 +330,7 @@ void Monitor::vcpu_loop(GuestDomain& g) {
         break;
     }
     g.running.store(false);
+    g.where.store(GuestDomain::Where::done, std::memory_order_relaxed);
 }
 
 bool Monitor::handle_io(GuestDomain& g) {
@@ -514,6 +538,7 @@ void Monitor::do_vcpu_work(GuestDomain& g) {
 }
 
 void Monitor::wait_for_event(GuestDomain& g) {
+    g.where.store(GuestDomain::Where::waiting_event, std::memory_order_relaxed);
     std::unique_lock wl(g.wait_mu);
     while (!event_pending(g) && !g.stop_requested.load()) {
         g.wait_cv.wait_for(wl, std::chrono::milliseconds(50));
@@ -521,6 +546,7 @@ void Monitor::wait_for_event(GuestDomain& g) {
 }
 
 void Monitor::wait_for_answer(GuestDomain& g) {
+    g.where.store(GuestDomain::Where::waiting_answer, std::memory_order_relaxed);
     std::unique_lock wl(g.wait_mu);
     while (__atomic_load_n(&g.slot->resp_seq, __ATOMIC_ACQUIRE) != g.slot->req_seq &&
            !g.stop_requested.load()) {
@@ -576,9 +602,23 @@ CommandOutcome Monitor::command(std::uint16_t d, abi::Command cmd,
     dom0_waiters_.erase(port);
     out.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!answered) {
+        static constexpr const char* kWhere[] = {"starting",
+                                                 "in the guest",
+                                                 "handling an exit",
+                                                 "waiting for an exitless answer",
+                                                 "waiting for an event",
+                                                 "done"};
+        std::string state =
+            fmt::format("the vCPU thread was {}; upcall pending {}",
+                        kWhere[static_cast<int>(g.where.load())], *g.upcall_pending);
+        if (g.transport == abi::kTransportExitless) {
+            state += fmt::format("; exitless slot: req {} resp {} nr {}{}", g.slot->req_seq,
+                                 g.slot->resp_seq, g.slot->nr,
+                                 g.slot->poller_asleep != 0 ? " (poller asleep)" : "");
+        }
         stop_domain(g, make_stop(StopKind::deadline,
-                                 fmt::format("no answer to command {} within {} ms",
-                                             static_cast<unsigned>(cmd), deadline.count())));
+                                 fmt::format("no answer to command {} within {} ms ({})",
+                                             static_cast<unsigned>(cmd), deadline.count(), state)));
     }
     if (g.stop) {
         if (!answered) {
@@ -634,6 +674,22 @@ const BuiltDomain& Monitor::built(std::uint16_t d) {
 
 ExitlessPoller::Stats Monitor::poller_stats() const {
     return poller_ ? poller_->stats() : ExitlessPoller::Stats{};
+}
+
+std::string Monitor::poller_state() {
+    std::string out = poller_ ? poller_->describe() : std::string();
+    std::lock_guard lock(mu_);
+    for (const auto& [id, g] : domains_) {
+        static constexpr const char* kWhere[] = {"starting",
+                                                 "in the guest",
+                                                 "handling an exit",
+                                                 "waiting for an exitless answer",
+                                                 "waiting for an event",
+                                                 "done"};
+        out += fmt::format("domain {}: vCPU thread {}, upcall pending {}\n", id,
+                           kWhere[static_cast<int>(g->where.load())], *g->upcall_pending);
+    }
+    return out;
 }
 
 Monitor::PlatformCounts Monitor::platform_counts(std::uint16_t d) {

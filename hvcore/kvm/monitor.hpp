@@ -34,6 +34,10 @@ struct MonitorConfig {
     std::string kvm_device = "/dev/kvm";
     // How long the exitless poller spins without a call before it sleeps.
     std::chrono::microseconds poller_idle{2000};
+    // Exitless: the poller and the guest both spin, so they must never share
+    // a core (each handoff would wait for a scheduler tick). With two or
+    // more CPUs the poller runs on the first and exitless vCPUs on the last.
+    bool pin_exitless_threads = true;
 };
 
 struct DomainConfig {
@@ -68,7 +72,8 @@ public:
 // A device model for some ports of one guest (the emulated disk): called on
 // the guest's vCPU thread, without the monitor's lock, once per 4-byte `in`
 // or `out` in its range (one exit each); returns what an `in` reads.
-using PortDevice = std::function<std::uint32_t(std::uint16_t port, bool is_out, std::uint32_t value)>;
+using PortDevice =
+    std::function<std::uint32_t(std::uint16_t port, bool is_out, std::uint32_t value)>;
 
 class Monitor {
 public:
@@ -108,10 +113,15 @@ public:
     [[nodiscard]] std::optional<GuestStop> stopped(std::uint16_t d);
     [[nodiscard]] std::string console(std::uint16_t d);
     [[nodiscard]] ExitCounts exits(std::uint16_t d);
+    // Every KVM statistic of the domain's vCPU (diagnostics).
+    [[nodiscard]] std::map<std::string, std::uint64_t> vcpu_statistics(std::uint16_t d) {
+        return domain(d).vcpu->stats().all();
+    }
     [[nodiscard]] const BuiltDomain& built(std::uint16_t d);
     [[nodiscard]] std::uint64_t tsc_khz() const { return tsc_khz_; }
     [[nodiscard]] MachineMemory& memory() { return memory_; }
     [[nodiscard]] ExitlessPoller::Stats poller_stats() const;
+    [[nodiscard]] std::string poller_state();
     // Domain 0's side, for back ends (monitor_backends.cpp). The core as a
     // back end reaches it: under the lock, effects applied after each call.
     backends::CoreAccess& core_access() { return core_access_; }
