@@ -7,6 +7,7 @@
 // and still writes what was measured.
 #include "cli/child_process.hpp"
 #include "cli/commands.hpp"
+#include "cli/perf_recorder.hpp"
 #include "cli/progress_display.hpp"
 #include "cli/results_merge.hpp"
 #include "cli/suites.hpp"
@@ -18,6 +19,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <ctime>
@@ -42,6 +44,7 @@ struct RunOptions {
     std::optional<int> repetitions;
     std::string out;
     bool no_report = false;
+    bool perf = false;
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -108,6 +111,48 @@ std::vector<std::string> list_benchmarks(const std::filesystem::path& binary,
         }
     }
     return names;
+}
+
+// The perf pass: perf stat of every benchmark the suite ran, each in a run of
+// its own (quick, one repetition), and a profile of the hypercall suite.
+nlohmann::json perf_pass(const Suite& suite, const RunOptions& opts,
+                         const std::filesystem::path& dir, const PerfSetup& setup,
+                         ProgressDisplay& progress) {
+    nlohmann::json out = nlohmann::json::object();
+    const auto binary = suite_binary(suite);
+    if (!binary) {
+        return out;
+    }
+    RunOptions quick = opts;
+    quick.quick = true;
+    const auto args = suite_args(suite, quick);
+    const auto names = list_benchmarks(*binary, suite_args(suite, opts));
+    const auto perf_dir = dir / "perf" / suite.name;
+    progress.begin_suite(suite.name + " (perf stat)", names.size());
+    for (const auto& name : names) {
+        if (g_interrupted.load()) {
+            break;
+        }
+        const auto counts = perf_stat_benchmark(setup, *binary, name, args, perf_dir);
+        nlohmann::json entry = nlohmann::json::object();
+        for (const auto& [event, value] : counts.counts) {
+            entry[event] = value;
+        }
+        if (!counts.error.empty()) {
+            entry["error"] = counts.error;
+        }
+        out[name] = entry;
+        progress.line({}, true, name);
+    }
+    progress.end_suite();
+    if (suite.name == "hypercall" && !g_interrupted.load()) {
+        progress.message("enso run: perf record of the monitor during the hypercall suite");
+        if (auto err = perf_record_suite(setup, *binary, suite.name, args, dir / "perf");
+            !err.empty()) {
+            progress.message("enso run: perf record: " + err);
+        }
+    }
+    return out;
 }
 
 SuiteOutcome run_suite(const Suite& suite, const RunOptions& opts, const std::filesystem::path& dir,
@@ -216,13 +261,44 @@ int run(const RunOptions& opts) {
                 fmt::format("enso run: suite '{}': {}", suite->name, outcomes.back().note));
         }
     }
+    nlohmann::json perf = nullptr;
+    if (opts.perf && !g_interrupted.load()) {
+        const auto setup = probe_perf();
+        if (!setup.why_not.empty()) {
+            progress.message("enso run: --perf: " + setup.why_not);
+            perf = {{"error", setup.why_not}};
+        } else {
+            progress.message(fmt::format("enso run: --perf: counting {}", [&] {
+                std::string list;
+                for (const auto& e : setup.events) {
+                    list += (list.empty() ? "" : ", ") + e;
+                }
+                return list;
+            }()));
+            perf = {{"events", setup.events},
+                    {"dir", "perf"},
+                    {"benchmarks", nlohmann::json::object()}};
+            for (const Suite* suite : chosen) {
+                const auto it = std::find_if(outcomes.begin(), outcomes.end(), [&](const auto& o) {
+                    return o.suite == suite->name && o.note.empty();
+                });
+                if (it != outcomes.end()) {
+                    perf["benchmarks"].update(perf_pass(*suite, opts, dir, setup, progress));
+                }
+            }
+            std::ofstream(dir / "perf" / "perf.json") << perf.dump(2) << '\n';
+        }
+    }
     const bool interrupted = g_interrupted.load();
     const auto json_file = dir / "results.json";
     std::size_t measured = 0;
     std::size_t skipped = 0;
     try {
-        const auto merged = merge_results(
-            outcomes, interrupted, kvm::collect_host_info(/*with_perf_probe=*/true).to_json());
+        auto merged = merge_results(outcomes, interrupted,
+                                    kvm::collect_host_info(/*with_perf_probe=*/true).to_json());
+        if (!perf.is_null()) {
+            merged["context"]["enso_perf"] = perf;
+        }
         for (const auto& b : merged["benchmarks"]) {
             (b.value("error_occurred", false) ? skipped : measured) += 1;
         }
@@ -285,6 +361,9 @@ void add_run_command(CLI::App& app, Action& action) {
         ->check(CLI::Range(1, 1000000));
     sub->add_option("--out", opts->out, "directory for results.json (default results/<timestamp>)");
     sub->add_flag("--no-report", opts->no_report, "write results.json only");
+    sub->add_flag("--perf", opts->perf,
+                  "afterwards, perf stat of each benchmark (in a pass of its own) and a perf "
+                  "record profile of the monitor during the hypercall suite, in DIR/perf");
     sub->callback([&action, opts] { action = [opts] { return run(*opts); }; });
 }
 
