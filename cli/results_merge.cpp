@@ -2,6 +2,7 @@
 
 #include "reports/gbench_json.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -41,6 +42,27 @@ nlohmann::json merge_results(const std::vector<SuiteOutcome>& suites, bool inter
             run["benchmarks"] = 0;
         }
         runs.push_back(std::move(run));
+    }
+    // The diagram of domains, grants and channels at the end of a run: each
+    // suite has its own monitor, so one suite's picture is shown - the one
+    // with the most between domains (block I/O, then hypercalls).
+    for (const char* preferred : {"blk", "hypercall", "pagetable", "compute"}) {
+        const auto it = std::find_if(suites.begin(), suites.end(),
+                                     [&](const SuiteOutcome& s) { return s.suite == preferred; });
+        if (it == suites.end() || it->json.empty()) {
+            continue;
+        }
+        const auto file = std::filesystem::path(it->json.string() + ".topology.json");
+        std::ifstream in(file);
+        if (!in) {
+            continue;
+        }
+        auto topo = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+        if (!topo.is_discarded() && topo.is_object()) {
+            merged["topology"] = std::move(topo);
+            merged["context"]["enso_topology_from"] = it->suite;
+            break;
+        }
     }
     merged["context"].erase("enso_suite");
     merged["context"]["enso_host"] = host;

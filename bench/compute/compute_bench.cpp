@@ -9,6 +9,7 @@
 // evaluation, one word read, one load).
 #include "bench/common/guest_pair.hpp"
 #include "bench/common/suite_main.hpp"
+#include "bench/common/topology.hpp"
 #include "workloads/compute/float_poly.hpp"
 #include "workloads/compute/int_mix.hpp"
 #include "workloads/compute/pointer_chase.hpp"
@@ -182,6 +183,9 @@ int main(int argc, char** argv) {
         benchmark::AddCustomContext("enso_guests", pair.ok() ? "running" : pair.why());
     }
     benchmark::RunSpecifiedBenchmarks();
+    if (!listing && GuestPair::get().ok()) {
+        enso::bench::write_topology_beside_results(argc, argv, GuestPair::get().monitor());
+    }
     benchmark::Shutdown();
     return 0;
 }

@@ -12,6 +12,7 @@
 // exits_per_op (KVM's "exits" statistic) and user_exits_per_op (exits the
 // monitor saw). Run with --enso_quick for a short run.
 #include "bench/common/guest_pair.hpp"
+#include "bench/common/topology.hpp"
 #include "bench/hypercall/inprocess_machine.hpp"
 #include "workloads/compute/int_mix.hpp"
 #include "workloads/compute/pointer_chase.hpp"
@@ -409,6 +410,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     benchmark::RunSpecifiedBenchmarks();
+    if (GuestPair::get().ok()) {
+        enso::bench::write_topology_beside_results(argc, argv, GuestPair::get().monitor());
+    }
     benchmark::Shutdown();
     return 0;
 }

@@ -12,6 +12,7 @@
 // is reported as not measured.
 #include "bench/common/guest_pair.hpp"
 #include "bench/common/suite_main.hpp"
+#include "bench/common/topology.hpp"
 #include "hvcore/kvm/kvm_probe.hpp"
 
 #include <benchmark/benchmark.h>
@@ -163,6 +164,9 @@ int main(int argc, char** argv) {
         benchmark::AddCustomContext("enso_guests", pair.ok() ? "running" : pair.why());
     }
     benchmark::RunSpecifiedBenchmarks();
+    if (!listing && GuestPair::get().ok()) {
+        enso::bench::write_topology_beside_results(argc, argv, GuestPair::get().monitor());
+    }
     benchmark::Shutdown();
     return 0;
 }
