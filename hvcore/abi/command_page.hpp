@@ -75,6 +75,27 @@ enum Command : uint32_t {
     // (args[2] == 1, what kCmdGrantOffer* fill). status 0, or -EIO with
     // values[0] = the first bad byte offset and values[1] = the word there.
     kCmdPatternCheck = 23,
+    // Block I/O (workloads/guest/blk_commands.cpp; arguments and results in
+    // hvcore/abi/blk.hpp). Connect the front end: args[0] = disk sectors,
+    // args[1] = BlkFeature bits, args[2] = kick ring, args[3] = max indirect
+    // segments; values[0] = ring ref, values[1] = event channel port.
+    kCmdBlkConnect = 32,
+    // End the front end's grants once the back end let go (-EBUSY before).
+    kCmdBlkDisconnect = 33,
+    // An I/O pattern: args[0] = blkio::Pattern | BlkDevice << 8 | options,
+    // args[1] = I/O bytes, args[2] = queue depth, args[3] = I/Os, args[4] =
+    // seed, args[5] = span in bytes (0: the whole disk). iterations = I/Os,
+    // tsc_cycles = the whole run; values[0] = queue depth used; BlkRunStats
+    // in data[].
+    kCmdBlkRun = 34,
+    // The crash test's write stream: sequential writes of args[0] bytes at
+    // queue depth args[1], args[2] of them, a flush after every args[3]
+    // acknowledged, seed args[4]; BlkStreamProgress in data[] as it goes.
+    kCmdBlkStream = 35,
+    // A malformed request of kind args[0] (BlkBadKind) put on the ring by
+    // hand: values[0] = its response's status (1: no response), values[1] =
+    // the status of a good read after it (1: none).
+    kCmdBlkBadRequest = 36,
     // More compute kernels (workloads/compute), numbered apart from the
     // driver commands: args[0] = size, args[1] = repetitions; values[0] =
     // checksum. Float: float_poly(size, reps), iterations = evaluations.

@@ -22,6 +22,9 @@ const char* command_name(uint32_t c) {
         "compute_mem", "hypercall",      "read",         "write",         "shutdown",
         "spin",        "grant_offer_to", "pattern_fill", "pattern_check",
     };
+    if (c >= abi::kCmdBlkConnect && c <= abi::kCmdBlkBadRequest) {
+        return "blk";
+    }
     return c < sizeof kNames / sizeof kNames[0] ? kNames[c] : "unknown";
 }
 
@@ -96,6 +99,16 @@ void run(uint32_t command, Args a, Result& r) {
         return cmd_compute_stream(a, r);
     case abi::kCmdForkLike:
         return cmd_fork_like(a, r);
+    case abi::kCmdBlkConnect:
+        return cmd_blk_connect(a, r);
+    case abi::kCmdBlkDisconnect:
+        return cmd_blk_disconnect(a, r);
+    case abi::kCmdBlkRun:
+        return cmd_blk_run(a, r);
+    case abi::kCmdBlkStream:
+        return cmd_blk_stream(a, r);
+    case abi::kCmdBlkBadRequest:
+        return cmd_blk_bad_request(a, r);
     case abi::kCmdHypercall:
         return cmd_hypercall(a, r);
     case abi::kCmdRead:

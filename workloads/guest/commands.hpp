@@ -69,6 +69,13 @@ void cmd_compute_stream(Args a, Result& r);
 // pagetable_commands.cpp
 void cmd_fork_like(Args a, Result& r);
 
+// blk_commands.cpp
+void cmd_blk_connect(Args a, Result& r);
+void cmd_blk_disconnect(Args a, Result& r);
+void cmd_blk_run(Args a, Result& r);
+void cmd_blk_stream(Args a, Result& r);
+void cmd_blk_bad_request(Args a, Result& r);
+
 // pattern_commands.cpp
 void cmd_pattern_fill(Args a, Result& r);
 void cmd_pattern_check(Args a, Result& r);
