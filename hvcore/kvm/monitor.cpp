@@ -225,6 +225,9 @@ void Monitor::destroy_domain(std::uint16_t d) {
     destroy_backends(d); // they unmap the guest's grants through the core
     std::lock_guard lock(mu_);
     (void)core_.destroy_domain(d);
+    // Domain 0's end of the command channel goes too: left unbound it would
+    // leak a port and stay offered to d, which the next guest may be.
+    (void)core_.evtchn_close(0, g.built.dom0_cmd_port);
     (void)apply_effects(nullptr);
     domains_.erase(d);
 }

@@ -51,9 +51,14 @@ struct VictimGrant {
     bool attacker_may_write = false;
 };
 
+// Whether the attacker gets the domain id of a guest destroyed just before
+// it (the monitor hands out the lowest free id).
+enum class Predecessor { none, destroyed };
+
 class Scene {
 public:
-    Scene(const std::string& attack, Transport transport) : attack_(attack), transport_(transport) {
+    Scene(const std::string& attack, Transport transport, Predecessor before = Predecessor::none)
+        : attack_(attack), transport_(transport) {
         kvm::DomainConfig config;
         config.pages = kVictimPages;
         config.transport = abi::kTransportTrap;
@@ -67,6 +72,13 @@ public:
             patterns_.push_back({out.values[0], seed});
         }
         free_before_ = core_free_frames();
+        if (before == Predecessor::destroyed) {
+            predecessor = m.start_domain(config);
+            require_answers(predecessor);
+            predecessor_dom0_port = m.built(predecessor).dom0_cmd_port;
+            m.destroy_domain(predecessor);
+            require_invariants("after the predecessor was destroyed");
+        }
         config.pages = kAttackerPages;
         config.transport = transport;
         config.kernel = hostile_kernel(attack);
@@ -210,9 +222,25 @@ public:
         CHECK(core_free_frames() == free_before_); // nothing the attacker had leaked
     }
 
+    // Domain 0's ports that are not closed.
+    std::uint32_t dom0_open_ports() {
+        return m.with_core([](core::Core& c, core::Dispatcher&) {
+            std::uint32_t n = 0;
+            for (std::uint32_t p = 1; p < core::kMaxPorts; ++p) {
+                n += c.state().evtchn.state.get(core::port_index<core::Concrete>(0, p)) !=
+                             EVTCHNSTAT_closed
+                         ? 1
+                         : 0;
+            }
+            return n;
+        });
+    }
+
     Monitor m;
     std::uint16_t victim = 0;
     std::uint16_t attacker = 0;
+    std::uint16_t predecessor = 0;           // Predecessor::destroyed: its id, now the attacker's
+    std::uint32_t predecessor_dom0_port = 0; // domain 0's end of its command channel
 
 private:
     struct Pattern {

@@ -383,3 +383,21 @@ TEST_CASE("exhaust_resources") {
         s.finish(); // destroys it and checks that no frame leaked
     });
 }
+
+// --- Domain ids used again ---------------------------------------------------
+
+// The attacker inherits the domain id of a guest destroyed just before it;
+// nothing of that guest's may be left for it: domain 0's end of the old
+// command channel is closed (no port leaks), so it cannot bind to it.
+TEST_CASE("stale_port_rebind") {
+    kvm_or_skip();
+    each_transport([](Transport t) {
+        Scene s("stale_port_rebind", t, Predecessor::destroyed);
+        REQUIRE(s.attacker == s.predecessor);
+        s.require_pass(
+            s.go({s.victim, s.victim_frame(), s.victim_l4(), 0, 0, s.predecessor_dom0_port}));
+        s.finish();
+        // Domain 0 holds exactly one port per live guest: the victim's.
+        CHECK(s.dom0_open_ports() == 1);
+    });
+}
