@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -145,6 +146,11 @@ nlohmann::json KvmProbe::to_json() const {
         {"guest_ring0_native", ring0 ? nlohmann::json(*ring0) : nlohmann::json()},
         {"capabilities", caps},
     };
+}
+
+std::string kvm_device_path() {
+    const char* env = std::getenv("ENSO_KVM_DEVICE");
+    return env != nullptr && *env != '\0' ? env : "/dev/kvm";
 }
 
 KvmProbe probe_kvm(const std::string& device_path) {

@@ -54,9 +54,13 @@ struct KvmProbe {
     [[nodiscard]] nlohmann::json to_json() const;
 };
 
+// The KVM device to use: $ENSO_KVM_DEVICE when set (a test can point it at
+// a path that does not exist, to see a host without KVM), else /dev/kvm.
+std::string kvm_device_path();
+
 // Opens the device read-write, asks for the API version and checks every
 // capability in known_capabilities().
-KvmProbe probe_kvm(const std::string& device_path = "/dev/kvm");
+KvmProbe probe_kvm(const std::string& device_path = kvm_device_path());
 
 // The capabilities Enso cares about, by name and KVM_CAP_* number.
 const std::vector<Capability>& known_capabilities();

@@ -12,6 +12,7 @@
 #include "hvcore/core/hypercall_dispatch.hpp"
 #include "hvcore/kvm/exitless_poller.hpp"
 #include "hvcore/kvm/guest_domain.hpp"
+#include "hvcore/kvm/kvm_probe.hpp"
 #include "hvcore/kvm/machine_memory.hpp"
 #include "hvcore/kvm/unique_fd.hpp"
 #include "hvcore/kvm/vcpu_stats.hpp"
@@ -30,8 +31,8 @@
 namespace enso::kvm {
 
 struct MonitorConfig {
-    std::uint32_t machine_frames = 64 * 1024; // 256 MiB of machine memory
-    std::string kvm_device = "/dev/kvm";
+    std::uint32_t machine_frames = 64 * 1024;   // 256 MiB of machine memory
+    std::string kvm_device = kvm_device_path(); // $ENSO_KVM_DEVICE or /dev/kvm
     // How long the exitless poller spins without a call before it sleeps.
     std::chrono::microseconds poller_idle{2000};
     // Exitless: the poller and the guest both spin, so they must never share

@@ -18,8 +18,9 @@ struct Result {
     std::string out; // stdout and stderr together
 };
 
-Result run_enso(const std::string& args) {
-    const std::string cmd = std::string("'") + ENSO_BINARY + "' " + args + " 2>&1";
+// env: variable assignments to put before the command, e.g. "X=1 ".
+Result run_enso(const std::string& args, const std::string& env = "") {
+    const std::string cmd = env + "'" + ENSO_BINARY + "' " + args + " 2>&1";
     Result r;
     FILE* pipe = ::popen(cmd.c_str(), "r");
     REQUIRE(pipe != nullptr);
@@ -181,4 +182,33 @@ TEST_CASE("report without a results file and verify exit non-zero with the reaso
     CHECK(verify.exit_code != 0);
     CHECK(contains(verify.out, "not yet available"));
     CHECK(contains(verify.out, "#4"));
+}
+
+TEST_CASE("without /dev/kvm, run measures what needs no VM and marks the guest rows skipped") {
+    const std::string dir = "/tmp/enso-cli-nokvm-" + std::to_string(::getpid());
+    const auto r = run_enso("run hypercall --quick --repetitions 1 --filter 'null' --out " + dir,
+                            "ENSO_KVM_DEVICE=/nonexistent/kvm ");
+    INFO(r.out);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "guest benchmarks will be skipped"));
+    std::ifstream in(dir + "/results.json");
+    REQUIRE(in);
+    const auto j = nlohmann::json::parse(in);
+    bool guest_skipped = false;
+    bool inprocess_measured = false;
+    for (const auto& b : j["benchmarks"]) {
+        const auto name = b["run_name"].get<std::string>();
+        if (name.find("guest-trap") != std::string::npos) {
+            guest_skipped =
+                b.value("error_occurred", false) &&
+                b.value("error_message", std::string()).find("/dev/kvm") != std::string::npos;
+        }
+        if (name.find("null/inprocess") != std::string::npos) {
+            inprocess_measured = !b.value("error_occurred", false);
+        }
+    }
+    CHECK(guest_skipped);
+    CHECK(inprocess_measured);
+    CHECK(std::filesystem::exists(dir + "/index.html"));
+    std::filesystem::remove_all(dir);
 }
