@@ -101,9 +101,12 @@ private:
 };
 
 BlkSession::BlkSession(kvm::Monitor& monitor, std::uint16_t domid, const std::string& image,
-                       bool direct, backends::EngineKind engine)
+                       bool direct, backends::EngineKind engine, bool with_emulated)
     : monitor_(monitor), domid_(domid), engine_(engine), direct_(direct),
       shared_(std::make_shared<Shared>(image, direct)) {
+    if (!with_emulated) {
+        return;
+    }
     shared_->emulated = std::make_unique<backends::EmulatedDisk>(monitor.core_access(),
                                                                  shared_->image, domid, engine);
     auto shared = shared_;
@@ -153,6 +156,7 @@ void BlkSession::connect(const BlkPathConfig& config) {
     bc.engine = engine_;
     bc.notify = config.notify;
     bc.spin = config.spin;
+    bc.nice = config.nice;
     bc.server.path = config.path;
     bc.server.path_limits = config.limits;
     bc.server.max_indirect_segments = config.indirect ? backends::kMaxIndirectSegments : 0;
@@ -191,7 +195,7 @@ backends::BlkBackStats BlkSession::backend_stats() const {
 }
 
 backends::EmulatedDisk::Stats BlkSession::emulated_stats() const {
-    return shared_->emulated->stats();
+    return shared_->emulated ? shared_->emulated->stats() : backends::EmulatedDisk::Stats{};
 }
 
 BlkRunResult BlkSession::run(const BlkRunSpec& spec, std::chrono::milliseconds deadline) {

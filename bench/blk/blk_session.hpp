@@ -22,6 +22,7 @@ struct BlkPathConfig {
     backends::DataPath path = backends::DataPath::persistent;
     backends::NotifyMode notify = backends::NotifyMode::poll;
     std::chrono::microseconds spin{50};
+    int nice = 0;          // the back-end thread's (BlkBackConfig::nice)
     bool kick_port = true; // kick through the ring's ioeventfd, not EVTCHNOP_send
     bool indirect = true;
     backends::DataPathLimits limits;
@@ -48,10 +49,12 @@ struct BlkRunSpec {
 
 class BlkSession {
 public:
-    // Opens the image (O_DIRECT or buffered) for both devices. Throws
-    // std::runtime_error (or kvm::KvmError) with the reason.
+    // Opens the image (O_DIRECT or buffered) for both devices; the emulated
+    // disk is attached to the guest's ports unless with_emulated is false
+    // (one session per guest may have it). Throws std::runtime_error (or
+    // kvm::KvmError) with the reason.
     BlkSession(kvm::Monitor& monitor, std::uint16_t domid, const std::string& image, bool direct,
-               backends::EngineKind engine);
+               backends::EngineKind engine, bool with_emulated = true);
     BlkSession(const BlkSession&) = delete;
     BlkSession& operator=(const BlkSession&) = delete;
     ~BlkSession();

@@ -24,6 +24,7 @@ public:
     bool complete(core::Core& core, const BlkIo& io, SegmentBuffers& b, bool ok) override;
     void unreserve(SegmentBuffers& b) override;
     void teardown(core::Core& core) override;
+    bool complete_fast(const BlkIo& io, SegmentBuffers& b, bool ok) override;
 
 private:
     // One GNTTABOP_copy between the guest's gref and a frame of domain 0.

@@ -70,6 +70,18 @@ public:
     virtual bool complete(core::Core& core, const BlkIo& io, SegmentBuffers& b, bool ok) = 0;
     // Gives back a reservation for a request refused before acquire.
     virtual void unreserve(SegmentBuffers& b) = 0;
+
+    // Without the core, where a path can: fetch_indirect and acquire when
+    // every page is already mapped (persistent grants), complete when
+    // nothing is to be unmapped or copied. False: nothing was done, make
+    // the call inside a core call instead.
+    virtual bool fetch_indirect_fast(const BlkIo& /*io*/, blkif_request_segment* /*segs*/) {
+        return false;
+    }
+    virtual bool acquire_fast(const BlkIo& /*io*/, SegmentBuffers& /*b*/) { return false; }
+    virtual bool complete_fast(const BlkIo& /*io*/, SegmentBuffers& /*b*/, bool /*ok*/) {
+        return false;
+    }
     // Inside a core call, with nothing in flight: releases everything kept
     // (persistent maps, bounce frames).
     virtual void teardown(core::Core& core) = 0;

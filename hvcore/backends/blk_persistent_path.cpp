@@ -101,6 +101,45 @@ bool BlkPersistentPath::acquire(core::Core& core, const BlkIo& io, SegmentBuffer
     return true;
 }
 
+bool BlkPersistentPath::fetch_indirect_fast(const BlkIo& io, blkif_request_segment* segs) {
+    for (std::uint32_t p = 0; p < io.nr_indirect_pages; ++p) {
+        if (!cached(io.indirect_grefs[p])) {
+            return false;
+        }
+    }
+    for (std::uint32_t p = 0; p < io.nr_indirect_pages; ++p) {
+        ++counters_.persistent_hits;
+        copy_descriptors(io, p, cache_[io.indirect_grefs[p]].frame, segs);
+    }
+    return true;
+}
+
+bool BlkPersistentPath::acquire_fast(const BlkIo& io, SegmentBuffers& b) {
+    const bool writable = io.op == BlkOp::read;
+    for (std::uint32_t i = 0; i < io.nr_segments; ++i) {
+        const grant_ref_t gref = io.seg[i].gref;
+        if (!cached(gref) || (writable && !cache_[gref].writable)) {
+            return false; // the slow path maps it, or refuses it
+        }
+    }
+    counters_.persistent_hits += io.nr_segments;
+    for (std::uint32_t i = 0; i < io.nr_segments; ++i) {
+        b.frame[i] = cache_[io.seg[i].gref].frame;
+        b.iov[i].iov_base = access_.frame(b.frame[i]) + io.seg[i].offset;
+        b.iov[i].iov_len = io.seg[i].bytes;
+    }
+    trim(b);
+    return true;
+}
+
+bool BlkPersistentPath::complete_fast(const BlkIo& /*io*/, SegmentBuffers& b, bool /*ok*/) {
+    if (b.nr_handles != 0) {
+        return false;
+    }
+    unreserve(b);
+    return true;
+}
+
 void BlkPersistentPath::teardown(core::Core& core) {
     for (auto& e : cache_) {
         if (e.valid) {

@@ -21,6 +21,9 @@ public:
                         blkif_request_segment* segs) override;
     bool acquire(core::Core& core, const BlkIo& io, SegmentBuffers& b) override;
     void teardown(core::Core& core) override;
+    bool fetch_indirect_fast(const BlkIo& io, blkif_request_segment* segs) override;
+    bool acquire_fast(const BlkIo& io, SegmentBuffers& b) override;
+    bool complete_fast(const BlkIo& io, SegmentBuffers& b, bool ok) override;
     [[nodiscard]] std::uint32_t kept() const { return kept_; }
 
 private:

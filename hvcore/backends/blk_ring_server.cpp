@@ -68,24 +68,32 @@ void BlkRingServer::reap() {
     if (n == 0) {
         return;
     }
-    bool any_grants = false;
-    for (unsigned i = 0; i < n; ++i) {
-        const Pending& p = pending_[done_[i].tag];
-        any_grants = any_grants || p.acquired;
-    }
+    // Release what each request held: without the core where the path can,
+    // else in one core call for all of them.
     bool delivered[2 * kBlkRingSize + 8];
+    bool slow[2 * kBlkRingSize + 8];
+    bool any_slow = false;
     for (unsigned i = 0; i < n; ++i) {
+        Pending& p = pending_[done_[i].tag];
         delivered[i] = true;
+        slow[i] = false;
+        if (p.acquired) {
+            const bool ok = done_[i].result == static_cast<std::int64_t>(p.io.bytes);
+            slow[i] = !path_->complete_fast(p.io, p.buffers, ok);
+            any_slow = any_slow || slow[i];
+            p.acquired = slow[i];
+        }
     }
-    if (any_grants) {
+    if (any_slow) {
         access_.run([&](core::Core& core) {
             for (unsigned i = 0; i < n; ++i) {
-                Pending& p = pending_[done_[i].tag];
-                if (p.acquired) {
-                    const bool ok = done_[i].result == static_cast<std::int64_t>(p.io.bytes);
-                    delivered[i] = path_->complete(core, p.io, p.buffers, ok);
-                    p.acquired = false;
+                if (!slow[i]) {
+                    continue;
                 }
+                Pending& p = pending_[done_[i].tag];
+                const bool ok = done_[i].result == static_cast<std::int64_t>(p.io.bytes);
+                delivered[i] = path_->complete(core, p.io, p.buffers, ok);
+                p.acquired = false;
             }
         });
         ++stats_.core_calls;
@@ -154,22 +162,48 @@ void BlkRingServer::take_requests() {
     }
     ++stats_.batches;
 
-    // One core call for the whole batch: indirect descriptors, then grants.
-    bool needs_core = false;
-    for (auto slot : batch_) {
-        needs_core = needs_core || pending_[slot].io.op != BlkOp::flush;
-    }
+    // Descriptors and grants: without the core where the path can (pages
+    // kept mapped), the rest in one core call for the whole batch.
     std::int16_t status[kBlkRingSize];
-    if (needs_core) {
-        access_.run([&](core::Core& core) {
-            for (std::size_t k = 0; k < batch_.size(); ++k) {
-                Pending& p = pending_[batch_[k]];
-                status[k] = BLKIF_RSP_OKAY;
-                if (p.io.op == BlkOp::flush) {
+    bool fetched[kBlkRingSize];
+    bool slow[kBlkRingSize];
+    bool any_slow = false;
+    for (std::size_t k = 0; k < batch_.size(); ++k) {
+        Pending& p = pending_[batch_[k]];
+        status[k] = BLKIF_RSP_OKAY;
+        fetched[k] = false;
+        slow[k] = false;
+        if (p.io.op == BlkOp::flush) {
+            continue;
+        }
+        if (p.io.indirect) {
+            fetched[k] = path_->fetch_indirect_fast(p.io, segs_.data());
+            if (fetched[k]) {
+                const BlkCheck check = parse_segments(segs_.data(), limits_, p.io);
+                if (check != BlkCheck::ok) {
+                    status[k] = blk_status(check);
+                    ++stats_.refused;
+                    path_->unreserve(p.buffers);
                     continue;
                 }
+            }
+        }
+        if ((!p.io.indirect || fetched[k]) && path_->acquire_fast(p.io, p.buffers)) {
+            p.acquired = true;
+            continue;
+        }
+        slow[k] = true;
+        any_slow = true;
+    }
+    if (any_slow) {
+        access_.run([&](core::Core& core) {
+            for (std::size_t k = 0; k < batch_.size(); ++k) {
+                if (!slow[k]) {
+                    continue;
+                }
+                Pending& p = pending_[batch_[k]];
                 bool ok = true;
-                if (p.io.indirect) {
+                if (p.io.indirect && !fetched[k]) {
                     ok = path_->fetch_indirect(core, p.io, p.buffers, segs_.data());
                     if (ok) {
                         const BlkCheck check = parse_segments(segs_.data(), limits_, p.io);
@@ -192,10 +226,6 @@ void BlkRingServer::take_requests() {
             }
         });
         ++stats_.core_calls;
-    } else {
-        for (std::size_t k = 0; k < batch_.size(); ++k) {
-            status[k] = BLKIF_RSP_OKAY;
-        }
     }
 
     for (std::size_t k = 0; k < batch_.size(); ++k) {

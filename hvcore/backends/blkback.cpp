@@ -4,6 +4,7 @@
 #include "hvcore/backends/uring_engine.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 
 #include <cerrno>
 #include <poll.h>
@@ -112,6 +113,7 @@ void BlkBack::publish() {
     published_.sleeps = sleeps_;
     published_.io_waits = io_waits_;
     published_.broken = server_->broken();
+    published_.nice_applied = nice_applied_;
 }
 
 void BlkBack::sleep_for_kick() {
@@ -124,6 +126,10 @@ void BlkBack::sleep_for_kick() {
 }
 
 void BlkBack::run() {
+    if (config_.nice != 0) {
+        nice_applied_ =
+            ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), config_.nice) == 0;
+    }
     auto last_work = Clock::now();
     const auto spin =
         config_.notify == NotifyMode::poll ? config_.spin : std::chrono::microseconds{0};

@@ -31,6 +31,10 @@ struct BlkBackConfig {
     EngineKind engine = EngineKind::uring;
     NotifyMode notify = NotifyMode::poll;
     std::chrono::microseconds spin{50}; // poll mode only
+    // The thread's nice value (0: the monitor's). Below 0 it preempts vCPU
+    // threads when it wakes, as a hypervisor's I/O threads usually do; it
+    // needs CAP_SYS_NICE, and stays at 0 (counted in stats) without.
+    int nice = 0;
     BlkServerConfig server;
 };
 
@@ -47,6 +51,7 @@ struct BlkBackStats {
     std::uint64_t sleeps = 0;   // times the thread slept with nothing in flight
     std::uint64_t io_waits = 0; // times it slept on the engine with I/O in flight
     bool broken = false;
+    bool nice_applied = true; // false: the configured nice value was refused
 };
 
 // Makes an engine of that kind for fd (capacity: at least a ring's worth).
@@ -92,6 +97,7 @@ private:
     std::uint64_t kicks_ = 0;
     std::uint64_t sleeps_ = 0;
     std::uint64_t io_waits_ = 0;
+    bool nice_applied_ = true;
     mutable std::mutex stats_mu_;
     BlkBackStats published_;
 };

@@ -1,0 +1,491 @@
+// The blk suite: block I/O from a guest through blkfront/blkback, over each
+// back-end data path and notification policy, paired in the same run with
+// this host process doing exactly the same I/O on the same image with the
+// same engine and flags (native), and with the emulated disk (emulated).
+//
+// Names: blk/<pattern>/<size>/qd<N>/<mode>, modes
+//   guest-<map|copy|persistent>-<poll|kick>   blkfront -> blkback (the data
+//       path, and whether the back end polls while busy or sleeps at once);
+//   native     the twin on the host; emulated   the register-based disk.
+// Those run with io_uring on an O_DIRECT image. The engine comparison adds
+// blk/<pattern>/<size>/qd<N>/<pread|uring>-<direct|buffered>/<mode> rows.
+// Time is per I/O (guest: its TSC over the whole run); counters: MBps,
+// IOPS, lat_p50_us, lat_p99_us, exits_per_io (KVM's count, in-kernel ones
+// included), user_exits_per_io, kicks_per_io, host_cpu_us_per_io (this
+// process: vCPU, back end and io_uring workers), integrity_ok, qd_used,
+// ratio_to_native (IOPS over a twin run right before each iteration, the
+// same I/Os: adjacent in time, so the machine's load drift cancels) with
+// native_IOPS (those twins'), and on emulated rows
+// pv_over_emulated. --enso_quick for a short run.
+#include "bench/blk/blk_rig.hpp"
+#include "bench/blk/native_twin.hpp"
+#include "bench/common/suite_main.hpp"
+#include "bench/common/topology.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using enso::backends::DataPath;
+using enso::backends::EngineKind;
+using enso::backends::NotifyMode;
+using enso::bench::BlkPathConfig;
+using enso::bench::BlkRig;
+using enso::bench::BlkRunSpec;
+using enso::blkio::Pattern;
+
+bool g_quick = false;
+bool g_verbose = false; // --enso_blk_verbose: each guest iteration's counters on stderr
+// Back-end policy knobs, for exploring (--enso_blk_spin_us=N, --enso_blk_nice=N).
+long g_spin_us = 50;
+int g_nice = 0;
+
+int iterations() {
+    return g_quick ? 1 : 2;
+}
+// Seconds of I/O one iteration aims at.
+double target_seconds() {
+    return g_quick ? 0.06 : 0.2;
+}
+std::uint64_t image_bytes() {
+    return g_quick ? (256ULL << 20) : (1ULL << 30);
+}
+
+struct Workload {
+    Pattern pattern;
+    std::uint64_t bytes;
+    std::uint64_t qd;
+};
+
+std::string size_name(std::uint64_t bytes) {
+    return bytes >= (1ULL << 20) ? fmt::format("{}m", bytes >> 20)
+                                 : fmt::format("{}k", bytes >> 10);
+}
+
+std::string workload_key(const Workload& w, const std::string& engine_param) {
+    auto key = fmt::format("blk/{}/{}/qd{}", enso::blkio::pattern_name(w.pattern),
+                           size_name(w.bytes), w.qd);
+    return engine_param.empty() ? key : key + "/" + engine_param;
+}
+
+struct GuestPath {
+    DataPath path;
+    NotifyMode notify;
+};
+
+std::string mode_name(const GuestPath& p) {
+    return fmt::format("guest-{}-{}", enso::backends::data_path_name(p.path),
+                       enso::backends::notify_name(p.notify));
+}
+
+// I/Os per iteration, adjusted after each toward target_seconds().
+std::map<std::string, std::uint64_t>& counts() {
+    static std::map<std::string, std::uint64_t> c;
+    return c;
+}
+std::uint64_t first_count(const Workload& w, bool emulated) {
+    const double guess_iops =
+        emulated ? (w.bytes >= (1ULL << 20) ? 400 : 6000) : (w.bytes >= (1ULL << 20) ? 600 : 20000);
+    return std::max<std::uint64_t>(8,
+                                   static_cast<std::uint64_t>(guess_iops * target_seconds() / 2));
+}
+void next_count(const std::string& name, std::uint64_t done, double seconds) {
+    if (seconds <= 0 || done == 0) {
+        return;
+    }
+    const double want = static_cast<double>(done) * target_seconds() / seconds;
+    counts()[name] = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(want), 8, 2000000);
+}
+
+// Every row's totals over its iterations.
+struct Totals {
+    double seconds = 0;
+    std::uint64_t ios = 0;
+    std::uint64_t bytes = 0;
+    double lat_p50_us = 0; // summed over iterations
+    double lat_p99_us = 0;
+    double exits = 0;
+    double user_exits = 0;
+    double kicks = 0;
+    double cpu_seconds = 0;
+    double qd_used = 0;
+    int iterations = 0;
+    bool intact = true;
+    [[nodiscard]] double iops() const {
+        return seconds > 0 ? static_cast<double>(ios) / seconds : 0;
+    }
+};
+
+// The paravirtual path's IOPS per workload, for the emulated rows' ratio.
+std::map<std::string, Totals>& pv_totals() {
+    static std::map<std::string, Totals> t;
+    return t;
+}
+
+void publish(benchmark::State& s, const Totals& t, bool guest) {
+    if (t.ios == 0) {
+        return;
+    }
+    const double n = static_cast<double>(t.ios);
+    const double it = std::max(1, t.iterations);
+    s.counters["IOPS"] = t.iops();
+    s.counters["MBps"] = static_cast<double>(t.bytes) / t.seconds / 1e6;
+    s.counters["lat_p50_us"] = t.lat_p50_us / it;
+    s.counters["lat_p99_us"] = t.lat_p99_us / it;
+    s.counters["host_cpu_us_per_io"] = t.cpu_seconds * 1e6 / n;
+    s.counters["integrity_ok"] = t.intact ? 1 : 0;
+    s.counters["qd_used"] = t.qd_used / it;
+    if (guest) {
+        s.counters["exits_per_io"] = t.exits / n;
+        s.counters["user_exits_per_io"] = t.user_exits / n;
+        s.counters["kicks_per_io"] = t.kicks / n;
+    }
+}
+
+BlkRunSpec spec_of(const Workload& w, std::uint32_t device, std::uint64_t count,
+                   std::uint64_t seed) {
+    BlkRunSpec spec;
+    spec.pattern = w.pattern;
+    spec.device = device;
+    spec.io_bytes = w.bytes;
+    spec.queue_depth = w.qd;
+    spec.count = count;
+    spec.seed = seed;
+    spec.options = enso::blkio::is_write(w.pattern) ? enso::abi::kBlkRunVerifyWrites : 0;
+    return spec;
+}
+
+std::uint64_t g_seed = 1;
+
+enso::bench::NativeParams native_params(const Workload& w, std::uint64_t count, EngineKind engine,
+                                        bool direct) {
+    enso::bench::NativeParams p;
+    p.pattern = w.pattern;
+    p.io_bytes = w.bytes;
+    p.queue_depth = w.qd;
+    p.count = count;
+    p.seed = ++g_seed;
+    p.engine = engine;
+    p.direct = direct;
+    p.verify_writes = enso::blkio::is_write(w.pattern);
+    return p;
+}
+
+bool native_intact(const enso::bench::NativeResult& r, const Workload& w) {
+    const bool reads = !enso::blkio::is_write(w.pattern);
+    return r.io_errors == 0 && r.bad_blocks == 0 && r.readback_bad == 0 &&
+           (!reads || r.checked_blocks == r.ios * (w.bytes / 4096));
+}
+
+// A guest row: path set means blkfront over that path, else the emulated disk.
+void guest_io(benchmark::State& s, const std::string& name, const std::string& key,
+              const Workload& w, EngineKind engine, bool direct, std::optional<GuestPath> path) {
+    auto& rig = BlkRig::get(image_bytes());
+    if (!rig.ok()) {
+        s.SkipWithError(rig.why().c_str());
+        return;
+    }
+    enso::bench::BlkSession* session = &rig.main();
+    try {
+        if (path) {
+            BlkPathConfig config;
+            config.path = path->path;
+            config.notify = path->notify;
+            config.spin = std::chrono::microseconds(g_spin_us);
+            config.nice = g_nice;
+            session = &rig.connect(engine, direct, config);
+        }
+    } catch (const std::exception& e) {
+        s.SkipWithError(e.what());
+        return;
+    }
+    const bool emulated = !path.has_value();
+    auto& count = counts()[name];
+    if (count == 0) {
+        count = first_count(w, emulated);
+    }
+    {
+        // Untimed: the first touch of each buffer page (a shadow-paging
+        // fault under PVM) and each persistent grant's map happen here.
+        const auto warm =
+            spec_of(w, emulated ? enso::abi::kBlkDeviceEmulated : enso::abi::kBlkDevicePv,
+                    std::min<std::uint64_t>(count, 2 * w.qd + 2), ++g_seed);
+        (void)session->run(warm);
+    }
+    Totals t;
+    double ratio_sum = 0; // guest IOPS over its paired twin's, per iteration
+    double paired_native_iops = 0;
+    bool twins_intact = true;
+    for (auto _ : s) {
+        const auto spec = spec_of(
+            w, emulated ? enso::abi::kBlkDeviceEmulated : enso::abi::kBlkDevicePv, count, ++g_seed);
+        // The twin runs right before, the same I/Os: the machine's load
+        // drifts, and this ratio is taken between adjacent measurements.
+        enso::bench::NativeResult twin;
+        try {
+            twin = enso::bench::run_native(rig.image(), native_params(w, count, engine, direct));
+        } catch (const std::exception& e) {
+            s.SkipWithError(e.what());
+            return;
+        }
+        twins_intact = twins_intact && native_intact(twin, w);
+        const auto r = session->run(spec);
+        if (!r.outcome.completed || r.outcome.status != 0 || r.stats.ios == 0) {
+            const auto msg = r.outcome.stop ? r.outcome.stop->describe()
+                                            : fmt::format("guest run failed: status {}, {} I/Os",
+                                                          r.outcome.status, r.stats.ios);
+            s.SkipWithError(msg.c_str());
+            return;
+        }
+        const double seconds = static_cast<double>(r.outcome.tsc_cycles) / rig.tsc_hz();
+        s.SetIterationTime(seconds / static_cast<double>(r.stats.ios));
+        t.seconds += seconds;
+        t.ios += r.stats.ios;
+        t.bytes += r.stats.bytes;
+        t.lat_p50_us += static_cast<double>(r.stats.lat_p50) / rig.tsc_hz() * 1e6;
+        t.lat_p99_us += static_cast<double>(r.stats.lat_p99) / rig.tsc_hz() * 1e6;
+        t.exits += static_cast<double>(r.outcome.exits.exits);
+        t.user_exits += static_cast<double>(r.outcome.exits.user_exits);
+        t.kicks += static_cast<double>(r.stats.kicks);
+        t.cpu_seconds += r.host_cpu_seconds;
+        t.qd_used += static_cast<double>(r.queue_depth);
+        ++t.iterations;
+        const bool reads = !enso::blkio::is_write(w.pattern);
+        t.intact = t.intact && r.stats.io_errors == 0 && r.stats.bad_blocks == 0 &&
+                   r.stats.readback_bad == 0 &&
+                   (!reads || r.stats.checked_blocks == r.stats.ios * (w.bytes / 4096));
+        next_count(name, r.stats.ios, seconds);
+        const double twin_iops =
+            twin.seconds > 0 ? static_cast<double>(twin.ios) / twin.seconds : 0;
+        paired_native_iops += twin_iops;
+        ratio_sum += twin_iops > 0 ? static_cast<double>(r.stats.ios) / seconds / twin_iops : 0;
+        if (g_verbose) {
+            const auto& b = r.backend;
+            std::fprintf(stderr,
+                         "%s: %lu I/Os in %.3f s, qd %lu (max in flight %lu), %lu requests, "
+                         "%lu front-end stalls, %lu kicks, exits %lu (user %lu); back end: %lu "
+                         "batches, %lu core calls, %lu stalls, %lu io waits, %lu sleeps, %lu "
+                         "kicks seen, %lu notifies, maps %lu, copies %lu, hits %lu\n",
+                         name.c_str(), r.stats.ios, seconds, r.queue_depth, r.stats.max_inflight,
+                         r.stats.requests, r.stats.stalls, r.stats.kicks, r.outcome.exits.exits,
+                         r.outcome.exits.user_exits, b.server.batches, b.server.core_calls,
+                         b.server.stalls, b.io_waits, b.sleeps, b.kicks, b.server.notifies,
+                         b.path.grant_maps, b.path.grant_copies, b.path.persistent_hits);
+        }
+    }
+    publish(s, t, true);
+    if (t.iterations > 0) {
+        s.counters["ratio_to_native"] = ratio_sum / t.iterations;
+        s.counters["native_IOPS"] = paired_native_iops / t.iterations;
+        s.counters["integrity_ok"] = t.intact && twins_intact ? 1 : 0;
+    }
+    if (path && path->path == DataPath::persistent && path->notify == NotifyMode::poll) {
+        auto& pv = pv_totals()[key];
+        pv.ios += t.ios;
+        pv.seconds += t.seconds;
+    }
+    if (emulated) {
+        const auto pv = pv_totals().find(key);
+        if (pv != pv_totals().end() && t.iops() > 0) {
+            s.counters["pv_over_emulated"] = pv->second.iops() / t.iops();
+        }
+    }
+}
+
+void native_io(benchmark::State& s, const std::string& name, const Workload& w, EngineKind engine,
+               bool direct) {
+    auto& rig = BlkRig::get(image_bytes());
+    if (!rig.ok()) {
+        s.SkipWithError(rig.why().c_str());
+        return;
+    }
+    auto& count = counts()[name];
+    if (count == 0) {
+        count = first_count(w, false);
+    }
+    Totals t;
+    for (auto _ : s) {
+        enso::bench::NativeResult r;
+        try {
+            r = enso::bench::run_native(rig.image(), native_params(w, count, engine, direct));
+        } catch (const std::exception& e) {
+            s.SkipWithError(e.what());
+            return;
+        }
+        s.SetIterationTime(r.seconds / static_cast<double>(std::max<std::uint64_t>(1, r.ios)));
+        t.seconds += r.seconds;
+        t.ios += r.ios;
+        t.bytes += r.bytes;
+        t.lat_p50_us += r.lat_p50_us;
+        t.lat_p99_us += r.lat_p99_us;
+        t.cpu_seconds += r.cpu_seconds;
+        t.qd_used += static_cast<double>(w.qd);
+        ++t.iterations;
+        t.intact = t.intact && native_intact(r, w);
+        next_count(name, r.ios, r.seconds);
+    }
+    publish(s, t, false);
+}
+
+benchmark::internal::Benchmark* add(const std::string& name,
+                                    std::function<void(benchmark::State&)> fn) {
+    return enso::bench::register_interruptible(name, std::move(fn))
+        ->UseManualTime()
+        ->Iterations(iterations())
+        ->Unit(benchmark::kMicrosecond);
+}
+
+const std::vector<GuestPath>& guest_paths() {
+    static const std::vector<GuestPath> paths = {
+        {DataPath::map, NotifyMode::poll},        {DataPath::map, NotifyMode::kick},
+        {DataPath::copy, NotifyMode::poll},       {DataPath::copy, NotifyMode::kick},
+        {DataPath::persistent, NotifyMode::poll}, {DataPath::persistent, NotifyMode::kick},
+    };
+    return paths;
+}
+
+void register_main() {
+    const std::vector<Workload> workloads = {
+        {Pattern::seqread, 64 << 10, 1},  {Pattern::seqread, 64 << 10, 32},
+        {Pattern::seqread, 1 << 20, 1},   {Pattern::seqread, 1 << 20, 32},
+        {Pattern::seqwrite, 64 << 10, 1}, {Pattern::seqwrite, 64 << 10, 32},
+        {Pattern::seqwrite, 1 << 20, 1},  {Pattern::seqwrite, 1 << 20, 32},
+        {Pattern::randread, 4 << 10, 1},  {Pattern::randread, 4 << 10, 32},
+        {Pattern::randwrite, 4 << 10, 1}, {Pattern::randwrite, 4 << 10, 32},
+    };
+    for (const auto& w : workloads) {
+        const auto key = workload_key(w, "");
+        const auto native = key + "/native";
+        add(native, [=](benchmark::State& s) { native_io(s, native, w, EngineKind::uring, true); });
+        for (const auto& p : guest_paths()) {
+            const auto name = key + "/" + mode_name(p);
+            add(name, [=](benchmark::State& s) {
+                guest_io(s, name, key, w, EngineKind::uring, true, p);
+            });
+        }
+        const auto emulated = key + "/emulated";
+        add(emulated, [=](benchmark::State& s) {
+            guest_io(s, emulated, key, w, EngineKind::uring, true, std::nullopt);
+        });
+    }
+}
+
+// The engines and open flags, on the workloads where they matter most.
+void register_engines() {
+    const std::vector<Workload> workloads = {
+        {Pattern::randread, 4 << 10, 1},
+        {Pattern::randread, 4 << 10, 32},
+        {Pattern::seqread, 64 << 10, 32},
+    };
+    struct Engine {
+        EngineKind kind;
+        bool direct;
+    };
+    const std::vector<Engine> engines = {
+        {EngineKind::pread, true}, {EngineKind::pread, false}, {EngineKind::uring, false}};
+    const GuestPath path{DataPath::persistent, NotifyMode::poll};
+    for (const auto& w : workloads) {
+        for (const auto& e : engines) {
+            const auto param = fmt::format("{}-{}", e.kind == EngineKind::pread ? "pread" : "uring",
+                                           e.direct ? "direct" : "buffered");
+            const auto key = workload_key(w, param);
+            const auto native = key + "/native";
+            add(native, [=](benchmark::State& s) { native_io(s, native, w, e.kind, e.direct); });
+            const auto name = key + "/" + mode_name(path);
+            add(name,
+                [=](benchmark::State& s) { guest_io(s, name, key, w, e.kind, e.direct, path); });
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    enso::bench::prepare_suite_process();
+    std::vector<char*> args;
+    bool have_repetitions = false;
+    bool listing = false;
+    for (int i = 0; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--enso_quick") {
+            g_quick = true;
+            continue;
+        }
+        if (a == "--enso_blk_verbose") {
+            g_verbose = true;
+            continue;
+        }
+        if (a.rfind("--enso_blk_spin_us=", 0) == 0) {
+            g_spin_us = std::stol(a.substr(19));
+            continue;
+        }
+        if (a.rfind("--enso_blk_nice=", 0) == 0) {
+            g_nice = std::stoi(a.substr(16));
+            continue;
+        }
+        have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
+        listing |= a.rfind("--benchmark_list_tests", 0) == 0 && a != "--benchmark_list_tests=false";
+        args.push_back(argv[i]);
+    }
+    if (const char* q = std::getenv("ENSO_QUICK"); q != nullptr && *q == '1') {
+        g_quick = true;
+    }
+    // Spread needs repetitions: 3 by default (2 when quick); every
+    // repetition of a row runs before the next row starts.
+    std::string reps = g_quick ? "--benchmark_repetitions=2" : "--benchmark_repetitions=3";
+    if (!have_repetitions) {
+        args.push_back(reps.data());
+    }
+    int n = static_cast<int>(args.size());
+    benchmark::Initialize(&n, args.data());
+    if (benchmark::ReportUnrecognizedArguments(n, args.data())) {
+        return 2;
+    }
+    register_main();
+    register_engines();
+    if (listing) {
+        benchmark::RunSpecifiedBenchmarks();
+        benchmark::Shutdown();
+        return 0;
+    }
+    auto& rig = BlkRig::get(image_bytes());
+    benchmark::AddCustomContext("enso_suite", "blk");
+    benchmark::AddCustomContext("enso_quick", g_quick ? "true" : "false");
+    benchmark::AddCustomContext("enso_guests", rig.ok() ? "running" : rig.why());
+    if (rig.ok()) {
+        benchmark::AddCustomContext("enso_guest_tsc_khz", std::to_string(rig.monitor().tsc_khz()));
+        benchmark::AddCustomContext("enso_guest_pages",
+                                    std::to_string(enso::bench::kBlkGuestPages));
+        benchmark::AddCustomContext(
+            "enso_blk_image", fmt::format("{} ({} MiB)", rig.image(), rig.image_bytes() >> 20));
+        benchmark::AddCustomContext("enso_blk_engine",
+                                    "io_uring on an O_DIRECT image, unless the name says "
+                                    "<pread|uring>-<direct|buffered>");
+        benchmark::AddCustomContext(
+            "enso_blk_policy",
+            "guest: trap transport, completions polled, kicks through the ring's ioeventfd only "
+            "when the back end asked (req_event); back end poll: polls ring and engine while it "
+            "had work in the last 50 us, then sleeps on the engine (I/O in flight) or on the "
+            "kick; kick: sleeps as soon as there is nothing to do");
+        benchmark::AddCustomContext(
+            "enso_blk_limits",
+            "emulated disk: synchronous, one I/O at a time (qd_used 1); in-flight pages are "
+            "bounded by the guest's grant table (1536 refs) and domain 0's maptrack (900 maps "
+            "per ring): 1 MiB at qd32 uses what qd_used says");
+    }
+    benchmark::RunSpecifiedBenchmarks();
+    if (rig.ok()) {
+        enso::bench::write_topology_beside_results(argc, argv, rig.monitor());
+    }
+    benchmark::Shutdown();
+    return 0;
+}

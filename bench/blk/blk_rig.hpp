@@ -1,0 +1,51 @@
+// What the blk suite measures on: one monitor, one guest (trap transport:
+// its I/O path makes no hypercall), one pattern image, and a BlkSession per
+// (engine, open flags) - the main one with the emulated disk attached. When
+// /dev/kvm cannot be used (or the image cannot be opened O_DIRECT), why()
+// says so and every guest benchmark is skipped with that reason.
+#pragma once
+
+#include "bench/blk/blk_session.hpp"
+#include "bench/blk/pattern_image.hpp"
+#include "hvcore/kvm/monitor.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace enso::bench {
+
+class BlkRig {
+public:
+    // The first call makes the image (image_bytes) and starts the guest.
+    static BlkRig& get(std::uint64_t image_bytes = 0);
+
+    [[nodiscard]] bool ok() const { return session_ != nullptr; }
+    [[nodiscard]] const std::string& why() const { return why_; }
+    kvm::Monitor& monitor() { return *monitor_; }
+    [[nodiscard]] std::uint16_t domid() const { return domid_; }
+    [[nodiscard]] double tsc_hz() const { return tsc_hz_; }
+    [[nodiscard]] const std::string& image() const { return image_->path().native(); }
+    [[nodiscard]] std::uint64_t image_bytes() const { return image_->bytes(); }
+
+    // The session with the emulated disk (io_uring, O_DIRECT).
+    BlkSession& main() { return *session_; }
+    // A session with that engine and flags, connected with config (the
+    // others are disconnected first: one paravirtual device at a time).
+    BlkSession& connect(backends::EngineKind engine, bool direct, const BlkPathConfig& config);
+
+private:
+    explicit BlkRig(std::uint64_t image_bytes);
+    std::unique_ptr<TempImage> image_;
+    std::unique_ptr<kvm::Monitor> monitor_;
+    std::uint16_t domid_ = 0;
+    double tsc_hz_ = 0;
+    std::string why_;
+    std::unique_ptr<BlkSession> session_;
+    std::map<std::pair<backends::EngineKind, bool>, std::unique_ptr<BlkSession>> others_;
+};
+
+inline constexpr std::uint32_t kBlkGuestPages = 8192; // 32 MiB: 8 MiB of I/O buffers and room
+
+} // namespace enso::bench
