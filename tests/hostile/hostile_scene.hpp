@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <thread>
@@ -55,12 +56,22 @@ struct VictimGrant {
 // it (the monitor hands out the lowest free id).
 enum class Predecessor { none, destroyed };
 
+class Scene;
+
+struct SceneOptions {
+    Predecessor before = Predecessor::none;
+    std::uint32_t victim_pages = kVictimPages;
+    // Runs once the victim is set up, before the attacker exists (what it
+    // allocates is not counted as the attacker's).
+    std::function<void(Scene&)> prepare;
+};
+
 class Scene {
 public:
-    Scene(const std::string& attack, Transport transport, Predecessor before = Predecessor::none)
+    Scene(const std::string& attack, Transport transport, const SceneOptions& options = {})
         : attack_(attack), transport_(transport) {
         kvm::DomainConfig config;
-        config.pages = kVictimPages;
+        config.pages = options.victim_pages;
         config.transport = abi::kTransportTrap;
         victim = m.start_domain(config);
         require_answers(victim);
@@ -71,8 +82,11 @@ public:
             REQUIRE(out.status == 0);
             patterns_.push_back({out.values[0], seed});
         }
+        if (options.prepare) {
+            options.prepare(*this);
+        }
         free_before_ = core_free_frames();
-        if (before == Predecessor::destroyed) {
+        if (options.before == Predecessor::destroyed) {
             predecessor = m.start_domain(config);
             require_answers(predecessor);
             predecessor_dom0_port = m.built(predecessor).dom0_cmd_port;

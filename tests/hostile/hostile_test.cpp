@@ -5,6 +5,8 @@
 // answer) or it was stopped for the expected reason; every invariant holds;
 // the victim verified its memory, ended its grants and still answers; no
 // frame leaked.
+#include "bench/blk/blk_session.hpp"
+#include "bench/blk/pattern_image.hpp"
 #include "hostile_scene.hpp"
 #include "hvcore/abi/guest_layout.hpp"
 #include "hvcore/kvm/kvm_error.hpp"
@@ -15,6 +17,7 @@
 #include <xen/memory.h>
 
 #include <algorithm>
+#include <memory>
 
 using namespace enso::test;
 using enso::core::Core;
@@ -276,6 +279,72 @@ TEST_CASE("garbage_command_page") {
     });
 }
 
+namespace {
+
+constexpr std::uint32_t kBlkVictimPages = 6144; // blkfront's grant pool and buffers
+constexpr std::uint64_t kImageBytes = 16ULL << 20;
+
+// The victim reads blocks of its own disk and checks every one.
+void require_disk_intact(enso::bench::BlkSession& disk, std::uint64_t seed) {
+    enso::bench::BlkRunSpec spec;
+    spec.pattern = enso::blkio::Pattern::randread;
+    spec.count = 64;
+    spec.queue_depth = 8;
+    spec.seed = seed;
+    const auto r = disk.run(spec, std::chrono::seconds(30));
+    REQUIRE(r.outcome.completed);
+    CHECK(r.outcome.status == 0);
+    CHECK(r.stats.ios == spec.count);
+    CHECK(r.stats.io_errors == 0);
+    CHECK(r.stats.bad_blocks == 0);
+    CHECK(r.stats.checked_blocks == spec.count);
+}
+
+} // namespace
+
+// A block front end writing garbage into its ring (requests, indices, the
+// back end's fields): its back end refuses what it cannot parse, gives up on
+// the ring once the indices lie, never stalls the other guest's disk, and
+// lets go of every grant when disconnected.
+TEST_CASE("ring_garbage") {
+    kvm_or_skip();
+    each_transport([](Transport t) {
+        enso::bench::TempImage victim_image("enso-hostile-victim.img", kImageBytes);
+        enso::bench::TempImage attacker_image("enso-hostile-attacker.img", kImageBytes);
+        std::unique_ptr<enso::bench::BlkSession> victim_disk;
+        const enso::bench::BlkPathConfig config; // persistent grants, polled
+        SceneOptions options;
+        options.victim_pages = kBlkVictimPages;
+        options.prepare = [&](Scene& s) {
+            victim_disk = std::make_unique<enso::bench::BlkSession>(
+                s.m, s.victim, victim_image.path().string(), false,
+                enso::backends::EngineKind::pread, false);
+            victim_disk->connect(config);
+        };
+        Scene s("ring_garbage", t, options);
+        require_disk_intact(*victim_disk, 1);
+        enso::bench::BlkSession attacker_disk(s.m, s.attacker, attacker_image.path().string(),
+                                              false, enso::backends::EngineKind::pread, false);
+        attacker_disk.connect(config); // the attacker's first step: it connects
+        const auto out = s.go({s.victim}, std::chrono::seconds(60));
+        INFO(s.console());
+        REQUIRE(out.completed);
+        const auto stats = attacker_disk.backend_stats();
+        INFO("requests " << stats.server.requests << ", refused " << stats.server.refused
+                         << ", grant errors " << stats.server.grant_errors);
+        CHECK(stats.server.refused + stats.server.grant_errors + stats.server.io_errors > 0);
+        CHECK(stats.broken);
+        require_disk_intact(*victim_disk, 2);
+        s.require_invariants("with the lying front end's back end attached");
+        attacker_disk.disconnect(); // its last step: it ends every grant
+        CHECK(s.console().find("hostile: ring_garbage: PASS") != std::string::npos);
+        require_disk_intact(*victim_disk, 3);
+        s.finish();
+        victim_disk->disconnect();
+        s.require_invariants("after both disks were disconnected");
+    });
+}
+
 TEST_CASE("garbage_exitless_slot") {
     simple_attack("garbage_exitless_slot");
 }
@@ -392,7 +461,9 @@ TEST_CASE("exhaust_resources") {
 TEST_CASE("stale_port_rebind") {
     kvm_or_skip();
     each_transport([](Transport t) {
-        Scene s("stale_port_rebind", t, Predecessor::destroyed);
+        SceneOptions options;
+        options.before = Predecessor::destroyed;
+        Scene s("stale_port_rebind", t, options);
         REQUIRE(s.attacker == s.predecessor);
         s.require_pass(
             s.go({s.victim, s.victim_frame(), s.victim_l4(), 0, 0, s.predecessor_dom0_port}));
