@@ -13,7 +13,11 @@ const std::vector<Suite>& known_suites() {
          "each hypercall from a KVM guest over the trap and exitless transports vs. the "
          "platform's floors, the in-process handler and native twins (needs /dev/kvm)",
          "../bench/hypercall/enso_bench_hypercall", "", true},
-        {"blk", "block I/O through blkfront/blkback vs. native I/O", "", "issue #5"},
+        {"blk",
+         "block I/O from a KVM guest through blkfront/blkback over each data path (grant map, "
+         "copy, persistent) and notification policy vs. the same I/O native and an emulated "
+         "disk, with integrity checks (guest rows need /dev/kvm)",
+         "../bench/blk/enso_bench_blk", "", true},
         {"pagetable",
          "fork-like page-table work (build, switch, touch, tear down N pages) in a PV guest vs. "
          "the host's own mmap/touch/munmap",

@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,11 @@ int iterations() {
 double target_seconds() {
     return g_quick ? 0.06 : 0.2;
 }
+// $ENSO_BLK_IMAGE_MB overrides (a test's short run).
 std::uint64_t image_bytes() {
+    if (const char* mb = std::getenv("ENSO_BLK_IMAGE_MB"); mb != nullptr && *mb != '\0') {
+        return std::max<std::uint64_t>(16, std::strtoull(mb, nullptr, 10)) << 20;
+    }
     return g_quick ? (256ULL << 20) : (1ULL << 30);
 }
 
@@ -304,8 +309,8 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
 void native_io(benchmark::State& s, const std::string& name, const Workload& w, EngineKind engine,
                bool direct) {
     auto& rig = BlkRig::get(image_bytes());
-    if (!rig.ok()) {
-        s.SkipWithError(rig.why().c_str());
+    if (!rig.image_ok()) {
+        s.SkipWithError(rig.image_why().c_str());
         return;
     }
     auto& count = counts()[name];
@@ -336,8 +341,14 @@ void native_io(benchmark::State& s, const std::string& name, const Workload& w, 
     publish(s, t, false);
 }
 
+std::vector<std::string>& registered() {
+    static std::vector<std::string> names;
+    return names;
+}
+
 benchmark::internal::Benchmark* add(const std::string& name,
                                     std::function<void(benchmark::State&)> fn) {
+    registered().push_back(name);
     return enso::bench::register_interruptible(name, std::move(fn))
         ->UseManualTime()
         ->Iterations(iterations())
@@ -407,6 +418,21 @@ void register_engines() {
     }
 }
 
+// Whether Google Benchmark's --benchmark_filter selects name (a regex
+// search; a leading '-' negates; empty, "all" and "." select everything).
+bool selected(const std::string& filter, const std::string& name) {
+    if (filter.empty() || filter == "all" || filter == ".") {
+        return true;
+    }
+    const bool negate = filter.front() == '-';
+    try {
+        const std::regex re(negate ? filter.substr(1) : filter);
+        return std::regex_search(name, re) != negate;
+    } catch (const std::regex_error&) {
+        return true; // let Google Benchmark say what is wrong with it
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -414,6 +440,7 @@ int main(int argc, char** argv) {
     std::vector<char*> args;
     bool have_repetitions = false;
     bool listing = false;
+    std::string filter;
     for (int i = 0; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--enso_quick") {
@@ -433,6 +460,9 @@ int main(int argc, char** argv) {
             continue;
         }
         have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
+        if (a.rfind("--benchmark_filter=", 0) == 0) {
+            filter = a.substr(19);
+        }
         listing |= a.rfind("--benchmark_list_tests", 0) == 0 && a != "--benchmark_list_tests=false";
         args.push_back(argv[i]);
     }
@@ -452,7 +482,10 @@ int main(int argc, char** argv) {
     }
     register_main();
     register_engines();
-    if (listing) {
+    // Nothing to set up (a 1 GiB image, a guest) when nothing will run.
+    const bool any = std::any_of(registered().begin(), registered().end(),
+                                 [&](const std::string& name) { return selected(filter, name); });
+    if (listing || !any) {
         benchmark::RunSpecifiedBenchmarks();
         benchmark::Shutdown();
         return 0;

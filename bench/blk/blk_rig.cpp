@@ -15,6 +15,13 @@ BlkRig& BlkRig::get(std::uint64_t image_bytes) {
 }
 
 BlkRig::BlkRig(std::uint64_t image_bytes) {
+    try {
+        image_ = std::make_unique<TempImage>("enso-blk-suite", image_bytes);
+    } catch (const std::exception& e) {
+        image_why_ = std::string("skipped: cannot make the disk image: ") + e.what();
+        why_ = image_why_;
+        return;
+    }
     const auto probe = kvm::probe_kvm();
     if (!probe.usable()) {
         why_ = fmt::format("skipped: /dev/kvm is {} ({})",
@@ -22,7 +29,6 @@ BlkRig::BlkRig(std::uint64_t image_bytes) {
         return;
     }
     try {
-        image_ = std::make_unique<TempImage>("enso-blk-suite", image_bytes);
         kvm::MonitorConfig config;
         config.machine_frames = kBlkGuestPages + 8192;
         monitor_ = std::make_unique<kvm::Monitor>(config);

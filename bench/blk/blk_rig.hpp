@@ -1,8 +1,8 @@
-// What the blk suite measures on: one monitor, one guest (trap transport:
-// its I/O path makes no hypercall), one pattern image, and a BlkSession per
-// (engine, open flags) - the main one with the emulated disk attached. When
-// /dev/kvm cannot be used (or the image cannot be opened O_DIRECT), why()
-// says so and every guest benchmark is skipped with that reason.
+// What the blk suite measures on: one pattern image, one monitor with one
+// guest (trap transport: its I/O path makes no hypercall), and a BlkSession
+// per (engine, open flags) - the main one with the emulated disk attached.
+// The native twins need only the image: without /dev/kvm they still run,
+// and guest_why() says why every guest benchmark is skipped.
 #pragma once
 
 #include "bench/blk/blk_session.hpp"
@@ -21,6 +21,10 @@ public:
     // The first call makes the image (image_bytes) and starts the guest.
     static BlkRig& get(std::uint64_t image_bytes = 0);
 
+    // The image exists (native twins can run).
+    [[nodiscard]] bool image_ok() const { return image_ != nullptr; }
+    [[nodiscard]] const std::string& image_why() const { return image_why_; }
+    // The guest runs too.
     [[nodiscard]] bool ok() const { return session_ != nullptr; }
     [[nodiscard]] const std::string& why() const { return why_; }
     kvm::Monitor& monitor() { return *monitor_; }
@@ -42,6 +46,7 @@ private:
     std::uint16_t domid_ = 0;
     double tsc_hz_ = 0;
     std::string why_;
+    std::string image_why_;
     std::unique_ptr<BlkSession> session_;
     std::map<std::pair<backends::EngineKind, bool>, std::unique_ptr<BlkSession>> others_;
 };
