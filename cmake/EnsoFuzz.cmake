@@ -60,12 +60,31 @@ if(enso_core_links)
 endif()
 target_compile_options(enso_core_fuzz PRIVATE ${ENSO_FUZZ_COMPILE_FLAGS})
 
-# enso_add_fuzzer(NAME <name> SOURCES <files...>): a libFuzzer executable
-# linked against enso_core_fuzz. Output: build/fuzz/tests/fuzz/<name>.
+# The blkif back end's logic (hvcore/backends' enso_blkif: ring handling,
+# request validation, data paths, the synchronous engine), rebuilt the same
+# way as enso_blkif_fuzz for blkback_fuzzer.
+add_subdirectory(${PROJECT_SOURCE_DIR}/hvcore/backends ${PROJECT_BINARY_DIR}/hvcore/backends)
+get_target_property(enso_blkif_dir enso_blkif SOURCE_DIR)
+get_target_property(enso_blkif_sources enso_blkif SOURCES)
+set(enso_blkif_fuzz_sources)
+foreach(src IN LISTS enso_blkif_sources)
+    if(IS_ABSOLUTE "${src}")
+        list(APPEND enso_blkif_fuzz_sources "${src}")
+    else()
+        list(APPEND enso_blkif_fuzz_sources "${enso_blkif_dir}/${src}")
+    endif()
+endforeach()
+add_library(enso_blkif_fuzz STATIC ${enso_blkif_fuzz_sources})
+target_link_libraries(enso_blkif_fuzz PUBLIC enso_core_fuzz enso::xen_headers)
+target_compile_options(enso_blkif_fuzz PRIVATE ${ENSO_FUZZ_COMPILE_FLAGS})
+
+# enso_add_fuzzer(NAME <name> SOURCES <files...> [LIBS <libs...>]): a
+# libFuzzer executable linked against enso_core_fuzz and LIBS. Output:
+# build/fuzz/tests/fuzz/<name>.
 function(enso_add_fuzzer)
-    cmake_parse_arguments(PARSE_ARGV 0 ARG "" "NAME" "SOURCES")
+    cmake_parse_arguments(PARSE_ARGV 0 ARG "" "NAME" "SOURCES;LIBS")
     add_executable(${ARG_NAME} ${ARG_SOURCES})
-    target_link_libraries(${ARG_NAME} PRIVATE enso_core_fuzz)
+    target_link_libraries(${ARG_NAME} PRIVATE ${ARG_LIBS} enso_core_fuzz)
     target_compile_options(${ARG_NAME} PRIVATE
         -fsanitize=fuzzer,${ENSO_FUZZ_SANITIZERS} -fno-sanitize-recover=all
         -fno-omit-frame-pointer -Wall -Wextra)

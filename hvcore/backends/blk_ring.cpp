@@ -3,7 +3,11 @@
 namespace enso::backends {
 
 BlkBackRing::BlkBackRing(blkif_sring* page) {
+    // __RING_SIZE computes in long; the value (32) fits nr_ents.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
     BACK_RING_INIT(&ring_, page, 4096);
+#pragma GCC diagnostic pop
 }
 
 unsigned BlkBackRing::pending() {

@@ -103,6 +103,7 @@ TEST_CASE("every data path writes and reads back the same bytes and lets go of e
         CHECK(m.refs_in_use() == (path == DataPath::persistent ? 16U + 1 : 1U));
         m.server().disconnect();
         CHECK(m.refs_in_use() == 0);
+        CHECK(m.dom0_frames_held() == 0);
         for (auto r : wrefs) {
             CHECK(m.end(r));
         }

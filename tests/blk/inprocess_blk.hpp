@@ -47,8 +47,13 @@ public:
         ring_frame_ = frame();
         auto* sring = reinterpret_cast<blkif_sring_t*>(mem(ring_frame_));
         SHARED_RING_INIT(sring);
+        // __RING_SIZE computes in long; the value (32) fits nr_ents.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
         FRONT_RING_INIT(&front_, sring, 4096);
+#pragma GCC diagnostic pop
         ring_ref_ = grant(ring_frame_, false);
+        dom0_base_pages_ = core_.state().doms.tot_pages.get(0);
         backends::BlkServerConfig config;
         config.path = path;
         config.path_limits = limits;
@@ -73,13 +78,25 @@ public:
         return l;
     }
 
-    std::int16_t connect() { return server_->connect(ring_ref_, 0); }
+    std::int16_t connect() {
+        return server_->connect(ring_ref_, 0);
+    }
 
-    core::Core& core() { return core_; }
-    backends::BlkRingServer& server() { return *server_; }
-    blkif_front_ring_t& front() { return front_; }
-    [[nodiscard]] int disk_fd() const { return disk_fd_; }
-    [[nodiscard]] std::uint64_t disk_sectors() const { return disk_bytes_ >> 9; }
+    core::Core& core() {
+        return core_;
+    }
+    backends::BlkRingServer& server() {
+        return *server_;
+    }
+    blkif_front_ring_t& front() {
+        return front_;
+    }
+    [[nodiscard]] int disk_fd() const {
+        return disk_fd_;
+    }
+    [[nodiscard]] std::uint64_t disk_sectors() const {
+        return disk_bytes_ >> 9;
+    }
 
     // A fresh frame of the guest's.
     std::uint32_t frame() {
@@ -87,7 +104,9 @@ public:
         check(core_.reserve_frame(kGuest, f), "guest frame");
         return f;
     }
-    std::byte* mem(std::uint32_t f) { return memory_.data() + std::size_t{f} * 4096; }
+    std::byte* mem(std::uint32_t f) {
+        return memory_.data() + std::size_t{f} * 4096;
+    }
 
     // Grants f to `to` (domain 0 unless said), as the guest writes it.
     std::uint32_t grant(std::uint32_t f, bool readonly, std::uint16_t to = 0) {
@@ -97,8 +116,12 @@ public:
             static_cast<std::uint16_t>(GTF_permit_access | (readonly ? GTF_readonly : 0)), to, f);
         return ref;
     }
-    bool end(std::uint32_t ref) { return core_.grant_end_access(kGuest, ref); }
-    [[nodiscard]] std::uint32_t unused_ref() const { return next_ref_ + 100; }
+    bool end(std::uint32_t ref) {
+        return core_.grant_end_access(kGuest, ref);
+    }
+    [[nodiscard]] std::uint32_t unused_ref() const {
+        return next_ref_ + 100;
+    }
 
     // The next request slot, zeroed (published by push()).
     blkif_request_t* next_request() {
@@ -107,7 +130,9 @@ public:
         ++front_.req_prod_pvt;
         return r;
     }
-    void push() { RING_PUSH_REQUESTS(&front_); }
+    void push() {
+        RING_PUSH_REQUESTS(&front_);
+    }
 
     // Serves until nothing is left to do; returns the responses.
     std::vector<blkif_response_t> serve() {
@@ -125,19 +150,30 @@ public:
         return out;
     }
 
+    // Domain 0's frames beyond what it had before the server took any (the
+    // copy path's bounce frames): 0 again once the server let go.
+    [[nodiscard]] std::uint32_t dom0_frames_held() const {
+        return core_.state().doms.tot_pages.get(0) - dom0_base_pages_;
+    }
+
     // Every invariant of the core, spelled out (empty: all hold).
     [[nodiscard]] std::string violations() const {
         const auto v = core::check_invariants(core_.state());
         return v.empty() ? std::string() : core::describe(v);
     }
-    // Grant entries of the guest still marked in use (GTF_reading/writing).
+    // Whether a grant entry of the guest is marked in use (GTF_reading or
+    // GTF_writing: mapped or being copied).
+    [[nodiscard]] bool ref_in_use(std::uint32_t ref) const {
+        const auto f = core_.state().doms.gnttab_frame.get(
+            core::gnttab_frame_index<core::Concrete>(kGuest, (ref >> 9) & 3));
+        const auto w = core_.state().mem.load64(f, ref & 511);
+        return (w & (GTF_reading | GTF_writing)) != 0;
+    }
+    // How many of the guest's grants are in use.
     [[nodiscard]] std::uint32_t refs_in_use() const {
         std::uint32_t n = 0;
         for (std::uint32_t ref = 0; ref < next_ref_; ++ref) {
-            const auto f = core_.state().doms.gnttab_frame.get(
-                core::gnttab_frame_index<core::Concrete>(kGuest, ref >> 9));
-            const auto w = core_.state().mem.load64(f, ref & 511);
-            n += (w & (GTF_reading | GTF_writing)) != 0 ? 1 : 0;
+            n += ref_in_use(ref) ? 1 : 0;
         }
         return n;
     }
@@ -160,6 +196,7 @@ private:
     std::uint32_t ring_frame_ = 0;
     std::uint32_t ring_ref_ = 0;
     std::uint32_t next_ref_ = 8; // below: reserved, as in Linux
+    std::uint32_t dom0_base_pages_ = 0;
 };
 
 } // namespace enso::test
