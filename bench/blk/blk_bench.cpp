@@ -24,6 +24,7 @@
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -46,9 +47,17 @@ using enso::blkio::Pattern;
 
 bool g_quick = false;
 bool g_verbose = false; // --enso_blk_verbose: each guest iteration's counters on stderr
-// Back-end policy knobs, for exploring (--enso_blk_spin_us=N, --enso_blk_nice=N).
+// Back-end policy knobs, for exploring (--enso_blk_spin_us=N,
+// --enso_blk_backend_nice=N, --enso_blk_cpu=N).
 long g_spin_us = 50;
-int g_nice = 0;
+int g_backend_nice = 0;
+int g_cpu = -1;
+// The whole suite's nice value (--enso_blk_nice=N, 0 to leave it): set
+// before any thread exists, so the native twin, the vCPU and the back end
+// share it. On a host shared with other work, the twins then compete with
+// that work alike and less of its noise reaches the figures.
+int g_nice = -10;
+enso::abi::Transport g_transport = enso::abi::kTransportTrap;
 
 int iterations() {
     return g_quick ? 1 : 2;
@@ -194,7 +203,7 @@ bool native_intact(const enso::bench::NativeResult& r, const Workload& w) {
 // A guest row: path set means blkfront over that path, else the emulated disk.
 void guest_io(benchmark::State& s, const std::string& name, const std::string& key,
               const Workload& w, EngineKind engine, bool direct, std::optional<GuestPath> path) {
-    auto& rig = BlkRig::get(image_bytes());
+    auto& rig = BlkRig::get(image_bytes(), g_transport);
     if (!rig.ok()) {
         s.SkipWithError(rig.why().c_str());
         return;
@@ -206,7 +215,8 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
             config.path = path->path;
             config.notify = path->notify;
             config.spin = std::chrono::microseconds(g_spin_us);
-            config.nice = g_nice;
+            config.nice = g_backend_nice;
+            config.cpu = g_cpu;
             session = &rig.connect(engine, direct, config);
         }
     } catch (const std::exception& e) {
@@ -308,7 +318,7 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
 
 void native_io(benchmark::State& s, const std::string& name, const Workload& w, EngineKind engine,
                bool direct) {
-    auto& rig = BlkRig::get(image_bytes());
+    auto& rig = BlkRig::get(image_bytes(), g_transport);
     if (!rig.image_ok()) {
         s.SkipWithError(rig.image_why().c_str());
         return;
@@ -459,6 +469,18 @@ int main(int argc, char** argv) {
             g_nice = std::stoi(a.substr(16));
             continue;
         }
+        if (a.rfind("--enso_blk_backend_nice=", 0) == 0) {
+            g_backend_nice = std::stoi(a.substr(24));
+            continue;
+        }
+        if (a.rfind("--enso_blk_cpu=", 0) == 0) {
+            g_cpu = std::stoi(a.substr(15));
+            continue;
+        }
+        if (a == "--enso_blk_exitless") {
+            g_transport = enso::abi::kTransportExitless;
+            continue;
+        }
         have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
         if (a.rfind("--benchmark_filter=", 0) == 0) {
             filter = a.substr(19);
@@ -490,8 +512,14 @@ int main(int argc, char** argv) {
         benchmark::Shutdown();
         return 0;
     }
-    auto& rig = BlkRig::get(image_bytes());
+    // Before the rig: every thread it starts inherits the nice value.
+    const bool niced = g_nice == 0 || ::setpriority(PRIO_PROCESS, 0, g_nice) == 0;
+    auto& rig = BlkRig::get(image_bytes(), g_transport);
     benchmark::AddCustomContext("enso_suite", "blk");
+    benchmark::AddCustomContext(
+        "enso_blk_nice",
+        niced ? std::to_string(g_nice) + " (native twin, vCPU and back end alike)"
+              : "0: nice " + std::to_string(g_nice) + " was refused (no CAP_SYS_NICE)");
     benchmark::AddCustomContext("enso_quick", g_quick ? "true" : "false");
     benchmark::AddCustomContext("enso_guests", rig.ok() ? "running" : rig.why());
     if (rig.ok()) {

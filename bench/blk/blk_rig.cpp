@@ -9,12 +9,12 @@
 
 namespace enso::bench {
 
-BlkRig& BlkRig::get(std::uint64_t image_bytes) {
-    static BlkRig rig(image_bytes);
+BlkRig& BlkRig::get(std::uint64_t image_bytes, abi::Transport transport) {
+    static BlkRig rig(image_bytes, transport);
     return rig;
 }
 
-BlkRig::BlkRig(std::uint64_t image_bytes) {
+BlkRig::BlkRig(std::uint64_t image_bytes, abi::Transport transport) : transport_(transport) {
     try {
         image_ = std::make_unique<TempImage>("enso-blk-suite", image_bytes);
     } catch (const std::exception& e) {
@@ -34,7 +34,7 @@ BlkRig::BlkRig(std::uint64_t image_bytes) {
         monitor_ = std::make_unique<kvm::Monitor>(config);
         kvm::DomainConfig dc;
         dc.pages = kBlkGuestPages;
-        dc.transport = abi::kTransportTrap;
+        dc.transport = transport;
         domid_ = monitor_->start_domain(dc);
         const auto out = monitor_->command(domid_, abi::kCmdPing, {7}, std::chrono::seconds(10));
         if (!out.completed || out.values[0] != (abi::kPingMagic ^ 7)) {
@@ -78,8 +78,8 @@ BlkSession& BlkRig::connect(backends::EngineKind engine, bool direct, const BlkP
     }
     const auto& c = target->config();
     if (!target->connected() || c.path != config.path || c.notify != config.notify ||
-        c.spin != config.spin || c.nice != config.nice || c.kick_port != config.kick_port ||
-        c.indirect != config.indirect) {
+        c.spin != config.spin || c.nice != config.nice || c.cpu != config.cpu ||
+        c.kick_port != config.kick_port || c.indirect != config.indirect) {
         target->connect(config);
     }
     return *target;

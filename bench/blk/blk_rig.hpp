@@ -18,8 +18,12 @@ namespace enso::bench {
 
 class BlkRig {
 public:
-    // The first call makes the image (image_bytes) and starts the guest.
-    static BlkRig& get(std::uint64_t image_bytes = 0);
+    // The first call makes the image (image_bytes) and starts the guest over
+    // that transport (exitless: its vCPU thread is pinned to the last CPU,
+    // see MonitorConfig::pin_exitless_threads; its I/O path makes no
+    // hypercall either way).
+    static BlkRig& get(std::uint64_t image_bytes = 0,
+                       abi::Transport transport = abi::kTransportTrap);
 
     // The image exists (native twins can run).
     [[nodiscard]] bool image_ok() const { return image_ != nullptr; }
@@ -29,6 +33,7 @@ public:
     [[nodiscard]] const std::string& why() const { return why_; }
     kvm::Monitor& monitor() { return *monitor_; }
     [[nodiscard]] std::uint16_t domid() const { return domid_; }
+    [[nodiscard]] abi::Transport transport() const { return transport_; }
     [[nodiscard]] double tsc_hz() const { return tsc_hz_; }
     [[nodiscard]] const std::string& image() const { return image_->path().native(); }
     [[nodiscard]] std::uint64_t image_bytes() const { return image_->bytes(); }
@@ -40,10 +45,11 @@ public:
     BlkSession& connect(backends::EngineKind engine, bool direct, const BlkPathConfig& config);
 
 private:
-    explicit BlkRig(std::uint64_t image_bytes);
+    BlkRig(std::uint64_t image_bytes, abi::Transport transport);
     std::unique_ptr<TempImage> image_;
     std::unique_ptr<kvm::Monitor> monitor_;
     std::uint16_t domid_ = 0;
+    abi::Transport transport_ = abi::kTransportTrap;
     double tsc_hz_ = 0;
     std::string why_;
     std::string image_why_;

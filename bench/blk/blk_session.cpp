@@ -157,6 +157,7 @@ void BlkSession::connect(const BlkPathConfig& config) {
     bc.notify = config.notify;
     bc.spin = config.spin;
     bc.nice = config.nice;
+    bc.cpu = config.cpu;
     bc.server.path = config.path;
     bc.server.path_limits = config.limits;
     bc.server.max_indirect_segments = config.indirect ? backends::kMaxIndirectSegments : 0;

@@ -23,6 +23,7 @@ struct BlkPathConfig {
     backends::NotifyMode notify = backends::NotifyMode::poll;
     std::chrono::microseconds spin{50};
     int nice = 0;          // the back-end thread's (BlkBackConfig::nice)
+    int cpu = -1;          // the back-end thread's CPU (BlkBackConfig::cpu)
     bool kick_port = true; // kick through the ring's ioeventfd, not EVTCHNOP_send
     bool indirect = true;
     backends::DataPathLimits limits;

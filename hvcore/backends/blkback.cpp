@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <poll.h>
+#include <sched.h>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -114,6 +115,7 @@ void BlkBack::publish() {
     published_.io_waits = io_waits_;
     published_.broken = server_->broken();
     published_.nice_applied = nice_applied_;
+    published_.cpu_applied = cpu_applied_;
 }
 
 void BlkBack::sleep_for_kick() {

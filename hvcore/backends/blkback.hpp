@@ -35,6 +35,10 @@ struct BlkBackConfig {
     // threads when it wakes, as a hypervisor's I/O threads usually do; it
     // needs CAP_SYS_NICE, and stays at 0 (counted in stats) without.
     int nice = 0;
+    // The CPU the thread runs on (-1: any). A guest's vCPU spins while it
+    // waits for completions; on a core of its own the back end never
+    // preempts it (each preemption is an exit under PVM) nor waits for it.
+    int cpu = -1;
     BlkServerConfig server;
 };
 
@@ -52,6 +56,7 @@ struct BlkBackStats {
     std::uint64_t io_waits = 0; // times it slept on the engine with I/O in flight
     bool broken = false;
     bool nice_applied = true; // false: the configured nice value was refused
+    bool cpu_applied = true;  // false: the configured CPU was refused
 };
 
 // Makes an engine of that kind for fd (capacity: at least a ring's worth).
@@ -98,6 +103,7 @@ private:
     std::uint64_t sleeps_ = 0;
     std::uint64_t io_waits_ = 0;
     bool nice_applied_ = true;
+    bool cpu_applied_ = true;
     mutable std::mutex stats_mu_;
     BlkBackStats published_;
 };

@@ -9,7 +9,8 @@
 #include <stddef.h>
 
 #ifndef xen_mb
-#define xen_mb() asm volatile("mfence" : : : "memory")
+// A locked add is a full barrier, as Linux uses for smp_mb on x86-64.
+#define xen_mb() asm volatile("lock; addl $0, (%%rsp)" : : : "memory", "cc")
 #define xen_rmb() asm volatile("" : : : "memory")
 #define xen_wmb() asm volatile("" : : : "memory")
 #endif
