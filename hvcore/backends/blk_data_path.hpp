@@ -39,10 +39,11 @@ struct DataPathLimits {
 // What one request holds while in flight.
 struct SegmentBuffers {
     iovec iov[kMaxIndirectSegments];
-    std::uint32_t
-        frame[kMaxIndirectSegments]; // guest frame (map, persistent) or bounce frame (copy)
-    std::uint32_t
-        handle[kMaxIndirectSegments]; // maps to undo at completion (map, persistent overflow)
+    // Per segment: the guest frame (map, persistent) or the bounce frame (copy).
+    std::uint32_t frame[kMaxIndirectSegments];
+    // Maps to undo at completion: one per segment, plus (persistent path,
+    // past its cache) one per indirect page.
+    std::uint32_t handle[kMaxIndirectSegments + BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
     std::uint32_t nr_handles = 0;
     std::uint32_t reserved = 0; // budget units reserve() took
 };

@@ -322,3 +322,84 @@ TEST_CASE("a request bigger than the whole budget is refused, not waited for") {
     CHECK(io(m, BLKIF_OP_READ, 0, refs) == BLKIF_RSP_ERROR);
     CHECK(io(m, BLKIF_OP_READ, 0, {refs[0]}, 2) == BLKIF_RSP_OKAY);
 }
+
+TEST_CASE(
+    "persistent grants past the cache, through indirect requests: all released at disconnect") {
+    auto limits = InProcessBlk::small_limits();
+    limits.max_persistent = 40; // fewer than the pages: the rest are mapped per request
+    InProcessBlk m(DataPath::persistent, 1ULL << 20, limits);
+    REQUIRE(m.connect() == GNTST_okay);
+    // Two I/O slots of 64 pages and an indirect page each, used alternately,
+    // as blkfront does with persistent grants.
+    std::vector<std::vector<std::uint32_t>> refs(2);
+    std::vector<std::uint32_t> ind_ref(2);
+    for (int slot = 0; slot < 2; ++slot) {
+        const auto pages = frames(m, 64);
+        refs[slot] = grants(m, pages, false);
+        const std::uint32_t ind = m.frame();
+        auto* segs = reinterpret_cast<blkif_request_segment*>(m.mem(ind));
+        for (std::size_t i = 0; i < 64; ++i) {
+            segs[i] = {refs[slot][i], 0, 7};
+        }
+        ind_ref[slot] = m.grant(ind, false);
+    }
+    for (std::uint64_t round = 0; round < 6; ++round) {
+        for (int slot = 0; slot < 2; ++slot) {
+            blkif_request_indirect ind{};
+            ind.operation = BLKIF_OP_INDIRECT;
+            ind.indirect_op = round % 2 == 0 ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+            ind.nr_segments = 64;
+            ind.id = round * 2 + static_cast<std::uint64_t>(slot);
+            ind.sector_number = static_cast<std::uint64_t>(slot) * 512;
+            ind.indirect_grefs[0] = ind_ref[slot];
+            std::memcpy(m.next_request(), &ind, sizeof ind);
+        }
+        m.push();
+        const auto rsp = m.serve();
+        REQUIRE(rsp.size() == 2);
+        for (const auto& r : rsp) {
+            CHECK(r.status == BLKIF_RSP_OKAY);
+        }
+    }
+    m.server().disconnect();
+    CHECK(m.refs_in_use() == 0);
+    CHECK(m.violations().empty());
+}
+
+// A regression: a 256-segment indirect request whose indirect page and data
+// pages are all past the persistent cache holds 257 per-request maps; the
+// map handles once overflowed their array (into the count of them).
+TEST_CASE("a full indirect request past the persistent cache holds and releases 257 maps") {
+    auto limits = InProcessBlk::small_limits();
+    limits.max_mapped = 600;
+    limits.max_persistent = 4;
+    InProcessBlk m(DataPath::persistent, 4ULL << 20, limits, 2048);
+    REQUIRE(m.connect() == GNTST_okay);
+    const auto pages = frames(m, 256);
+    const auto refs = grants(m, pages, false);
+    // Fill the cache with other pages first.
+    REQUIRE(io(m, BLKIF_OP_READ, 0, grants(m, frames(m, 4), false)) == BLKIF_RSP_OKAY);
+    const std::uint32_t ind = m.frame();
+    auto* segs = reinterpret_cast<blkif_request_segment*>(m.mem(ind));
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        segs[i] = {refs[i], 0, 7};
+    }
+    const std::uint32_t ind_ref = m.grant(ind, false);
+    for (int round = 0; round < 3; ++round) {
+        blkif_request_indirect r{};
+        r.operation = BLKIF_OP_INDIRECT;
+        r.indirect_op = round == 0 ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+        r.nr_segments = 256;
+        r.id = static_cast<std::uint64_t>(round);
+        r.indirect_grefs[0] = ind_ref;
+        std::memcpy(m.next_request(), &r, sizeof r);
+        m.push();
+        const auto rsp = m.serve();
+        REQUIRE(rsp.size() == 1);
+        CHECK(rsp[0].status == BLKIF_RSP_OKAY);
+        CHECK(m.refs_in_use() == 4 + 1); // only the kept ones, and the ring
+    }
+    m.server().disconnect();
+    CHECK(m.refs_in_use() == 0);
+    CHECK(m.violations().empty());
+}

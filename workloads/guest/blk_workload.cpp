@@ -144,6 +144,10 @@ uint64_t usable_depth(const BlkRunParams& p, uint32_t pages) {
     // grants (and its indirect page's) while in flight.
     uint64_t grants = blkfront_grants_free();
     if (persistent) {
+        // The pages that already hold one keep it for the slots they serve.
+        for (uint32_t i = 0; i < g_pool_size; ++i) {
+            grants += blkfront_page_granted(g_pool[i]) ? 1 : 0;
+        }
         grants = grants > kMaxSlots ? grants - kMaxSlots : 0;
     }
     const uint64_t per_io = pages + (indirect && !persistent ? 1 : 0);
@@ -229,6 +233,8 @@ long blk_run(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cy
     const auto pages = static_cast<uint32_t>(p.io_bytes / kBlockSize);
     const uint64_t qd = usable_depth(p, pages);
     if (qd == 0) {
+        printk("blk: no queue depth for %lu-page I/Os: %u grants free\n", uint64_t{pages},
+               blkfront_grants_free());
         return -XEN_ENOSPC;
     }
     if (const long rc = pool_pages(static_cast<uint32_t>(qd * pages)); rc != 0) {

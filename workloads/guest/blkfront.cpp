@@ -166,13 +166,19 @@ long blkfront_disconnect() {
     for (uint32_t i = 0; i < kRingSize; ++i) {
         Shadow& s = g_shadow[i];
         for (uint32_t k = 0; s.used && k < s.nr_refs; ++k) {
-            busy = gref_end(s.refs[k]) != 0 ? -XEN_EBUSY : busy;
+            if (gref_end(s.refs[k]) != 0) {
+                printk("blkfront: grant %u of request %u still in use\n", s.refs[k], i);
+                busy = -XEN_EBUSY;
+            }
             gref_free(s.refs[k]);
         }
         s.used = false;
     }
     for (uint32_t i = 0; i < g_nr_prefs; ++i) {
-        busy = gref_end(g_prefs[i]) != 0 ? -XEN_EBUSY : busy;
+        if (gref_end(g_prefs[i]) != 0) {
+            printk("blkfront: persistent grant %u still in use\n", g_prefs[i]);
+            busy = -XEN_EBUSY;
+        }
         gref_free(g_prefs[i]);
     }
     g_nr_prefs = 0;
@@ -197,6 +203,10 @@ const BlkfrontConfig& blkfront_config() {
 
 uint32_t blkfront_grants_free() {
     return grefs_free();
+}
+
+bool blkfront_page_granted(const BlkPage& page) {
+    return g_connected && page.pgen == g_gen && page.pref != kNoRef;
 }
 
 uint32_t blkfront_ring_free() {

@@ -49,6 +49,8 @@ long blkfront_disconnect();
 
 // Grant references free for requests (what bounds I/Os in flight).
 [[nodiscard]] uint32_t blkfront_grants_free();
+// Whether the page holds a persistent grant of this connection.
+[[nodiscard]] bool blkfront_page_granted(const BlkPage& page);
 [[nodiscard]] uint32_t blkfront_ring_free();
 
 // Puts one I/O on the ring (not yet published): op BLKIF_OP_READ, _WRITE or
