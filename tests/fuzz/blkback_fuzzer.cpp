@@ -49,19 +49,24 @@ enum Op : std::uint8_t {
     kOpCount,
 };
 
-enso::backends::DataPathLimits fuzz_limits() {
+// Budgets from the input, small enough that a few dozen pages exhaust them:
+// the paths past their persistent cache and their bounce frames are where
+// the corner cases are.
+enso::backends::DataPathLimits fuzz_limits(FuzzedDataProvider& in) {
     enso::backends::DataPathLimits l;
-    l.max_mapped = 48 + enso::backends::kMaxIndirectSegments + 8;
-    l.max_persistent = 48;
-    l.bounce_frames = 40;
+    l.max_persistent = in.ConsumeIntegralInRange<std::uint32_t>(0, 32);
+    l.max_mapped = l.max_persistent + enso::backends::kMaxIndirectSegments + 8 +
+                   in.ConsumeIntegralInRange<std::uint32_t>(0, 64);
+    l.bounce_frames = in.ConsumeIntegralInRange<std::uint32_t>(1, 64);
     return l;
 }
 
 class Harness {
 public:
-    Harness(FuzzedDataProvider& in, DataPath path)
-        : in_(in), m_(path, kDiskBytes, fuzz_limits(), kFrames) {
-        log("path %d", static_cast<int>(path));
+    Harness(FuzzedDataProvider& in, DataPath path, const enso::backends::DataPathLimits& limits)
+        : in_(in), m_(path, kDiskBytes, limits, kFrames) {
+        log("path %d, persistent %u, mapped %u, bounce %u", static_cast<int>(path),
+            limits.max_persistent, limits.max_mapped, limits.bounce_frames);
         const std::int16_t rc = m_.connect();
         if (rc != GNTST_okay) {
             fail("the ring could not be mapped");
@@ -326,7 +331,8 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     FuzzedDataProvider in(data, size);
     const auto path = static_cast<DataPath>(in.ConsumeIntegralInRange<int>(0, 2));
-    Harness h(in, path);
+    const auto limits = fuzz_limits(in);
+    Harness h(in, path, limits);
     h.run();
     return 0;
 }

@@ -30,10 +30,14 @@ def nbytes(span):
 
 
 class Seed:
-    def __init__(self, path):
+    def __init__(self, path, persistent=32, extra_maps=64, bounce=64):
         self.front = b""
         self.tail = []
         self.range(0, 2, path)
+        # fuzz_limits(): the persistent cache, extra map budget, bounce frames.
+        self.range(0, 32, persistent)
+        self.range(0, 64, extra_maps)
+        self.range(1, 64, bounce)
 
     def range(self, lo, hi, value):
         n = nbytes(hi - lo)
@@ -75,12 +79,13 @@ class Seed:
         for i in range(11):
             self.segment(pages[i] if i < len(pages) else 0)
 
-    def indirect(self, operation, nsegs, sector, rid):
+    def indirect(self, operation, nsegs, sector, rid, first_page=0, one_sector=False):
         self.op(INDIRECT)
         self.range(0, 5, 1)
         self.range(1, 300, nsegs)
         for i in range(min(nsegs, 512)):
-            self.segment(i % PAGES)
+            page = first_page + i % (PAGES - first_page)
+            self.segment(page, 0, 0 if one_sector else 7)
         self.range(0, 5, 1)
         self.range(0, 1, operation)
         self.any(64, rid)
@@ -140,6 +145,16 @@ def seeds():
     s.request(READ, [2, 3], 0, 41)
     s.push(); s.poll(); s.consume()
     out["persistent-regrant"] = s
+
+    # Past a tiny persistent cache, a full indirect request maps its 256
+    # segments and its indirect page per request (once overflowed the
+    # request's handle array).
+    s = Seed(PERSISTENT, persistent=2)
+    s.request(READ, [0, 1], 0, 60)
+    s.push(); s.poll()
+    s.indirect(WRITE, 256, 0, 61, first_page=2, one_sector=True)
+    s.push(); s.poll(); s.consume()
+    out["persistent-past-cache-indirect"] = s
 
     s = Seed(COPY)
     s.request(WRITE, [4, 5], 16, 50)
