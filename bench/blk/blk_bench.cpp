@@ -11,7 +11,8 @@
 // blk/<pattern>/<size>/qd<N>/<pread|uring>-<direct|buffered>/<mode> rows.
 // Time is per I/O (guest: its TSC over the whole run); counters: MBps,
 // IOPS, lat_p50_us, lat_p99_us, exits_per_io (KVM's count, in-kernel ones
-// included), user_exits_per_io, kicks_per_io, host_cpu_us_per_io (this
+// included) and guest_exits_per_io (without those the host's interrupts
+// caused: KVM's irq_exits), user_exits_per_io, kicks_per_io, host_cpu_us_per_io (this
 // process: vCPU, back end and io_uring workers), integrity_ok, qd_used,
 // ratio_to_native (IOPS over a twin run right before each iteration, the
 // same I/Os: adjacent in time, so the machine's load drift cancels) with
@@ -128,6 +129,7 @@ struct Totals {
     double lat_p50_us = 0; // summed over iterations
     double lat_p99_us = 0;
     double exits = 0;
+    double host_exits = 0;
     double user_exits = 0;
     double kicks = 0;
     double cpu_seconds = 0;
@@ -160,6 +162,7 @@ void publish(benchmark::State& s, const Totals& t, bool guest) {
     s.counters["qd_used"] = t.qd_used / it;
     if (guest) {
         s.counters["exits_per_io"] = t.exits / n;
+        s.counters["guest_exits_per_io"] = (t.exits - t.host_exits) / n;
         s.counters["user_exits_per_io"] = t.user_exits / n;
         s.counters["kicks_per_io"] = t.kicks / n;
     }
@@ -269,6 +272,7 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
         t.lat_p50_us += static_cast<double>(r.stats.lat_p50) / rig.tsc_hz() * 1e6;
         t.lat_p99_us += static_cast<double>(r.stats.lat_p99) / rig.tsc_hz() * 1e6;
         t.exits += static_cast<double>(r.outcome.exits.exits);
+        t.host_exits += static_cast<double>(r.host_exits);
         t.user_exits += static_cast<double>(r.outcome.exits.user_exits);
         t.kicks += static_cast<double>(r.stats.kicks);
         t.cpu_seconds += r.host_cpu_seconds;

@@ -205,6 +205,7 @@ BlkRunResult BlkSession::run(const BlkRunSpec& spec, std::chrono::milliseconds d
     }
     BlkRunResult r;
     const auto before = backend_stats();
+    const auto stats0 = monitor_.vcpu_statistics(domid_);
     const double cpu0 = process_cpu_seconds();
     r.outcome =
         monitor_.command(domid_, abi::kCmdBlkRun,
@@ -213,6 +214,9 @@ BlkRunResult BlkSession::run(const BlkRunSpec& spec, std::chrono::milliseconds d
                           spec.io_bytes, spec.queue_depth, spec.count, spec.seed, spec.span_bytes},
                          deadline);
     r.host_cpu_seconds = process_cpu_seconds() - cpu0;
+    auto stats1 = monitor_.vcpu_statistics(domid_);
+    const auto irq0 = stats0.find("irq_exits");
+    r.host_exits = stats1["irq_exits"] - (irq0 != stats0.end() ? irq0->second : 0);
     r.backend = minus(backend_stats(), before);
     if (r.outcome.completed) {
         std::memcpy(&r.stats, monitor_.command_data(domid_), sizeof r.stats);

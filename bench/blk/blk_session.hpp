@@ -32,8 +32,13 @@ struct BlkPathConfig {
 struct BlkRunResult {
     kvm::CommandOutcome outcome;
     abi::BlkRunStats stats{};
-    std::uint64_t queue_depth = 0;  // what the guest could keep in flight
-    double host_cpu_seconds = 0;    // this process's CPU time during the command
+    std::uint64_t queue_depth = 0; // what the guest could keep in flight
+    double host_cpu_seconds = 0;   // this process's CPU time during the command
+    // Exits the host caused rather than the guest: KVM's irq_exits, a host
+    // interrupt (a timer, a disk completion, a reschedule) while the guest
+    // ran. On a loaded host they dominate; the rest (kicks, emulated
+    // instructions, faults) are the guest's own.
+    std::uint64_t host_exits = 0;
     backends::BlkBackStats backend; // the back end's counters, this run only
 };
 
