@@ -218,7 +218,10 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
             config.path = path->path;
             config.notify = path->notify;
             config.spin = std::chrono::microseconds(g_spin_us);
-            config.nice = g_backend_nice;
+            // Set by the thread itself: a back end started after someone
+            // reniced this process must not inherit a lower priority than
+            // the vCPU it serves (a spinning vCPU would starve it).
+            config.nice = g_backend_nice != 0 ? g_backend_nice : g_nice;
             config.cpu = g_cpu;
             session = &rig.connect(engine, direct, config);
         }
