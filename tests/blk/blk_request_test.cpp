@@ -59,7 +59,7 @@ TEST_CASE("a read of whole pages becomes one contiguous transfer") {
     CHECK(io.seg[2].bytes == 4096);
 }
 
-TEST_CASE("segments may cover part of a page; the disk range is their sum") {
+TEST_CASE("segments may cover part of a page, and the disk range is their sum") {
     auto r = read_of(0, 2);
     r.operation = BLKIF_OP_WRITE;
     r.seg[0] = {5, 2, 3};
@@ -106,7 +106,7 @@ TEST_CASE("every sector must be on the disk, with no wrap-around") {
     CHECK(check(read_of(1ULL << 63, 1), io) == BlkCheck::past_end);
 }
 
-TEST_CASE("a flush carries no data; barriers, discard and unknown operations are unsupported") {
+TEST_CASE("a flush carries no data, and barriers, discard and unknown operations are unsupported") {
     BlkIo io;
     blkif_request r{};
     r.operation = BLKIF_OP_FLUSH_DISKCACHE;
