@@ -56,7 +56,8 @@ TEST_CASE("every malformed request gets an error response, and the ring goes on"
     }
 }
 
-TEST_CASE("garbage ring indices cut that ring off; the back end, the monitor and others go on") {
+TEST_CASE(
+    "garbage ring indices cut that ring off, and the back end, the monitor and others go on") {
     enso::test::kvm_or_skip();
     enso::test::BlkMachine m("enso-blk-garbage");
     // A second guest with a device of its own, on the same image.
