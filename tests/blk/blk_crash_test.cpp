@@ -62,8 +62,10 @@ TEST_CASE("a guest stopped mid-stream: every write acknowledged before a flush i
         DataPath path;
         std::chrono::milliseconds stop_after;
     };
-    for (const Case c : {Case{DataPath::persistent, std::chrono::milliseconds(200)},
-                         Case{DataPath::map, std::chrono::milliseconds(350)}}) {
+    // Long enough for some flushes even on a loaded host (a flush every 16
+    // writes), far too short for the whole stream.
+    for (const Case c : {Case{DataPath::persistent, std::chrono::milliseconds(300)},
+                         Case{DataPath::map, std::chrono::milliseconds(500)}}) {
         INFO("path " << enso::backends::data_path_name(c.path) << ", stopped after "
                      << c.stop_after.count() << " ms");
         enso::test::BlkMachine m("enso-blk-crash", true, enso::backends::EngineKind::uring,
@@ -74,7 +76,7 @@ TEST_CASE("a guest stopped mid-stream: every write acknowledged before a flush i
         const std::uint64_t seed = 0xc0ffee + static_cast<std::uint64_t>(c.stop_after.count());
         const std::uint64_t count = 65536; // 256 MiB of 4 KiB writes: far more than it has time for
         const auto out = m.monitor->command(m.domid, enso::abi::kCmdBlkStream,
-                                            {4096, 16, count, 64, seed}, c.stop_after);
+                                            {4096, 16, count, 16, seed}, c.stop_after);
         INFO(m.monitor->console(m.domid));
         REQUIRE_FALSE(out.completed); // stopped in the middle
         REQUIRE(out.stop.has_value());
