@@ -34,6 +34,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -49,16 +50,26 @@ using enso::blkio::Pattern;
 bool g_quick = false;
 bool g_verbose = false; // --enso_blk_verbose: each guest iteration's counters on stderr
 // Back-end policy knobs, for exploring (--enso_blk_spin_us=N,
-// --enso_blk_backend_nice=N, --enso_blk_cpu=N).
+// --enso_blk_backend_nice=N).
 long g_spin_us = 50;
 int g_backend_nice = 0;
-int g_cpu = -1;
 // The whole suite's nice value (--enso_blk_nice=N, 0 to leave it): set
 // before any thread exists, so the native twin, the vCPU and the back end
 // share it. On a host shared with other work, the twins then compete with
 // that work alike and less of its noise reaches the figures.
 int g_nice = -10;
-enso::abi::Transport g_transport = enso::abi::kTransportTrap;
+// Where the guest path's two busy threads run. By default (two CPUs or more)
+// they never share a core, as the platform keeps its exitless poller and
+// vCPUs apart: the guest runs over the exitless transport, whose vCPU thread
+// the monitor pins to the last CPU (its I/O path makes no hypercall, so the
+// transport changes nothing else), and the back end is pinned to CPU 0. When
+// they shared a core, each completion waited for the spinning vCPU to be
+// preempted. --enso_blk_trap (trap transport, nothing pinned) and
+// --enso_blk_cpu=N (N < 0: unpinned) override.
+int g_cpu = ::sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 0 : -1;
+enso::abi::Transport g_transport = ::sysconf(_SC_NPROCESSORS_ONLN) >= 2
+                                       ? enso::abi::kTransportExitless
+                                       : enso::abi::kTransportTrap;
 
 int iterations() {
     return g_quick ? 1 : 2;
@@ -488,6 +499,11 @@ int main(int argc, char** argv) {
             g_transport = enso::abi::kTransportExitless;
             continue;
         }
+        if (a == "--enso_blk_trap") {
+            g_transport = enso::abi::kTransportTrap;
+            g_cpu = -1;
+            continue;
+        }
         have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
         if (a.rfind("--benchmark_filter=", 0) == 0) {
             filter = a.substr(19);
@@ -540,10 +556,15 @@ int main(int argc, char** argv) {
                                     "<pread|uring>-<direct|buffered>");
         benchmark::AddCustomContext(
             "enso_blk_policy",
-            "guest: trap transport, completions polled, kicks through the ring's ioeventfd only "
-            "when the back end asked (req_event); back end poll: polls ring and engine while it "
-            "had work in the last 50 us, then sleeps on the engine (I/O in flight) or on the "
-            "kick; kick: sleeps as soon as there is nothing to do");
+            fmt::format("guest: {} transport, completions polled, kicks through the ring's "
+                        "ioeventfd only when the back end asked (req_event); back end (on CPU "
+                        "{}) poll: polls ring and engine while it had work in the last {} us, "
+                        "then sleeps on the engine (I/O in flight) or on the kick; kick: sleeps "
+                        "as soon as there is nothing to do",
+                        g_transport == enso::abi::kTransportExitless
+                            ? "exitless (vCPU pinned to the last CPU)"
+                            : "trap",
+                        g_cpu < 0 ? std::string("any") : std::to_string(g_cpu), g_spin_us));
         benchmark::AddCustomContext(
             "enso_blk_limits",
             "emulated disk: synchronous, one I/O at a time (qd_used 1); in-flight pages are "
