@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sched.h>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace enso::backends {
 
@@ -19,6 +21,16 @@ UringEngine::UringEngine(int fd, unsigned capacity) : fd_(fd), capacity_(capacit
     // per-request file lookup.
     int fds[1] = {fd_};
     fixed_ = io_uring_register_files(&ring_, fds, 1) == 0;
+    // Requests the kernel cannot issue at once (buffered I/O, some O_DIRECT
+    // writes) go to io-wq workers, which inherit this thread's CPU
+    // affinity: a back end pinned to one core would queue them behind
+    // itself. They may run anywhere.
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    for (int cpu = 0; cpu < CPU_SETSIZE && cpu < ::sysconf(_SC_NPROCESSORS_CONF); ++cpu) {
+        CPU_SET(cpu, &all);
+    }
+    (void)io_uring_register_iowq_aff(&ring_, sizeof all, &all);
 }
 
 UringEngine::~UringEngine() {
