@@ -9,9 +9,11 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace enso::bench {
 
@@ -44,6 +46,45 @@ register_interruptible(const std::string& name, std::function<void(benchmark::St
         }
         fn(s);
     });
+}
+
+// A suite's command line: --enso_quick (or quick_env=1, when named) asks
+// for a short run; without --benchmark_repetitions every row gets 5 (3 when
+// quick), so each has a spread. The rest goes to Google Benchmark.
+struct SuiteCommandLine {
+    bool ok = true;       // false: Google Benchmark rejected an argument
+    bool quick = false;   // --enso_quick
+    bool listing = false; // --benchmark_list_tests: nothing will run
+};
+
+inline SuiteCommandLine init_suite(int argc, char** argv, const char* quick_env = nullptr) {
+    SuiteCommandLine cl;
+    std::vector<char*> args;
+    bool have_repetitions = false;
+    for (int i = 0; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--enso_quick") {
+            cl.quick = true;
+            continue;
+        }
+        have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
+        cl.listing |=
+            a.rfind("--benchmark_list_tests", 0) == 0 && a != "--benchmark_list_tests=false";
+        args.push_back(argv[i]);
+    }
+    if (const char* q = quick_env != nullptr ? std::getenv(quick_env) : nullptr;
+        q != nullptr && *q == '1') {
+        cl.quick = true;
+    }
+    static std::string reps; // Google Benchmark keeps pointers into argv
+    reps = cl.quick ? "--benchmark_repetitions=3" : "--benchmark_repetitions=5";
+    if (!have_repetitions) {
+        args.push_back(reps.data());
+    }
+    int n = static_cast<int>(args.size());
+    benchmark::Initialize(&n, args.data());
+    cl.ok = !benchmark::ReportUnrecognizedArguments(n, args.data());
+    return cl;
 }
 
 } // namespace enso::bench

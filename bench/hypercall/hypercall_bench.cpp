@@ -355,32 +355,12 @@ void register_compute() {
 
 int main(int argc, char** argv) {
     enso::bench::prepare_suite_process();
-    std::vector<char*> args;
-    bool have_repetitions = false;
-    bool listing = false;
-    for (int i = 0; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--enso_quick") {
-            g_quick = true;
-            continue;
-        }
-        have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
-        listing |= a.rfind("--benchmark_list_tests", 0) == 0 && a != "--benchmark_list_tests=false";
-        args.push_back(argv[i]);
-    }
-    if (const char* q = std::getenv("ENSO_QUICK"); q != nullptr && *q == '1') {
-        g_quick = true;
-    }
-    // Spread needs repetitions: 5 by default (3 when quick).
-    std::string reps = g_quick ? "--benchmark_repetitions=3" : "--benchmark_repetitions=5";
-    if (!have_repetitions) {
-        args.push_back(reps.data());
-    }
-    int n = static_cast<int>(args.size());
-    benchmark::Initialize(&n, args.data());
-    if (benchmark::ReportUnrecognizedArguments(n, args.data())) {
+    const auto cl = enso::bench::init_suite(argc, argv, "ENSO_QUICK");
+    if (!cl.ok) {
         return 2;
     }
+    g_quick = cl.quick;
+    const bool listing = cl.listing;
     register_floors_and_null();
     register_mmu_update();
     register_mmuext_and_events();

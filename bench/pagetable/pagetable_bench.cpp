@@ -134,28 +134,12 @@ void register_all() {
 
 int main(int argc, char** argv) {
     enso::bench::prepare_suite_process();
-    std::vector<char*> args;
-    bool have_repetitions = false;
-    bool listing = false;
-    for (int i = 0; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--enso_quick") {
-            g_quick = true;
-            continue;
-        }
-        have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
-        listing |= a.rfind("--benchmark_list_tests", 0) == 0 && a != "--benchmark_list_tests=false";
-        args.push_back(argv[i]);
-    }
-    std::string reps = g_quick ? "--benchmark_repetitions=3" : "--benchmark_repetitions=5";
-    if (!have_repetitions) {
-        args.push_back(reps.data());
-    }
-    int n = static_cast<int>(args.size());
-    benchmark::Initialize(&n, args.data());
-    if (benchmark::ReportUnrecognizedArguments(n, args.data())) {
+    const auto cl = enso::bench::init_suite(argc, argv);
+    if (!cl.ok) {
         return 2;
     }
+    g_quick = cl.quick;
+    const bool listing = cl.listing;
     register_all();
     benchmark::AddCustomContext("enso_suite", "pagetable");
     benchmark::AddCustomContext("enso_quick", g_quick ? "true" : "false");
