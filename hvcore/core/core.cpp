@@ -72,6 +72,36 @@ void Core::devalidate_table(std::uint32_t frame) {
     enso::core::devalidate_table<Concrete>(s_, frame);
 }
 
+bool Core::domid_named_by_ports(std::uint16_t d) const {
+    for (std::uint16_t e = 0; e < kMaxDomains; ++e) {
+        if (s_.doms.state.get(e) != kDomLive) {
+            continue;
+        }
+        for (std::uint32_t p = 1; p < kMaxPorts; ++p) {
+            const auto pi = port_index<Concrete>(e, p);
+            if (s_.evtchn.state.get(pi) != EVTCHNSTAT_closed && s_.evtchn.remote_dom.get(pi) == d) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+std::uint16_t Core::pick_free_domid(const std::function<bool(std::uint16_t)>& taken) const {
+    constexpr std::uint32_t kGuestIds = kMaxDomains - 1; // 1 .. kMaxDomains-1
+    for (const bool avoid_named : {true, false}) {
+        for (std::uint32_t i = 1; i <= kGuestIds; ++i) {
+            const auto d = static_cast<std::uint16_t>(1 + (last_domid_ + i - 1) % kGuestIds);
+            if (s_.doms.state.get(d) != kDomFree || (taken && taken(d)) ||
+                (avoid_named && domid_named_by_ports(d))) {
+                continue;
+            }
+            return d;
+        }
+    }
+    return 0;
+}
+
 bool Core::domain_exists(std::uint16_t d) const {
     return d < kMaxDomains && s_.doms.state.get(d) == kDomLive;
 }
@@ -88,7 +118,11 @@ Rc Core::create_domain(std::uint16_t d, std::uint32_t max_pages) {
         return kENOMEM;
     }
     console_[d].clear();
-    return domain_create<Concrete>(s_, d, max_pages, frame);
+    const Rc rc = domain_create<Concrete>(s_, d, max_pages, frame);
+    if (rc == kOk && d != 0) {
+        last_domid_ = d;
+    }
+    return rc;
 }
 
 Rc Core::destroy_domain(std::uint16_t d) {

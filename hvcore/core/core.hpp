@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +34,16 @@ public:
     Rc create_domain(std::uint16_t d, std::uint32_t max_pages);
     Rc destroy_domain(std::uint16_t d);
     [[nodiscard]] bool domain_exists(std::uint16_t d) const;
+    // A free domain id for a new guest (0 if none): the next one after the
+    // last created, as Xen's toolstack does, and not one a live domain's
+    // port still names when another is free. A dead guest's peers keep their
+    // ports unbound and offered to its id (as on Xen); reusing the id at
+    // once would hand those channels to an unrelated guest. `taken` marks
+    // ids the platform holds for itself.
+    [[nodiscard]] std::uint16_t
+    pick_free_domid(const std::function<bool(std::uint16_t)>& taken = {}) const;
+    // Whether a live domain's port is offered to or bound to d.
+    [[nodiscard]] bool domid_named_by_ports(std::uint16_t d) const;
 
     // Frames: one extent of increase_reservation (the frame chosen here).
     Rc reserve_frame(std::uint16_t d, std::uint32_t& frame);
@@ -90,6 +101,7 @@ private:
 
     CState s_;
     std::uint32_t alloc_cursor_ = 1;
+    std::uint16_t last_domid_ = 0;
     std::vector<std::string> console_;
 };
 

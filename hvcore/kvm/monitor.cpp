@@ -144,12 +144,14 @@ std::uint16_t Monitor::start_domain(const DomainConfig& config) {
     }
     {
         std::lock_guard lock(mu_);
-        std::uint16_t d = 1;
-        while (d < core::kMaxDomains && (domains_.contains(d) || core_.domain_exists(d))) {
-            ++d;
-        }
-        if (d >= core::kMaxDomains) {
+        const auto taken = [&](std::uint16_t id) { return domains_.contains(id); };
+        const std::uint16_t d = config.domid != 0 ? config.domid : core_.pick_free_domid(taken);
+        if (d == 0) {
             throw KvmError("no free domain id");
+        }
+        if (d >= core::kMaxDomains || taken(d) ||
+            core_.state().doms.state.get(d) != core::kDomFree) {
+            throw KvmError("domain id " + std::to_string(d) + " is not free");
         }
         BuildConfig build;
         build.domid = d;
@@ -516,9 +518,11 @@ void Monitor::consume_dom0_events() {
             ++dom0_port_events_[port];
             signal_dom0_port(port);
             const auto w = dom0_waiters_.find(port);
-            wake = wake ||
-                   (w != dom0_waiters_.end() &&
-                    __atomic_load_n(&w->second.page->done_seq, __ATOMIC_ACQUIRE) == w->second.seq);
+            if (w != dom0_waiters_.end() &&
+                __atomic_load_n(&w->second.page->done_seq, __ATOMIC_ACQUIRE) == w->second.seq) {
+                w->second.answered = true;
+                wake = true;
+            }
         }
     }
     if (wake) {
@@ -598,13 +602,18 @@ CommandOutcome Monitor::command(std::uint16_t d, abi::Command cmd,
     (void)core_.evtchn_send(0, g.built.dom0_cmd_port);
     (void)apply_effects(nullptr);
     const auto port = g.built.dom0_cmd_port;
-    dom0_waiters_[port] = {&c, seq};
-    const bool answered = dom0_cv_.wait_until(lock, t0 + deadline, [&] {
-        return __atomic_load_n(&c.done_seq, __ATOMIC_ACQUIRE) == seq || g.stop.has_value();
-    });
+    auto& waiter = dom0_waiters_[port];
+    waiter = {&c, seq};
+    const auto has_answer = [&] {
+        return waiter.answered || __atomic_load_n(&c.done_seq, __ATOMIC_ACQUIRE) == seq;
+    };
+    const bool woken = dom0_cv_.wait_until(lock, t0 + deadline,
+                                           [&] { return has_answer() || g.stop.has_value(); });
+    // An answer counts even when the guest stopped right after giving it.
+    const bool answered = has_answer();
     dom0_waiters_.erase(port);
     out.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!answered) {
+    if (!woken && !answered) {
         static constexpr const char* kWhere[] = {"starting",
                                                  "in the guest",
                                                  "handling an exit",
@@ -623,24 +632,23 @@ CommandOutcome Monitor::command(std::uint16_t d, abi::Command cmd,
                                  fmt::format("no answer to command {} within {} ms ({})",
                                              static_cast<unsigned>(cmd), deadline.count(), state)));
     }
-    if (g.stop) {
-        if (!answered) {
-            // The registers where it spun: the vCPU thread syncs them as it
-            // leaves KVM_RUN.
-            lock.unlock();
-            for (int k = 0; k < 1000 && g.running.load(); ++k) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
-            }
-            lock.lock();
-            if (!g.running.load() && !g.stop->have_regs) {
-                g.stop->have_regs = true;
-                g.stop->regs = g.vcpu->regs();
-                g.stop->sregs = g.vcpu->sregs();
-            }
+    if (g.stop && !answered) {
+        // The registers where it spun: the vCPU thread syncs them as it
+        // leaves KVM_RUN.
+        lock.unlock();
+        for (int k = 0; k < 1000 && g.running.load(); ++k) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        lock.lock();
+        if (!g.running.load() && !g.stop->have_regs) {
+            g.stop->have_regs = true;
+            g.stop->regs = g.vcpu->regs();
+            g.stop->sregs = g.vcpu->sregs();
         }
         out.stop = g.stop;
         return out;
     }
+    out.stop = g.stop; // answered, then stopped: both are reported
     out.completed = true;
     out.status = c.status;
     out.tsc_cycles = c.tsc_cycles;

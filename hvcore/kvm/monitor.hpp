@@ -46,6 +46,9 @@ struct DomainConfig {
     abi::Transport transport = abi::kTransportTrap;
     std::string kernel; // guest ELF; empty: default_guest_kernel()
     std::string cmd_line;
+    // 0: the next free id (Core::pick_free_domid). Otherwise exactly this id,
+    // which must be free: a toolstack (or a test) that names its domains.
+    std::uint16_t domid = 0;
 };
 
 struct CommandOutcome {
@@ -56,7 +59,7 @@ struct CommandOutcome {
     std::array<std::uint64_t, 8> values{};
     ExitCounts exits;              // during the command, from KVM's statistics
     double host_seconds = 0;       // wall time from posting to the answer
-    std::optional<GuestStop> stop; // set when the guest stopped instead
+    std::optional<GuestStop> stop; // set when the guest stopped (instead of answering, or after)
 };
 
 // The guest kernel built with Enso (ENSO_GUEST overrides it).
@@ -190,6 +193,9 @@ private:
     struct CommandWaiter {
         const abi::CommandPage* page = nullptr;
         std::uint64_t seq = 0;
+        // Latched when an event finds the answer: the guest may change
+        // done_seq again before the waiting thread runs (a hostile one does).
+        bool answered = false;
     };
     std::map<std::uint32_t, CommandWaiter> dom0_waiters_;
 

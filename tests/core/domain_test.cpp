@@ -287,3 +287,40 @@ TEST_CASE("domain: destroy closes event channels and the peer falls back to unbo
     CHECK(m.core().evtchn_close(2, c.b_port) == kOk);
     REQUIRE_INVARIANTS(m.core());
 }
+
+TEST_CASE("domain: a new guest gets the next id, not one a dead guest's peer still names") {
+    TestMachine m;
+    CHECK(m.core().pick_free_domid() == 1);
+    m.make_domain(1);
+    m.make_domain(2);
+    CHECK(m.core().pick_free_domid() == 3);
+    CHECK(m.core().pick_free_domid([](std::uint16_t d) { return d == 3; }) == 4);
+
+    // 2 and 1 connect; 1 dies, so 2's port falls back to unbound, offered to id 1.
+    std::uint32_t p2 = 0;
+    std::uint32_t p1 = 0;
+    REQUIRE(m.core().evtchn_alloc_unbound(2, DOMID_SELF, 1, p2) == kOk);
+    REQUIRE(m.core().evtchn_bind_interdomain(1, 2, p2, p1) == kOk);
+    REQUIRE(m.core().destroy_domain(1) == kOk);
+    CHECK(m.core().domid_named_by_ports(1));
+    CHECK_FALSE(m.core().domid_named_by_ports(5));
+
+    // Every other id in use: the named id is still given rather than none.
+    for (std::uint16_t d = 3; d < kMaxDomains; ++d) {
+        CHECK(m.core().pick_free_domid() == d);
+        m.make_domain(d, 2);
+    }
+    CHECK(m.core().pick_free_domid() == 1);
+    m.make_domain(1, 2);
+    CHECK(m.core().pick_free_domid() == 0); // none left
+    REQUIRE_INVARIANTS(m.core());
+}
+
+TEST_CASE("domain: ids wrap around past the last and skip an id a live port names") {
+    TestMachine m;
+    m.make_domain(kMaxDomains - 1);
+    CHECK(m.core().pick_free_domid() == 1);
+    std::uint32_t p = 0;
+    REQUIRE(m.core().evtchn_alloc_unbound(kMaxDomains - 1, DOMID_SELF, 1, p) == kOk);
+    CHECK(m.core().pick_free_domid() == 2);
+}

@@ -96,6 +96,8 @@ public:
         config.pages = kAttackerPages;
         config.transport = transport;
         config.kernel = hostile_kernel(attack);
+        // The platform would pick a fresh id; the attack needs the old one.
+        config.domid = predecessor;
         attacker = m.start_domain(config);
     }
 
