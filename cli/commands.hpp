@@ -20,6 +20,7 @@ void add_info_command(CLI::App& app, Action& action);
 void add_list_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_report_command(CLI::App& app, Action& action);
-void add_pending_commands(CLI::App& app, Action& action); // verify
+void add_verify_command(CLI::App& app, Action& action);
+void add_pending_commands(CLI::App& app, Action& action); // none at the moment
 
 } // namespace enso::cli

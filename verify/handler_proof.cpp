@@ -1,156 +1,662 @@
 #include "verify/handler_proof.hpp"
 
+#include "verify/index_terms.hpp"
+#include "verify/model_reader.hpp"
+#include "verify/path_explorer.hpp"
+#include "verify/reference_counts.hpp"
+#include "verify/state_writes.hpp"
+#include "verify/symbolic_invariants.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <set>
 
 namespace enso::verify {
 
 namespace {
 
-// Index terms by width: frames and array indices (32), slots (9), domains (16).
-struct Terms {
-    std::vector<z3::expr> frames, slots, doms;
-    std::set<unsigned> seen;
+using Clock = std::chrono::steady_clock;
 
-    void add(const z3::expr& e) {
-        if (!seen.insert(e.id()).second) {
-            return;
-        }
-        const unsigned w = e.get_sort().bv_size();
-        (w == 32 ? frames : w == 9 ? slots : doms).push_back(e);
-    }
-};
-
-// Every index of a select or store, and every 16-bit term, in e.
-void collect(const z3::expr& e, Terms& out, std::set<unsigned>& visited) {
-    if (!visited.insert(e.id()).second || !e.is_app()) {
-        return;
-    }
-    const auto kind = e.decl().decl_kind();
-    if ((kind == Z3_OP_SELECT || kind == Z3_OP_STORE) && e.num_args() >= 2) {
-        const z3::expr idx = e.arg(1);
-        if (idx.is_bv() && (idx.get_sort().bv_size() == 32 || idx.get_sort().bv_size() == 9)) {
-            out.add(idx);
-        }
-    }
-    if (e.is_bv() && e.get_sort().bv_size() == 16) {
-        out.add(e);
-    }
-    for (unsigned k = 0; k < e.num_args(); ++k) {
-        collect(e.arg(k), out, visited);
-    }
+double since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// All instances of inv over the candidate terms.
-void instantiate(const Invariant& inv, const SState& s, const Terms& t, z3::expr_vector& out) {
-    std::vector<z3::expr> none;
-    const auto& fs = inv.frames > 0 ? t.frames : none;
-    const auto& ss = inv.slots > 0 ? t.slots : none;
-    const auto& ds = inv.doms > 0 ? t.doms : none;
-    const z3::expr unused = sym_ctx().bv_val(0, 1);
-    for (std::size_t a = 0; a < (inv.frames > 0 ? fs.size() : 1); ++a) {
-        for (std::size_t b = 0; b < (inv.slots > 0 ? ss.size() : 1); ++b) {
-            for (std::size_t c = 0; c < (inv.doms > 0 ? ds.size() : 1); ++c) {
-                Binders binders;
-                if (inv.frames > 0) {
-                    binders.frames.push_back(fs[a]);
+// Fresh constants for an invariant's binders: the would-be counterexample.
+struct Skolems {
+    std::vector<z3::expr> vars;
+    std::vector<std::pair<std::string, z3::expr>> named;
+};
+
+Skolems make_skolems(const std::vector<IndexClass>& classes) {
+    Skolems s;
+    std::array<unsigned, kIndexClasses> n{};
+    for (const auto c : classes) {
+        const std::string name =
+            std::string(index_class_name(c)) + std::to_string(n[static_cast<std::size_t>(c)]++);
+        s.vars.push_back(sym_ctx().bv_const(("sk." + name).c_str(), index_bits(c)));
+        s.named.emplace_back(name, s.vars.back());
+    }
+    return s;
+}
+
+// Thrown out of the explorer once a stop_at_failure proof has its failure.
+struct StopExploring {
+    std::size_t paths;
+};
+
+constexpr std::array<ObjectKind, 6> kKinds = {ObjectKind::FrameHolds, ObjectKind::Baseptr,
+                                              ObjectKind::Entry,      ObjectKind::ActiveGrant,
+                                              ObjectKind::Maptrack,   ObjectKind::OwnedFrame};
+
+// One path's queries.
+class PathProver {
+public:
+    PathProver(const HandlerSpec& spec, const ProofOptions& opt, ProofResult& result,
+               const SState& before, const SState& after, const z3::expr& witness,
+               const Args<Symbolic>& args, z3::expr pc, std::size_t path)
+        : spec_(spec), opt_(opt), result_(result), before_(before), args_(args), pc_(std::move(pc)),
+          path_(path), writes_(diff_states(before, after)),
+          pre_(before, witness, destroying(spec.phase_before, args)),
+          post_(after, witness, destroying(spec.phase_after, args)) {
+        post_.extra_witnesses = writes_.of("grants.map_flags");
+        for (const auto k : kKinds) {
+            changed_.push_back(writes_.changed(k));
+        }
+    }
+
+    void run() {
+        for (const auto& inv : state_invariants()) {
+            if (stop()) {
+                return;
+            }
+            const Skolems sk = make_skolems(inv.binders);
+            const z3::expr post = inv.body(post_, sk.vars);
+            if (post.id() == inv.body(pre_, sk.vars).id()) {
+                ++result_.skipped; // reads nothing this path wrote
+                continue;
+            }
+            goals_.push_back(
+                {inv.name, inv.checks, !post, objects_named(inv, sk.vars), {}, sk.named});
+        }
+        for (std::size_t fi = 0; fi < count_families().size(); ++fi) {
+            family(fi);
+        }
+        if (goals_.empty()) {
+            return;
+        }
+        // One query for all of the path's goals first: most paths keep every
+        // invariant, and the goals share the path condition and most instances.
+        if (opt_.merge && goals_.size() > 1) {
+            z3::expr any = sym_ctx().bool_val(false);
+            Goal merged{"(all invariants)", {}, any, {}, {}, {}};
+            for (const auto& g : goals_) {
+                merged.goal = merged.goal || g.goal;
+                merged.extra.insert(merged.extra.end(), g.extra.begin(), g.extra.end());
+                merged.targets.insert(merged.targets.end(), g.targets.begin(), g.targets.end());
+            }
+            std::optional<z3::model> model;
+            if (solve(merged, false, &model) == z3::unsat) {
+                return;
+            }
+            // The goals the merged model breaks first: usually one query more
+            // finds the failure instead of one per goal.
+            if (model) {
+                std::vector<Goal> first;
+                std::vector<Goal> rest;
+                for (auto& g : goals_) {
+                    (model->eval(g.goal, true).is_true() ? first : rest).push_back(std::move(g));
                 }
-                if (inv.slots > 0) {
-                    binders.slots.push_back(ss[b]);
+                goals_ = std::move(first);
+                goals_.insert(goals_.end(), std::make_move_iterator(rest.begin()),
+                              std::make_move_iterator(rest.end()));
+            }
+        }
+        for (const auto& g : goals_) {
+            if (stop()) {
+                return;
+            }
+            solve(g, true);
+        }
+    }
+
+private:
+    static z3::expr destroying(HandlerSpec::Phase phase, const Args<Symbolic>& args) {
+        if (phase == HandlerSpec::Phase::Destroying) {
+            return z3::zext(args.raw(0), 16);
+        }
+        return bv(StateView::kNoDomain, 32);
+    }
+
+    // The objects a goal's binders name, for the sum bounds: what the
+    // goal's frame, domain, grant or maptrack entry holds or is.
+    static std::vector<Object> objects_named(const Invariant& inv,
+                                             const std::vector<z3::expr>& vars) {
+        std::vector<Object> out;
+        if (inv.entry_binders) {
+            out.push_back({ObjectKind::Entry, vars[0], vars[1]});
+            return out;
+        }
+        for (std::size_t k = 0; k < vars.size(); ++k) {
+            const z3::expr& x = vars[k];
+            switch (inv.binders[k]) {
+            case IndexClass::Frame:
+                out.push_back({ObjectKind::FrameHolds, x, x});
+                out.push_back({ObjectKind::OwnedFrame, x, x});
+                break;
+            case IndexClass::Dom:
+                out.push_back({ObjectKind::Baseptr, x, x});
+                break;
+            case IndexClass::Grant:
+                out.push_back({ObjectKind::ActiveGrant, x, x});
+                break;
+            case IndexClass::Map:
+                out.push_back({ObjectKind::Maptrack, x, x});
+                break;
+            default:
+                break;
+            }
+        }
+        return out;
+    }
+
+    struct Goal {
+        std::string name;
+        std::vector<std::string> checks;
+        z3::expr goal;             // the negated invariant: sat is a counterexample
+        std::vector<Object> extra; // objects the goal names
+        std::vector<std::pair<std::size_t, z3::expr>> targets; // (family, target) it names
+        std::vector<std::pair<std::string, z3::expr>> binders;
+    };
+
+    [[nodiscard]] bool stop() const { return opt_.stop_at_failure && result_.stopped; }
+
+    [[nodiscard]] const std::vector<Object>& changed(ObjectKind k) const {
+        return changed_[static_cast<std::size_t>(k)];
+    }
+
+    std::vector<Object> changed_of(const CountFamily& f) const {
+        std::vector<Object> out;
+        for (const auto k : f.kinds) {
+            const auto& c = changed(k);
+            out.insert(out.end(), c.begin(), c.end());
+        }
+        return out;
+    }
+
+    void family(std::size_t fi) {
+        const CountFamily& f = count_families()[fi];
+        bool counter_written = false;
+        for (const auto& a : f.counter_arrays) {
+            counter_written = counter_written || writes_.wrote(a);
+        }
+        const std::vector<Object> objs = changed_of(f);
+        bool entry_deps = false;
+        for (const auto k : f.kinds) {
+            if (k == ObjectKind::Entry) {
+                entry_deps = writes_.wrote("mem") || writes_.wrote("frames.type") ||
+                             writes_.wrote("frames.flags") || writes_.wrote("frames.owner");
+            }
+        }
+        if (!counter_written && objs.empty() && !entry_deps) {
+            ++result_.skipped;
+            return;
+        }
+        const Skolems sk = make_skolems({f.target});
+        const z3::expr& x = sk.vars[0];
+        if (counter_written || !objs.empty()) {
+            const z3::expr sum = distinct_sum(objs, [&](const Object& o) {
+                return f.contribution(post_, o, x) - f.contribution(pre_, o, x);
+            });
+            const z3::expr goal =
+                f.target_ok(pre_, x) && (f.counter(post_, x) - f.counter(pre_, x)) != sum;
+            goals_.push_back({f.name + "/delta", f.checks, goal, {}, {{fi, x}}, sk.named});
+        }
+        if (entry_deps && !stop()) {
+            const z3::expr t = sym_ctx().bv_const("sk.locality_frame", 32);
+            const z3::expr i = sym_ctx().bv_const("sk.locality_slot", 9);
+            z3::expr untouched = sym_ctx().bool_val(true);
+            for (const auto& [wf, ws] : writes_.words) {
+                untouched = untouched && !(t == wf && i == ws);
+            }
+            const Object o{ObjectKind::Entry, t, i};
+            const z3::expr goal = f.target_ok(pre_, x) && untouched &&
+                                  f.contribution(post_, o, x) != f.contribution(pre_, o, x);
+            auto named = sk.named;
+            named.emplace_back("frame_of_word", t);
+            named.emplace_back("slot_of_word", i);
+            goals_.push_back({f.name + "/locality", f.checks, goal, {o}, {{fi, x}}, named});
+        }
+    }
+
+    // Sum bounds: for each family, at the targets whose counter the path
+    // wrote (and the query's own target), over the objects the path changed
+    // and the objects the goal names.
+    void sum_bounds(z3::expr_vector& facts, const std::vector<Object>& extra,
+                    const std::vector<std::pair<std::size_t, z3::expr>>& targets) const {
+        for (std::size_t fi = 0; fi < count_families().size(); ++fi) {
+            const CountFamily& f = count_families()[fi];
+            std::vector<z3::expr> xs;
+            for (const auto& a : f.counter_arrays) {
+                const auto& w = writes_.of(a);
+                xs.insert(xs.end(), w.begin(), w.end());
+            }
+            for (const auto& [tf, x] : targets) {
+                if (tf == fi) {
+                    xs.push_back(x);
                 }
-                if (inv.doms > 0) {
-                    binders.doms.push_back(ds[c]);
+            }
+            std::vector<Object> objs = changed_of(f);
+            for (const auto& o : extra) {
+                for (const auto k : f.kinds) {
+                    if (o.kind == k) {
+                        objs.push_back(o);
+                    }
                 }
-                out.push_back(inv.body(s, binders));
+            }
+            if (xs.empty() || objs.empty()) {
+                continue;
+            }
+            for (const auto& x : xs) {
+                facts.push_back(
+                    z3::implies(f.target_ok(pre_, x),
+                                z3::uge(f.counter(pre_, x), distinct_sum(f, pre_, objs, x))));
             }
         }
     }
-    (void)unused;
-}
 
-Binders skolems(const Invariant& inv) {
-    auto& c = sym_ctx();
-    Binders b;
-    for (unsigned k = 0; k < inv.frames; ++k) {
-        b.frames.push_back(c.bv_const(("cx_frame" + std::to_string(k)).c_str(), 32));
+    // Pre-state invariants at the terms, in rounds.
+    void instantiate(z3::expr_vector& facts, IndexTerms& terms, unsigned rounds,
+                     std::set<std::vector<unsigned>>& done) const {
+        std::vector<const Invariant*> invs;
+        for (const auto& inv : state_invariants()) {
+            invs.push_back(&inv);
+        }
+        for (const auto& lemma : coverage_lemmas()) {
+            invs.push_back(&lemma);
+        }
+        for (const auto& rule : spec_.assumed) {
+            invs.push_back(&rule);
+        }
+        for (unsigned round = 0; round < rounds; ++round) {
+            const unsigned first = facts.size();
+            for (unsigned n = 0; n < invs.size(); ++n) {
+                const Invariant& inv = *invs[n];
+                auto emit = [&](const std::vector<z3::expr>& b) {
+                    std::vector<unsigned> key{n};
+                    for (const auto& e : b) {
+                        key.push_back(e.id());
+                    }
+                    if (done.insert(key).second) {
+                        facts.push_back(inv.body(pre_, b));
+                    }
+                };
+                if (inv.entry_binders) {
+                    const auto pairs = terms.entries();
+                    for (const auto& [t, i] : pairs) {
+                        emit({t, i});
+                    }
+                    continue;
+                }
+                // Cross product over the binders' classes.
+                std::vector<std::vector<z3::expr>> pools;
+                for (const auto c : inv.binders) {
+                    pools.push_back(terms.of(c));
+                }
+                std::vector<std::size_t> at(pools.size(), 0);
+                bool empty = false;
+                for (const auto& p : pools) {
+                    empty = empty || p.empty();
+                }
+                while (!empty) {
+                    std::vector<z3::expr> b;
+                    for (std::size_t k = 0; k < pools.size(); ++k) {
+                        b.push_back(pools[k][at[k]]);
+                    }
+                    emit(b);
+                    std::size_t k = 0;
+                    while (k < pools.size() && ++at[k] == pools[k].size()) {
+                        at[k++] = 0;
+                    }
+                    if (k == pools.size()) {
+                        break;
+                    }
+                }
+            }
+            if (round + 1 < rounds) {
+                for (unsigned k = first; k < facts.size(); ++k) {
+                    terms.collect(facts[k]);
+                }
+            }
+        }
     }
-    for (unsigned k = 0; k < inv.slots; ++k) {
-        b.slots.push_back(c.bv_const(("cx_slot" + std::to_string(k)).c_str(), 9));
+
+    // Solves one goal; `report` records a failure (a merged goal's failure
+    // is only a cue to solve the goals one by one).
+    void dump(z3::solver& solver, const std::string& name) const {
+        const char* dir = std::getenv("ENSO_VERIFY_DUMP");
+        if (dir == nullptr) {
+            return;
+        }
+        std::string stem = spec_.name + "-" + std::to_string(path_) + "-" + name;
+        for (auto& ch : stem) {
+            if (std::isalnum(static_cast<unsigned char>(ch)) == 0 && ch != '-') {
+                ch = '_';
+            }
+        }
+        std::ofstream(std::string(dir) + "/" + stem + ".smt2") << solver.to_smt2();
     }
-    for (unsigned k = 0; k < inv.doms; ++k) {
-        b.doms.push_back(c.bv_const(("cx_dom" + std::to_string(k)).c_str(), 16));
+
+    // One check of pc, goal and facts; the default solver takes over when
+    // the logic-specific one gives up (it reports "incomplete" on some
+    // queries with constant arrays that the default one settles).
+    z3::check_result check(const z3::expr& goal, const z3::expr_vector& facts, z3::solver& solver,
+                           const std::string& name) const {
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            // The logic-specific solver first: on these queries (arrays,
+            // bit-vectors, no quantifiers) it was 10-100x faster.
+            solver = attempt == 0 ? z3::solver(sym_ctx(), "QF_AUFBV") : z3::solver(sym_ctx());
+            z3::params p(sym_ctx());
+            p.set("timeout", opt_.timeout_ms);
+            solver.set(p);
+            solver.add(pc_);
+            solver.add(goal);
+            for (unsigned k = 0; k < facts.size(); ++k) {
+                solver.add(facts[k]);
+            }
+            dump(solver, name);
+            const z3::check_result r = solver.check();
+            if (r != z3::unknown ||
+                solver.reason_unknown().find("incomplete") == std::string::npos) {
+                return r;
+            }
+        }
+        return z3::unknown;
     }
-    return b;
-}
+
+    // Solves one goal; `report` records a failure (a merged goal's failure
+    // is only a cue to solve the goals one by one). A goal that is not
+    // refuted with the configured instantiation rounds gets more, up to
+    // max_rounds, before it counts as a failure: a model may just lack an
+    // instance.
+    z3::check_result solve(const Goal& g, bool report, std::optional<z3::model>* model = nullptr) {
+        const auto t0 = Clock::now();
+        z3::expr_vector facts(sym_ctx());
+        sum_bounds(facts, g.extra, g.targets);
+        IndexTerms terms;
+        terms.collect(g.goal);
+        terms.collect(pc_);
+        for (unsigned k = 0; k < facts.size(); ++k) {
+            terms.collect(facts[k]);
+        }
+        std::set<std::vector<unsigned>> done;
+        z3::solver solver(sym_ctx());
+        z3::check_result r = z3::unknown;
+        const unsigned last = report ? std::max(opt_.rounds, opt_.max_rounds) : opt_.rounds;
+        for (unsigned rounds = 1; rounds <= last; ++rounds) {
+            // Each pass instantiates one round more than the last.
+            instantiate(facts, terms, 1, done);
+            if (rounds < opt_.rounds) {
+                for (unsigned k = 0; k < facts.size(); ++k) {
+                    terms.collect(facts[k]);
+                }
+                continue;
+            }
+            const auto t1 = Clock::now();
+            r = check(g.goal, facts, solver, g.name);
+            const double solve = since(t1);
+            ++result_.queries;
+            result_.solver_seconds += solve;
+            if (opt_.trace) {
+                std::fprintf(stderr, "  %s path %zu %-44s %-7s %u facts %.3fs (round %u)\n",
+                             spec_.name.c_str(), path_, g.name.c_str(),
+                             r == z3::unsat ? "unsat" : (r == z3::sat ? "SAT" : "unknown"),
+                             facts.size(), solve, rounds);
+            }
+            if (r == z3::unsat || rounds == last) {
+                break;
+            }
+            for (unsigned k = 0; k < facts.size(); ++k) {
+                terms.collect(facts[k]);
+            }
+        }
+        if (r == z3::sat && model != nullptr) {
+            model->emplace(solver.get_model());
+        }
+        if (r != z3::unsat && report) {
+            QueryFailure f;
+            f.invariant = g.name;
+            f.checks = g.checks;
+            f.path = path_;
+            f.unknown = r == z3::unknown;
+            if (f.unknown) {
+                f.reason = solver.reason_unknown();
+            } else if (opt_.counterexamples) {
+                f.counterexample = counterexample(solver, terms, done, g.binders, g.name, g.checks);
+            }
+            if (!opt_.accept || opt_.accept(f)) {
+                result_.stopped = true;
+            }
+            result_.failures.push_back(std::move(f));
+        }
+        result_.seconds_by_invariant[g.name] += since(t0);
+        return r;
+    }
+
+    // The counterexample's world: the query's terms, what they name (a
+    // frame's owner, a domain's root and shared frames, a maptrack entry's
+    // grant, a grant's frame, an entry's target, a port's peer), and a few
+    // fresh objects the model may use to account for a count.
+    void close_world(IndexTerms& w) const {
+        auto& c = sym_ctx();
+        for (unsigned k = 0; k < 2; ++k) {
+            w.add_entry(c.bv_const(("cx.extra_frame" + std::to_string(k)).c_str(), 32),
+                        c.bv_const(("cx.extra_slot" + std::to_string(k)).c_str(), 9));
+            w.add(IndexClass::Map, c.bv_const(("cx.extra_map" + std::to_string(k)).c_str(), 32));
+        }
+        for (unsigned pass = 0; pass < closure_passes_; ++pass) {
+            const IndexTerms now = w;
+            for (const auto& [t, i] : now.entries()) {
+                w.add(IndexClass::Frame, StateView::target(pre_.word(t, i)));
+            }
+            for (const auto& f : now.of(IndexClass::Frame)) {
+                w.add(IndexClass::Dom, z3::zext(pre_.owner(f), 16));
+            }
+            for (const auto& d : now.of(IndexClass::Dom)) {
+                w.add(IndexClass::Frame, pre_.baseptr(d));
+                w.add(IndexClass::Frame, pre_.shared_info(d));
+                for (unsigned i = 0; i < core::kMaxGrantFrames; ++i) {
+                    w.add(IndexClass::GrantFrame,
+                          z3::shl(d, bv(core::kGrantFrameBits, 32)) | bv(i, 32));
+                }
+            }
+            for (const auto& g : now.of(IndexClass::GrantFrame)) {
+                w.add(IndexClass::Frame, pre_.gframe(g));
+            }
+            for (const auto& mi : now.of(IndexClass::Map)) {
+                w.add(IndexClass::Dom, z3::lshr(mi, bv(core::kMaptrackBits, 32)));
+                w.add(IndexClass::Dom, z3::zext(pre_.granter(mi), 16));
+                w.add(IndexClass::Grant, pre_.grant_of(mi));
+            }
+            for (const auto& gi : now.of(IndexClass::Grant)) {
+                w.add(IndexClass::Frame, pre_.act_frame(gi));
+                w.add(IndexClass::Dom, z3::lshr(gi, bv(core::kGrantRefBits, 32)));
+            }
+            for (const auto& pi : now.of(IndexClass::Port)) {
+                w.add(IndexClass::Dom, z3::lshr(pi, bv(core::kPortBits, 32)));
+                w.add(IndexClass::Port,
+                      z3::shl(z3::zext(pre_.remote_dom(pi), 16), bv(core::kPortBits, 32)) |
+                          pre_.remote_port(pi));
+            }
+        }
+    }
+
+    // Every count the query looked at is exactly what the world's objects
+    // hold: nothing outside the world references those frames, grants or
+    // domains, so the concrete machine built from it has the same counts.
+    void closed_world(z3::expr_vector& facts, const IndexTerms& w, const IndexTerms& exact) const {
+        std::vector<Object> objs;
+        for (const auto& f : w.of(IndexClass::Frame)) {
+            objs.push_back({ObjectKind::FrameHolds, f, f});
+            objs.push_back({ObjectKind::OwnedFrame, f, f});
+        }
+        for (const auto& d : w.of(IndexClass::Dom)) {
+            objs.push_back({ObjectKind::Baseptr, d, d});
+        }
+        for (const auto& [t, i] : w.entries()) {
+            objs.push_back({ObjectKind::Entry, t, i});
+        }
+        for (const auto& gi : w.of(IndexClass::Grant)) {
+            objs.push_back({ObjectKind::ActiveGrant, gi, gi});
+        }
+        for (const auto& mi : w.of(IndexClass::Map)) {
+            objs.push_back({ObjectKind::Maptrack, mi, mi});
+        }
+        for (const auto& f : count_families()) {
+            std::vector<Object> mine;
+            for (const auto& o : objs) {
+                if (std::find(f.kinds.begin(), f.kinds.end(), o.kind) != f.kinds.end()) {
+                    mine.push_back(o);
+                }
+            }
+            for (const auto& x : exact.of(f.target)) {
+                facts.push_back(z3::implies(f.target_ok(pre_, x),
+                                            f.counter(pre_, x) == distinct_sum(f, pre_, mine, x)));
+            }
+        }
+    }
+
+    // Prefers a closed world on a machine small enough to build and draw.
+    Counterexample counterexample(z3::solver& solver, const IndexTerms& terms,
+                                  std::set<std::vector<unsigned>>& done,
+                                  const std::vector<std::pair<std::string, z3::expr>>& binders,
+                                  const std::string& name, const std::vector<std::string>& checks) {
+        IndexTerms world = terms;
+        close_world(world);
+        z3::expr_vector facts(sym_ctx());
+        instantiate(facts, world, 1, done); // only what the query did not have
+        closed_world(facts, world, terms);
+        const z3::expr small = before_.nr_frames.expr() == bv(64, 32);
+        bool is_small = false;
+        bool closed = false;
+        z3::params p(sym_ctx());
+        p.set("timeout", std::min(opt_.timeout_ms, 5000U));
+        solver.set(p);
+        solver.push();
+        for (unsigned k = 0; k < facts.size(); ++k) {
+            solver.add(facts[k]);
+        }
+        solver.add(small);
+        const auto tc0 = Clock::now();
+        const auto closed_result = solver.check();
+        if (std::getenv("ENSO_VERIFY_DEBUG")) {
+            std::fprintf(stderr, "closed world: %d after %.3fs (%u facts): %s\n",
+                         static_cast<int>(closed_result), since(tc0), facts.size(),
+                         closed_result == z3::unknown ? solver.reason_unknown().c_str() : "");
+        }
+        if (closed_result == z3::sat) {
+            is_small = closed = true;
+        } else {
+            solver.pop();
+            solver.push();
+            solver.add(small);
+            if (solver.check() == z3::sat) {
+                is_small = true;
+            } else {
+                solver.pop();
+                solver.check();
+            }
+        }
+        Counterexample c =
+            read_model(solver.get_model(), before_, closed ? world : terms, spec_, args_, binders);
+        c.invariant = name;
+        c.checks = checks;
+        c.path = path_;
+        c.small = is_small;
+        c.closed_world = closed;
+        return c;
+    }
+
+    const HandlerSpec& spec_;
+    const ProofOptions& opt_;
+    ProofResult& result_;
+    const SState& before_;
+    const Args<Symbolic>& args_;
+    z3::expr pc_;
+    std::size_t path_;
+    StateWrites writes_;
+    StateView pre_;
+    StateView post_;
+    std::vector<std::vector<Object>> changed_;
+    std::vector<Goal> goals_;
+    // How far the counterexample's world reaches past the query's terms: a
+    // closure makes the picture complete but the query slow (pairwise
+    // invariants over every domain's grant frames); none keeps it to what
+    // the query looked at, plus the fresh objects.
+    unsigned closure_passes_ = 0;
+};
 
 } // namespace
 
+ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) {
+    ProofResult result;
+    result.handler = spec.name;
+    const auto start = Clock::now();
+    try {
+        const SState before = make_symbolic_state();
+        const z3::expr witness = make_pte_witness();
+        const Args<Symbolic> args(spec.args);
+        Explorer explorer(sym_ctx());
+        explorer.assume(state_assumptions(StateView(before, witness, bv(0, 32))));
+        if (spec.precondition) {
+            explorer.assume(spec.precondition(before, args));
+        }
+        result.paths = explorer.explore(
+            [&] {
+                SState after = before;
+                const core::Rc rc = spec.symbolic(after, args);
+                if (rc == 0) {
+                    ++result.ok_paths;
+                }
+                if (!options.explore_only) {
+                    PathProver(spec, options, result, before, after, witness, args,
+                               explorer.path_condition(), explorer.current_path())
+                        .run();
+                }
+                if (options.progress) {
+                    options.progress(explorer.current_path(), result.queries);
+                }
+                if (options.stop_at_failure && result.stopped) {
+                    throw StopExploring{explorer.current_path() + 1};
+                }
+            },
+            spec.max_paths);
+    } catch (const StopExploring& stop) {
+        result.paths = stop.paths; // the rest were not explored
+    } catch (const PathBoundExceeded& e) {
+        result.error = e.what();
+    } catch (const z3::exception& e) {
+        result.error = std::string("z3: ") + e.msg();
+    }
+    result.seconds = since(start);
+    return result;
+}
+
 ProofResult prove_keeps_invariants(const std::function<void(SState&)>& handler,
                                    const ProofOptions& options) {
-    ProofResult result;
-    const auto start = std::chrono::steady_clock::now();
-    Explorer explorer(sym_ctx());
-    result.paths = explorer.explore(
-        [&] {
-            const SState before = make_symbolic_state();
-            SState after = before;
-            handler(after);
-            const z3::expr pc = explorer.path_condition();
-            for (const auto& inv : structural_invariants()) {
-                const z3::expr goal = !inv.body(after, skolems(inv));
-                Terms terms;
-                std::set<unsigned> visited;
-                collect(goal && pc, terms, visited);
-                for (int round = 0; round < 2; ++round) {
-                    z3::expr_vector inst(sym_ctx());
-                    for (const auto& pre : structural_invariants()) {
-                        instantiate(pre, before, terms, inst);
-                    }
-                    for (const auto& pre : refcount_coverage()) {
-                        instantiate(pre, before, terms, inst);
-                    }
-                    if (round == 1) {
-                        z3::solver solver(sym_ctx());
-                        z3::params p(sym_ctx());
-                        p.set("timeout", options.timeout_ms);
-                        solver.set(p);
-                        solver.add(pc);
-                        solver.add(goal);
-                        for (unsigned k = 0; k < inst.size(); ++k) {
-                            solver.add(inst[k]);
-                        }
-                        const auto t0 = std::chrono::steady_clock::now();
-                        const auto r = solver.check();
-                        ++result.queries;
-                        if (options.trace) {
-                            std::fprintf(
-                                stderr, "  path %zu %-24s %-7s %zu instances %.3fs\n", result.paths,
-                                inv.name.c_str(),
-                                r == z3::unsat ? "unsat" : (r == z3::sat ? "SAT" : "unknown"),
-                                static_cast<std::size_t>(inst.size()),
-                                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-                                    .count());
-                        }
-                        if (r == z3::sat) {
-                            result.failures.push_back({inv.name, solver.get_model().to_string()});
-                        } else if (r == z3::unknown) {
-                            result.failures.push_back(
-                                {inv.name, "unknown: " + solver.reason_unknown()});
-                        }
-                        break;
-                    }
-                    // Terms the first instances mention join the candidates.
-                    for (unsigned k = 0; k < inst.size(); ++k) {
-                        collect(inst[k], terms, visited);
-                    }
-                }
-            }
-        },
-        options.max_paths);
-    result.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return result;
+    HandlerSpec spec;
+    spec.name = "handler";
+    spec.symbolic = [&handler](SState& s, const Args<Symbolic>&) {
+        handler(s);
+        return core::Rc{0};
+    };
+    return prove_handler(spec, options);
 }
 
 } // namespace enso::verify

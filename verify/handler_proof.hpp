@@ -1,43 +1,72 @@
-// Proving that a handler keeps the structural invariants: on every feasible
-// path, from any state that satisfies them and the reference-count coverage,
-// the handler ends in a state that satisfies them again.
+// Proving that a handler keeps the invariants: on every feasible path, from
+// any state that satisfies them, the handler ends in a state that satisfies
+// them again.
 //
-// Queries stay quantifier-free: the post-state invariant's bound variables
-// become fresh constants (a would-be counterexample), and the pre-state
-// invariants are instantiated at every frame, slot and domain term that the
-// path and that counterexample mention (twice, so terms the instances bring
-// in are covered too). Instantiating a universal assumption is sound, so
-// "unsat" is a proof; "sat" is a counterexample of the instantiated query,
-// which replay against the concrete checker must confirm.
+// Queries stay quantifier-free. For each invariant a path could affect, the
+// post-state's binders become fresh constants (a would-be counterexample);
+// the pre-state's invariants are instantiated at the index terms the path
+// and that counterexample mention (in rounds, so terms the instances bring
+// in are covered too), and each count family adds its delta, locality and
+// sum-bound queries (reference_counts.hpp). Instantiating a universal
+// assumption is sound, so "unsat" is a proof; "sat" is a counterexample of
+// the instantiated query, which the concrete replay must confirm.
 #pragma once
 
-#include "verify/path_explorer.hpp"
-#include "verify/symbolic_invariants.hpp"
+#include "verify/counterexample.hpp"
+#include "verify/handler_spec.hpp"
 
+#include <cstddef>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace enso::verify {
 
-struct Counterexample {
-    std::string invariant;
-    std::string model; // the solver's model, as text
+struct QueryFailure {
+    std::string invariant;           // invariant name, or "<family>/delta", "<family>/locality"
+    std::vector<std::string> checks; // concrete checks that correspond
+    std::size_t path = 0;
+    bool unknown = false; // the solver gave up (timeout) instead of finding a model
+    std::string reason;
+    std::optional<Counterexample> counterexample;
 };
 
 struct ProofResult {
+    std::string handler;
     std::size_t paths = 0;
+    std::size_t ok_paths = 0; // paths that return 0 (kOk / GNTST_okay)
     std::size_t queries = 0;
-    std::vector<Counterexample> failures; // counterexamples and unknowns
+    std::size_t skipped = 0; // invariants a path cannot affect (reads nothing it wrote)
+    std::vector<QueryFailure> failures;
     double seconds = 0;
+    double solver_seconds = 0;
+    std::map<std::string, double> seconds_by_invariant;
+    std::string error;    // the explorer gave up (path bound), or z3 threw
+    bool stopped = false; // stop_at_failure: a failure was accepted
+
+    [[nodiscard]] bool proved() const { return error.empty() && failures.empty() && ok_paths > 0; }
 };
 
 struct ProofOptions {
-    std::size_t max_paths = 2000;
     unsigned timeout_ms = 20000;
-    bool trace = false; // one line per query on stderr
+    unsigned rounds = 2;     // instantiation rounds
+    unsigned max_rounds = 3; // ... for a goal not refuted with `rounds`
+    bool trace = false;      // one line per query on stderr
+    // Stop at the first failure `accept` takes (any failure without one):
+    // for a mutant, the first counterexample the concrete replay confirms.
+    bool stop_at_failure = false;
+    std::function<bool(const QueryFailure&)> accept;
+    bool counterexamples = true; // read a counterexample from each sat query
+    bool merge = true;           // first one query per path for all its goals
+    bool explore_only = false;   // count the paths, prove nothing
+    std::function<void(std::size_t paths, std::size_t queries)> progress;
 };
 
+ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options = {});
+
+// The older entry point: a bare handler over the state, no arguments.
 ProofResult prove_keeps_invariants(const std::function<void(SState&)>& handler,
                                    const ProofOptions& options = {});
 

@@ -73,10 +73,10 @@ std::size_t Explorer::explore(const std::function<void()>& path, std::size_t max
     Explorer* outer = g_current;
     g_current = this;
     pending_.assign(1, {});
-    std::size_t runs = 0;
+    runs_ = 0;
     try {
         while (!pending_.empty()) {
-            if (runs == max_paths) {
+            if (runs_ == max_paths) {
                 throw PathBoundExceeded(max_paths);
             }
             prefix_ = std::move(pending_.back());
@@ -84,14 +84,14 @@ std::size_t Explorer::explore(const std::function<void()>& path, std::size_t max
             taken_.clear();
             depth_ = 0;
             path();
-            ++runs;
+            ++runs_;
         }
     } catch (...) {
         g_current = outer;
         throw;
     }
     g_current = outer;
-    return runs;
+    return runs_;
 }
 
 } // namespace enso::verify

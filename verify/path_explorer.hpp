@@ -34,6 +34,9 @@ public:
 
     z3::context& ctx() { return ctx_; }
 
+    // The number of the path being run (0-based), during explore().
+    [[nodiscard]] std::size_t current_path() const { return runs_; }
+
     // The explorer that SymBool consults on this thread (set by explore()).
     static Explorer& current();
 
@@ -44,6 +47,7 @@ private:
     std::vector<bool> prefix_;    // decisions to replay on this run
     std::vector<z3::expr> taken_; // the conditions as decided on this run
     std::size_t depth_ = 0;
+    std::size_t runs_ = 0;
     std::vector<std::vector<bool>> pending_; // prefixes still to run
 };
 

@@ -1,6 +1,8 @@
 #include "verify/symbolic_invariants.hpp"
 
-#include "hvcore/core/frame_table.hpp"
+#include "hvcore/core/domain_table.hpp"
+#include "hvcore/core/frame_refs.hpp"
+#include "hvcore/core/grant_state.hpp"
 #include "hvcore/core/limits.hpp"
 #include "hvcore/core/page_table_entry.hpp"
 
@@ -8,165 +10,343 @@ namespace enso::verify {
 
 namespace {
 
-using core::kFrameAllocated;
-using core::kFramePinned;
-using core::kFrameValidated;
+using B = std::vector<z3::expr>;
+using IC = IndexClass;
 
-// Field readers over raw expressions (t, f: 32-bit frame; i: 9-bit slot).
-struct View {
-    const SState& s;
-    z3::context& c = sym_ctx();
+constexpr unsigned kAlloc = core::kFrameAllocated;
+constexpr unsigned kPinned = core::kFramePinned;
+constexpr unsigned kValid = core::kFrameValidated;
+constexpr unsigned kXen = core::kFrameXenRef;
 
-    [[nodiscard]] z3::expr type(const z3::expr& f) const {
-        return z3::select(s.frames.type.expr(), f);
-    }
-    [[nodiscard]] z3::expr flags(const z3::expr& f) const {
-        return z3::select(s.frames.flags.expr(), f);
-    }
-    [[nodiscard]] z3::expr owner(const z3::expr& f) const {
-        return z3::select(s.frames.owner.expr(), f);
-    }
-    [[nodiscard]] z3::expr count(const z3::expr& f) const {
-        return z3::select(s.frames.count.expr(), f);
-    }
-    [[nodiscard]] z3::expr tc(const z3::expr& f) const {
-        return z3::select(s.frames.type_count.expr(), f);
-    }
-    [[nodiscard]] z3::expr has(const z3::expr& f, unsigned flag) const {
-        return (flags(f) & c.bv_val(flag, 8)) != 0;
-    }
-    [[nodiscard]] z3::expr is_table_type(const z3::expr& t) const {
-        return z3::uge(t, c.bv_val(core::kTypeL1, 8)) && z3::ule(t, c.bv_val(core::kTypeL4, 8));
-    }
-    // A validated page table.
-    [[nodiscard]] z3::expr vt(const z3::expr& f) const {
-        return is_table_type(type(f)) && has(f, kFrameValidated);
-    }
-    [[nodiscard]] z3::expr entry(const z3::expr& t, const z3::expr& i) const {
-        return s.mem.word(t, i);
-    }
-    [[nodiscard]] z3::expr present(const z3::expr& e) const {
-        return (e & c.bv_val(core::kPteP, 64)) != 0;
-    }
-    [[nodiscard]] z3::expr rw(const z3::expr& e) const {
-        return (e & c.bv_val(core::kPteRW, 64)) != 0;
-    }
-    // As pte_frame: bits 12..51, truncated to 32 bits.
-    [[nodiscard]] z3::expr target(const z3::expr& e) const {
-        return (e & c.bv_val(core::kPteAddrMask, 64)).extract(43, 12);
-    }
-    [[nodiscard]] z3::expr owned_by(const z3::expr& f, const z3::expr& d) const {
-        return z3::ult(f, s.nr_frames.expr()) && has(f, kFrameAllocated) && owner(f) == d;
-    }
-};
-
-} // namespace
-
-namespace {
-
-using B = Binders;
-
-z3::expr bv(std::uint64_t v, unsigned bits) {
-    return sym_ctx().bv_val(v, bits);
+z3::expr u8(std::uint64_t v) {
+    return bv(v, 8);
+}
+z3::expr u32(std::uint64_t v) {
+    return bv(v, 32);
+}
+z3::expr u64(std::uint64_t v) {
+    return bv(v, 64);
+}
+z3::expr d16(const z3::expr& d32) {
+    return d32.extract(15, 0);
+}
+z3::expr zext32(const z3::expr& e) {
+    return z3::zext(e, 32 - e.get_sort().bv_size());
+}
+z3::expr is_table_type(const z3::expr& t) {
+    return z3::uge(t, u8(core::kTypeL1)) && z3::ule(t, u8(core::kTypeL4));
 }
 
-// What an entry at (t, i) is, in one place for every invariant.
+// One page-table word (t, i) and what the rules need of it.
 struct Entry {
-    View v;
-    z3::expr e, tgt, level, vt, present, rw, upper;
-    Entry(const SState& s, const z3::expr& t, const z3::expr& i)
-        : v{s}, e(v.entry(t, i)), tgt(v.target(e)), level(v.type(t)), vt(v.vt(t)),
-          present(v.present(e)), rw(v.rw(e)), upper(z3::uge(level, bv(core::kTypeL2, 8))) {}
+    z3::expr e, tgt, level, live_entry, upper, l1;
+    Entry(const StateView& v, const z3::expr& t, const z3::expr& i)
+        : e(v.word(t, i)), tgt(StateView::target(e)), level(v.type(t)),
+          live_entry(v.frame_ok(t) && v.validated_table(t) && StateView::present(e)),
+          upper(z3::uge(level, u8(core::kTypeL2))), l1(level == u8(core::kTypeL1)) {}
 };
 
-z3::expr root_of(const SState& s, const z3::expr& d) {
-    return z3::select(s.doms.baseptr.expr(), z3::zext(d, 16));
+// The maptrack entry w records the grant PTE at (t, i) of a table of od.
+z3::expr grant_pte_recorded(const StateView& v, const z3::expr& w, const z3::expr& t,
+                            const z3::expr& i, const z3::expr& od, const z3::expr& tgt,
+                            const z3::expr& rw) {
+    const unsigned pte_map = core::kMapInUse | core::kMapPte;
+    return z3::ult(w, u32(core::kMaxDomains << core::kMaptrackBits)) &&
+           z3::lshr(w, u32(core::kMaptrackBits)) == zext32(od) &&
+           (v.map_flags(w) & u8(pte_map)) == u8(pte_map) &&
+           v.host_addr(w) == StateView::maddr(t, i) && v.act_frame(v.grant_of(w)) == tgt &&
+           z3::implies(rw, !v.map_has(w, core::kMapReadonly));
+}
+
+std::vector<Invariant> make_all() {
+    std::vector<Invariant> all;
+    const auto frame = std::vector<IC>{IC::Frame};
+    const auto entry = std::vector<IC>{IC::Frame, IC::Slot};
+    const auto dom = std::vector<IC>{IC::Dom};
+
+    // --- Frames -------------------------------------------------------------
+    all.push_back(
+        {"pagetable_validated",
+         {"pagetable_validated"},
+         frame,
+         false,
+         [](const StateView& v, const B& b) {
+             const z3::expr& f = b[0];
+             return z3::implies(
+                 v.frame_ok(f),
+                 z3::implies(is_table_type(v.type(f)) && v.tc(f) != u32(0), v.has(f, kValid)) &&
+                     z3::implies(v.has(f, kValid), is_table_type(v.type(f))));
+         }});
+    all.push_back({"pinned_is_pagetable",
+                   {"pinned_is_pagetable"},
+                   frame,
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& f = b[0];
+                       return z3::implies(v.frame_ok(f) && v.has(f, kPinned), v.validated_table(f));
+                   }});
+    all.push_back({"no_leak_after_destroy/free_frame",
+                   {"no_leak_after_destroy"},
+                   frame,
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& f = b[0];
+                       return z3::implies(v.frame_ok(f) && v.count(f) == u32(0),
+                                          v.flags(f) == u8(0) && v.tc(f) == u32(0) &&
+                                              v.type(f) == u8(core::kTypeNone));
+                   }});
+    all.push_back({"ownership/allocated_to_live",
+                   {"ownership"},
+                   frame,
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& f = b[0];
+                       // While a domain is torn down its frames are released
+                       // one at a time: until then they stay allocated to it.
+                       const z3::expr o = zext32(v.owner(f));
+                       return z3::implies(v.frame_ok(f) && v.has(f, kAlloc),
+                                          v.live(o) || (o == v.destroying() &&
+                                                        v.dom_state(o) == u8(core::kDomDying)));
+                   }});
+    all.push_back(
+        {"aux/xen_frame_is_writable", {}, frame, false, [](const StateView& v, const B& b) {
+             const z3::expr& f = b[0];
+             return z3::implies(v.frame_ok(f) && v.has(f, kXen),
+                                v.has(f, kAlloc) && v.type(f) == u8(core::kTypeWritable));
+         }});
+    all.push_back(
+        {"aux/validated_is_allocated", {}, frame, false, [](const StateView& v, const B& b) {
+             const z3::expr& f = b[0];
+             return z3::implies(v.frame_ok(f) && v.has(f, kValid), v.has(f, kAlloc));
+         }});
+    all.push_back({"aux/counts_bounded", {}, frame, false, [](const StateView& v, const B& b) {
+                       const z3::expr& f = b[0];
+                       return z3::ule(v.count(f), u32(core::kMaxRefCount)) &&
+                              z3::ule(v.tc(f), u32(core::kMaxRefCount));
+                   }});
+
+    // --- Page-table entries -------------------------------------------------
+    all.push_back(
+        {"flags_allowed", {"flags_allowed"}, entry, true, [](const StateView& v, const B& b) {
+             const Entry x(v, b[0], b[1]);
+             const z3::expr allowed = z3::ite(x.l1, u64(core::kL1Allowed), u64(core::kLnAllowed));
+             return z3::implies(x.live_entry, (x.e & ~allowed) == u64(0));
+         }});
+    all.push_back({"hierarchy", {"hierarchy"}, entry, true, [](const StateView& v, const B& b) {
+                       const Entry x(v, b[0], b[1]);
+                       return z3::implies(x.live_entry && x.upper,
+                                          v.frame_ok(x.tgt) && v.type(x.tgt) == x.level - 1 &&
+                                              v.has(x.tgt, kValid));
+                   }});
+    all.push_back(
+        {"ownership/upper_level", {"ownership"}, entry, true, [](const StateView& v, const B& b) {
+             const Entry x(v, b[0], b[1]);
+             return z3::implies(x.live_entry && x.upper, v.owned_by(x.tgt, v.owner(b[0])));
+         }});
+    all.push_back(
+        {"ownership/grant_pte", {"ownership"}, entry, true, [](const StateView& v, const B& b) {
+             const Entry x(v, b[0], b[1]);
+             const z3::expr od = v.owner(b[0]);
+             const z3::expr rw = StateView::rw(x.e);
+             z3::expr recorded =
+                 grant_pte_recorded(v, v.witness(b[0], b[1]), b[0], b[1], od, x.tgt, rw);
+             for (const auto& w : v.extra_witnesses) {
+                 recorded = recorded || grant_pte_recorded(v, w, b[0], b[1], od, x.tgt, rw);
+             }
+             return z3::implies(x.live_entry && x.l1 && !v.owned_by(x.tgt, od),
+                                v.frame_ok(x.tgt) && recorded);
+         }});
+    all.push_back({"no_writable_pagetable",
+                   {"no_writable_pagetable"},
+                   entry,
+                   true,
+                   [](const StateView& v, const B& b) {
+                       const Entry x(v, b[0], b[1]);
+                       return z3::implies(x.live_entry && x.l1 && StateView::rw(x.e),
+                                          v.type(x.tgt) == u8(core::kTypeWritable));
+                   }});
+
+    // --- Domains ------------------------------------------------------------
+    all.push_back(
+        {"baseptr_valid", {"baseptr_valid"}, dom, false, [](const StateView& v, const B& b) {
+             const z3::expr& d = b[0];
+             const z3::expr root = v.baseptr(d);
+             return z3::implies(z3::ult(d, u32(core::kMaxDomains)) && root != u32(core::kNoFrame),
+                                v.frame_ok(root) && v.owner(root) == d16(d) &&
+                                    v.type(root) == u8(core::kTypeL4) && v.has(root, kValid));
+         }});
+    all.push_back({"no_leak_after_destroy/domain",
+                   {"no_leak_after_destroy"},
+                   dom,
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& d = b[0];
+                       return z3::implies(z3::ult(d, u32(core::kMaxDomains)) && !v.live(d),
+                                          v.baseptr(d) == u32(core::kNoFrame) &&
+                                              z3::implies(v.dom_state(d) == u8(core::kDomFree),
+                                                          v.tot_pages(d) == u32(0)));
+                   }});
+    all.push_back({"aux/domain_frames", {}, dom, false, [](const StateView& v, const B& b) {
+                       const z3::expr& d = b[0];
+                       const z3::expr si = v.shared_info(d);
+                       return z3::implies(z3::ult(d, u32(core::kMaxDomains)),
+                                          z3::ule(v.dom_state(d), u8(core::kDomDying))) &&
+                              z3::implies(v.live(d),
+                                          v.owned_by(si, d16(d)) && v.has(si, kXen) &&
+                                              z3::ule(v.nr_gframes(d), u32(core::kMaxGrantFrames)));
+                   }});
+    // A live domain's grant-table frames are its own, held by the core.
+    all.push_back(
+        {"aux/grant_table_frames", {}, {IC::GrantFrame}, false, [](const StateView& v, const B& b) {
+             const z3::expr& g = b[0];
+             const z3::expr d = z3::lshr(g, u32(core::kGrantFrameBits));
+             const z3::expr i = g & u32(core::kMaxGrantFrames - 1);
+             const z3::expr f = v.gframe(g);
+             return z3::implies(z3::ult(g, u32(core::kMaxDomains << core::kGrantFrameBits)) &&
+                                    v.live(d) && z3::ult(i, v.nr_gframes(d)),
+                                v.owned_by(f, d16(d)) && v.has(f, kXen));
+         }});
+    // ... and distinct from its shared_info page and from each other, so
+    // event-channel bits and grant status bits never share a word.
+    all.push_back({"aux/shared_pages_distinct",
+                   {},
+                   {IC::Dom, IC::GrantFrame},
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& d = b[0];
+                       const z3::expr& g = b[1];
+                       const z3::expr gd = z3::lshr(g, u32(core::kGrantFrameBits));
+                       const z3::expr i = g & u32(core::kMaxGrantFrames - 1);
+                       return z3::implies(
+                           v.live(d) &&
+                               z3::ult(g, u32(core::kMaxDomains << core::kGrantFrameBits)) &&
+                               v.live(gd) && z3::ult(i, v.nr_gframes(gd)),
+                           v.shared_info(d) != v.gframe(g));
+                   }});
+    all.push_back({"aux/grant_frames_distinct",
+                   {},
+                   {IC::GrantFrame, IC::GrantFrame},
+                   false,
+                   [](const StateView& v, const B& b) {
+                       auto in_use = [&](const z3::expr& g) {
+                           const z3::expr gd = z3::lshr(g, u32(core::kGrantFrameBits));
+                           return z3::ult(g, u32(core::kMaxDomains << core::kGrantFrameBits)) &&
+                                  v.live(gd) &&
+                                  z3::ult(g & u32(core::kMaxGrantFrames - 1), v.nr_gframes(gd));
+                       };
+                       return z3::implies(in_use(b[0]) && in_use(b[1]) && b[0] != b[1],
+                                          v.gframe(b[0]) != v.gframe(b[1]));
+                   }});
+
+    // --- Grants -------------------------------------------------------------
+    all.push_back({"grant_status_matches_pins/status_bits",
+                   {"grant_status_matches_pins"},
+                   {IC::Grant},
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& gi = b[0];
+                       const z3::expr w = v.grant_word(gi);
+                       const z3::expr reading = (w & u64(GTF_reading)) != u64(0);
+                       const z3::expr writing = (w & u64(GTF_writing)) != u64(0);
+                       return z3::implies(v.grant_ref_ok(gi),
+                                          reading == v.active(gi) &&
+                                              writing == (v.writers(gi) != u32(0)));
+                   }});
+    all.push_back({"readonly_grant_never_writable",
+                   {"readonly_grant_never_writable"},
+                   {IC::Grant},
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& gi = b[0];
+                       return z3::implies(v.grant_ref_ok(gi) && v.writers(gi) != u32(0),
+                                          (v.grant_word(gi) & u64(GTF_readonly)) == u64(0));
+                   }});
+    all.push_back(
+        {"aux/active_grant", {}, {IC::Grant}, false, [](const StateView& v, const B& b) {
+             const z3::expr& gi = b[0];
+             const z3::expr f = v.act_frame(gi);
+             const z3::expr gd = z3::lshr(gi, u32(core::kGrantRefBits));
+             const z3::expr pins = z3::zext(v.readers(gi), 32) + z3::zext(v.writers(gi), 32);
+             return z3::implies(
+                 z3::ult(gi, u32(1U << 16)) && v.active(gi),
+                 v.frame_ok(f) && zext32(v.owner(f)) == gd && !v.has(f, kXen) &&
+                     z3::implies(v.live(gd), v.grant_ref_ok(gi)) &&
+                     z3::ule(pins, u64(core::kMaxRefCount)) &&
+                     z3::implies(v.writers(gi) != u32(0), v.type(f) == u8(core::kTypeWritable)));
+         }});
+
+    // --- Maptrack -----------------------------------------------------------
+    all.push_back({"no_leak_after_destroy/maptrack",
+                   {"no_leak_after_destroy"},
+                   {IC::Map},
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& mi = b[0];
+                       return z3::implies(
+                           z3::ult(mi, u32(core::kMaxDomains << core::kMaptrackBits)) &&
+                               v.map_has(mi, core::kMapInUse),
+                           v.live(z3::lshr(mi, u32(core::kMaptrackBits))));
+                   }});
+    all.push_back({"aux/maptrack_entry", {}, {IC::Map}, false, [](const StateView& v, const B& b) {
+                       const z3::expr& mi = b[0];
+                       const z3::expr gd = zext32(v.granter(mi));
+                       const z3::expr ha = v.host_addr(mi);
+                       return z3::implies(
+                           z3::ult(mi, u32(core::kMaxDomains << core::kMaptrackBits)) &&
+                               v.map_has(mi, core::kMapInUse),
+                           z3::ult(gd, u32(core::kMaxDomains)) &&
+                               z3::ult(v.map_ref(mi), u32(core::kMaxGrantRefs)) &&
+                               gd != z3::lshr(mi, u32(core::kMaptrackBits)) &&
+                               z3::implies(v.live(gd), v.grant_ref_ok(v.grant_of(mi))) &&
+                               z3::implies(v.map_has(mi, core::kMapPte),
+                                           ha != u64(0) && (ha & u64(7)) == u64(0) &&
+                                               v.frame_ok(ha.extract(43, 12)) &&
+                                               z3::ult(ha, u64(1ULL << 44))));
+                   }});
+
+    // --- Event channels -----------------------------------------------------
+    all.push_back({"evtchn_peers_consistent",
+                   {"evtchn_peers_consistent"},
+                   {IC::Port},
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& pi = b[0];
+                       const z3::expr d = z3::lshr(pi, u32(core::kPortBits));
+                       const z3::expr p = pi & u32(core::kMaxPorts - 1);
+                       const z3::expr rd = zext32(v.remote_dom(pi));
+                       const z3::expr rp = v.remote_port(pi);
+                       const z3::expr ri = z3::shl(rd, u32(core::kPortBits)) | rp;
+                       return z3::implies(z3::ult(pi, u32(core::kMaxDomains << core::kPortBits)) &&
+                                              v.live(d) &&
+                                              v.port_state(pi) == u8(EVTCHNSTAT_interdomain),
+                                          z3::ult(rd, u32(core::kMaxDomains)) &&
+                                              z3::ult(rp, u32(core::kMaxPorts)) && v.live(rd) &&
+                                              v.port_state(ri) == u8(EVTCHNSTAT_interdomain) &&
+                                              v.remote_dom(ri) == d16(d) && v.remote_port(ri) == p);
+                   }});
+    all.push_back({"no_leak_after_destroy/port",
+                   {"no_leak_after_destroy"},
+                   {IC::Port},
+                   false,
+                   [](const StateView& v, const B& b) {
+                       const z3::expr& pi = b[0];
+                       const z3::expr d = z3::lshr(pi, u32(core::kPortBits));
+                       return z3::implies(z3::ult(pi, u32(core::kMaxDomains << core::kPortBits)) &&
+                                              !v.live(d),
+                                          v.port_state(pi) == u8(EVTCHNSTAT_closed));
+                   }});
+    return all;
 }
 
 } // namespace
 
-const std::vector<Invariant>& structural_invariants() {
-    static const std::vector<Invariant> all = {
-        {"flags_allowed", 1, 1, 0,
-         [](const SState& s, const B& b) {
-             const Entry x(s, b.frames[0], b.slots[0]);
-             const z3::expr allowed = z3::ite(x.level == bv(core::kTypeL1, 8),
-                                              bv(core::kL1Allowed, 64), bv(core::kLnAllowed, 64));
-             return z3::implies(x.vt && x.present, (x.e & ~allowed) == 0);
-         }},
-        {"hierarchy", 1, 1, 0,
-         [](const SState& s, const B& b) {
-             const Entry x(s, b.frames[0], b.slots[0]);
-             return z3::implies(x.vt && x.upper && x.present,
-                                x.v.type(x.tgt) == x.level - 1 && x.v.has(x.tgt, kFrameValidated));
-         }},
-        {"ownership", 1, 1, 0,
-         [](const SState& s, const B& b) {
-             const Entry x(s, b.frames[0], b.slots[0]);
-             return z3::implies(x.vt && x.upper && x.present,
-                                x.v.owned_by(x.tgt, x.v.owner(b.frames[0])));
-         }},
-        {"no_writable_pagetable", 1, 1, 0,
-         [](const SState& s, const B& b) {
-             const Entry x(s, b.frames[0], b.slots[0]);
-             return z3::implies(x.vt && x.level == bv(core::kTypeL1, 8) && x.present && x.rw &&
-                                    x.v.owned_by(x.tgt, x.v.owner(b.frames[0])),
-                                x.v.type(x.tgt) == bv(core::kTypeWritable, 8));
-         }},
-        {"pinned_is_pagetable", 1, 0, 0,
-         [](const SState& s, const B& b) {
-             const View v{s};
-             return z3::implies(v.has(b.frames[0], kFramePinned), v.vt(b.frames[0]));
-         }},
-        {"pagetable_validated", 1, 0, 0,
-         [](const SState& s, const B& b) {
-             const View v{s};
-             const z3::expr& f = b.frames[0];
-             return z3::implies(v.is_table_type(v.type(f)) && v.tc(f) != 0,
-                                v.has(f, kFrameValidated)) &&
-                    z3::implies(v.has(f, kFrameValidated), v.is_table_type(v.type(f)));
-         }},
-        {"baseptr_valid", 0, 0, 1,
-         [](const SState& s, const B& b) {
-             const View v{s};
-             const z3::expr root = root_of(s, b.doms[0]);
-             return z3::implies(root != bv(core::kNoFrame, 32),
-                                v.vt(root) && v.type(root) == bv(core::kTypeL4, 8) &&
-                                    v.owner(root) == b.doms[0]);
-         }},
-    };
+const std::vector<Invariant>& state_invariants() {
+    static const std::vector<Invariant> all = make_all();
     return all;
 }
 
-const std::vector<Invariant>& refcount_coverage() {
-    // A use beside the allocation reference leaves the count above one, so
-    // dropping one use never frees a frame something else still uses.
-    static const auto covers = [](const View& v, const z3::expr& f) {
-        return z3::ite(v.has(f, kFrameAllocated), z3::uge(v.count(f), bv(2, 32)), v.count(f) != 0);
-    };
-    static const std::vector<Invariant> all = {
-        {"entry_refs_covered", 1, 1, 0,
-         [](const SState& s, const B& b) {
-             const Entry x(s, b.frames[0], b.slots[0]);
-             const z3::expr counted =
-                 x.vt && x.present && (x.upper || x.v.owned_by(x.tgt, x.v.owner(b.frames[0])));
-             return z3::implies(counted, covers(x.v, x.tgt) &&
-                                             z3::implies(x.upper || x.rw, x.v.tc(x.tgt) != 0));
-         }},
-        {"pin_refs_covered", 1, 0, 0,
-         [](const SState& s, const B& b) {
-             const View v{s};
-             return z3::implies(v.has(b.frames[0], kFramePinned),
-                                covers(v, b.frames[0]) && v.tc(b.frames[0]) != 0);
-         }},
-        {"baseptr_refs_covered", 0, 0, 1,
-         [](const SState& s, const B& b) {
-             const View v{s};
-             const z3::expr root = root_of(s, b.doms[0]);
-             return z3::implies(root != bv(core::kNoFrame, 32), covers(v, root) && v.tc(root) != 0);
-         }},
-    };
-    return all;
+z3::expr state_assumptions(const StateView& v) {
+    return z3::ule(v.nr(), u32(kMaxMachineFrames)) && z3::ugt(v.nr(), u32(0));
 }
 
 } // namespace enso::verify

@@ -1,23 +1,20 @@
-// The page-table invariants of ANCHORS.md as z3 formulas over a symbolic
-// state, named as the concrete checker names them (hvcore/core/invariants.hpp).
+// The invariants of ANCHORS.md as z3 formulas over a symbolic state, named
+// as the concrete checker names them (hvcore/core/invariants.hpp).
 //
-// Each invariant is a body over bound variables (a frame t or f, a slot i, a
-// domain d): the prover skolemizes the post-state's and instantiates the
-// pre-state's at the terms the handler touched, which keeps every query
-// quantifier-free.
+// Each invariant is a body over bound variables of given index classes (a
+// frame, a slot, a domain, a grant, a maptrack handle, a port). The prover
+// skolemizes the post-state's and instantiates the pre-state's at the index
+// terms of the query, which keeps every query quantifier-free.
 //
-// Two kinds:
-//  - structural invariants (types, hierarchy, flags, ownership, no writable
-//    page table, pins, base pointers): proved preserved by each handler;
-//  - reference-count coverage (an entry's target holds a reference beside
-//    its allocation reference; a writable or upper-level entry's target a
-//    type reference): assumed of the pre-state. It follows from the exact
-//    counting the concrete checker checks (type_count_matches,
-//    refcount_covers_uses); proving the counting itself symbolically is the
-//    next step (see verify/README.md).
+// `checks` names the concrete checks an invariant is part of; an invariant
+// with none is auxiliary: a fact the concrete checker does not test but
+// that makes the set inductive (a live domain's shared_info is its own
+// frame, a maptrack entry names a grant in range, ...). Exact reference
+// counts are not here: they are sums, see reference_counts.hpp.
 #pragma once
 
-#include "verify/symbolic_state.hpp"
+#include "verify/index_terms.hpp"
+#include "verify/state_view.hpp"
 
 #include <functional>
 #include <string>
@@ -25,23 +22,20 @@
 
 namespace enso::verify {
 
-// The bound variables of one invariant: frames (32 bits), slots (9 bits),
-// domains (16 bits).
-struct Binders {
-    std::vector<z3::expr> frames;
-    std::vector<z3::expr> slots;
-    std::vector<z3::expr> doms;
-};
-
 struct Invariant {
-    std::string name;
-    unsigned frames = 0; // how many bound variables of each kind
-    unsigned slots = 0;
-    unsigned doms = 0;
-    std::function<z3::expr(const SState&, const Binders&)> body;
+    std::string name;                // unique; "check" or "check/part" or "aux/..."
+    std::vector<std::string> checks; // concrete checks it belongs to; empty: auxiliary
+    std::vector<IndexClass> binders;
+    // Binders (Frame, Slot) of one page-table word: instantiated only at the
+    // words the query reads or writes, not at every frame and slot.
+    bool entry_binders = false;
+    std::function<z3::expr(const StateView&, const std::vector<z3::expr>&)> body;
 };
 
-const std::vector<Invariant>& structural_invariants();
-const std::vector<Invariant>& refcount_coverage();
+const std::vector<Invariant>& state_invariants();
+
+// Facts of the state that need no induction: frame numbers in range of
+// the machine, the fixed layout of the domain table.
+z3::expr state_assumptions(const StateView& v);
 
 } // namespace enso::verify

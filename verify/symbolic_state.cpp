@@ -2,39 +2,58 @@
 
 namespace enso::verify {
 
+// One list of the fields, used to create them and to enumerate them.
+#define ENSO_STATE_ARRAYS(X)                                                                       \
+    X(frames.owner)                                                                                \
+    X(frames.count)                                                                                \
+    X(frames.type)                                                                                 \
+    X(frames.type_count)                                                                           \
+    X(frames.flags)                                                                                \
+    X(doms.state)                                                                                  \
+    X(doms.tot_pages)                                                                              \
+    X(doms.max_pages)                                                                              \
+    X(doms.baseptr)                                                                                \
+    X(doms.shared_info)                                                                            \
+    X(doms.gnttab_nr_frames)                                                                       \
+    X(doms.gnttab_frame)                                                                           \
+    X(doms.shutdown_code)                                                                          \
+    X(doms.effects)                                                                                \
+    X(doms.invlpg_va)                                                                              \
+    X(grants.act_readers)                                                                          \
+    X(grants.act_writers)                                                                          \
+    X(grants.act_frame)                                                                            \
+    X(grants.act_grantee)                                                                          \
+    X(grants.map_flags)                                                                            \
+    X(grants.map_granter)                                                                          \
+    X(grants.map_ref)                                                                              \
+    X(grants.map_host_addr)                                                                        \
+    X(evtchn.state)                                                                                \
+    X(evtchn.remote_dom)                                                                           \
+    X(evtchn.remote_port)
+
 SState make_symbolic_state() {
     SState s;
     s.nr_frames = Symbolic::U32(sym_ctx().bv_const("nr_frames", 32));
-#define ENSO_FRESH(field) s.field = decltype(s.field)(#field)
-    ENSO_FRESH(frames.owner);
-    ENSO_FRESH(frames.count);
-    ENSO_FRESH(frames.type);
-    ENSO_FRESH(frames.type_count);
-    ENSO_FRESH(frames.flags);
-    ENSO_FRESH(doms.state);
-    ENSO_FRESH(doms.tot_pages);
-    ENSO_FRESH(doms.max_pages);
-    ENSO_FRESH(doms.baseptr);
-    ENSO_FRESH(doms.shared_info);
-    ENSO_FRESH(doms.gnttab_nr_frames);
-    ENSO_FRESH(doms.gnttab_frame);
-    ENSO_FRESH(doms.shutdown_code);
-    ENSO_FRESH(doms.effects);
-    ENSO_FRESH(doms.invlpg_va);
-    ENSO_FRESH(grants.act_readers);
-    ENSO_FRESH(grants.act_writers);
-    ENSO_FRESH(grants.act_frame);
-    ENSO_FRESH(grants.act_grantee);
-    ENSO_FRESH(grants.map_flags);
-    ENSO_FRESH(grants.map_granter);
-    ENSO_FRESH(grants.map_ref);
-    ENSO_FRESH(grants.map_host_addr);
-    ENSO_FRESH(evtchn.state);
-    ENSO_FRESH(evtchn.remote_dom);
-    ENSO_FRESH(evtchn.remote_port);
+#define ENSO_FRESH(field) s.field = decltype(s.field)(#field);
+    ENSO_STATE_ARRAYS(ENSO_FRESH)
 #undef ENSO_FRESH
     s.mem = SymMemory("mem");
     return s;
+}
+
+std::vector<std::pair<std::string, z3::expr>> state_arrays(const SState& s) {
+    std::vector<std::pair<std::string, z3::expr>> out;
+#define ENSO_LIST(field) out.emplace_back(#field, s.field.expr());
+    ENSO_STATE_ARRAYS(ENSO_LIST)
+#undef ENSO_LIST
+    out.emplace_back("mem", s.mem.expr());
+    return out;
+}
+
+z3::expr make_pte_witness() {
+    auto& c = sym_ctx();
+    return c.constant("ghost.pte_witness",
+                      c.array_sort(c.bv_sort(32), c.array_sort(c.bv_sort(9), c.bv_sort(32))));
 }
 
 } // namespace enso::verify

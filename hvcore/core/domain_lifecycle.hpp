@@ -54,6 +54,22 @@ ENSO_INLINE void domain_mark_dying(State<V>& s, typename V::U16 d) {
     }
 }
 
+// Teardown, once nothing of the domain's references a table: the core's
+// shared pages (shared_info, grant table) go back and the domain is dying.
+// One step, so the verifier proves what the driver below runs.
+template <class V>
+ENSO_INLINE void domain_release_shared_frames(State<V>& s, typename V::U16 d) {
+    release_xen_frame<V>(s, s.doms.shared_info.get(d));
+    for (std::uint32_t i = 0; i < kMaxGrantFrames; ++i) {
+        if (i < s.doms.gnttab_nr_frames.get(d)) {
+            const auto gi = gnttab_frame_index<V>(d, i);
+            release_xen_frame<V>(s, s.doms.gnttab_frame.get(gi));
+            s.doms.gnttab_frame.set(gi, kNoFrame);
+        }
+    }
+    domain_mark_dying<V>(s, d);
+}
+
 // Domain destroy: every channel closed, every map it holds unmapped, its root
 // and pins dropped, its tables released top down (releasing the L4s' entries
 // brings the L3s' type counts to zero, ...), the core's shared pages returned,
@@ -88,15 +104,7 @@ Rc domain_destroy(State<V>& s, typename V::U16 d) {
             }
         }
     }
-    release_xen_frame<V>(s, s.doms.shared_info.get(d));
-    for (std::uint32_t i = 0; i < kMaxGrantFrames; ++i) {
-        if (i < s.doms.gnttab_nr_frames.get(d)) {
-            const auto gi = gnttab_frame_index<V>(d, i);
-            release_xen_frame<V>(s, s.doms.gnttab_frame.get(gi));
-            s.doms.gnttab_frame.set(gi, kNoFrame);
-        }
-    }
-    domain_mark_dying<V>(s, d);
+    domain_release_shared_frames<V>(s, d);
     for (typename V::U32 f = 1; f < s.nr_frames; f = f + 1) {
         if (owned_by<V>(s, f, d)) {
             domain_release_frame<V>(s, f);

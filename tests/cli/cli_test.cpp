@@ -201,10 +201,13 @@ TEST_CASE("report without a results file and verify exit non-zero with the reaso
     CHECK(report.exit_code != 0);
     CHECK(contains(report.out, "results"));
 
-    const auto verify = run_enso("verify");
-    CHECK(verify.exit_code != 0);
-    CHECK(contains(verify.out, "not yet available"));
-    CHECK(contains(verify.out, "#4"));
+    // Bad input to verify is refused at once (exit 2), naming what is wrong.
+    const auto handler = run_enso("verify --handler nosuch");
+    CHECK(handler.exit_code == 2);
+    CHECK(contains(handler.out, "nosuch"));
+    const auto mutant = run_enso("verify --mutant nosuch");
+    CHECK(mutant.exit_code == 2);
+    CHECK(contains(mutant.out, "nosuch"));
 }
 
 TEST_CASE("without /dev/kvm, run measures what needs no VM and marks the guest rows skipped") {

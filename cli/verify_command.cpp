@@ -1,0 +1,247 @@
+// enso verify: proves with Z3 that every hypercall handler keeps the
+// isolation invariants (verify/), or checks that the seeded bugs are caught.
+// One line per handler or mutant and a summary; the exit status is 0 only
+// when everything asked for is proved (or, with --mutant, killed).
+#include "cli/commands.hpp"
+#include "verify/handler_catalog.hpp"
+#include "verify/mutants/mutant_catalog.hpp"
+#include "verify/verification_run.hpp"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace enso::cli {
+
+namespace {
+
+struct VerifyOptions {
+    std::vector<std::string> handlers;
+    std::vector<std::string> mutants;
+    bool list_mutants = false;
+    bool list_handlers = false;
+    std::string json_file;
+    std::string dot_dir;
+    unsigned jobs = 0; // 0: one per core, at most 2
+    unsigned timeout_ms = 20000;
+    bool trace = false;
+};
+
+unsigned default_jobs() {
+    return std::max(1U, std::min(2U, std::thread::hardware_concurrency()));
+}
+
+// A progress line on a terminal, overwritten in place; nothing otherwise.
+class Progress {
+public:
+    Progress() : tty_(::isatty(STDERR_FILENO) == 1) {}
+    void show(const std::string& handler, std::size_t paths, std::size_t queries) {
+        if (tty_) {
+            fmt::print(stderr, "\r\033[K  ... {}: {} paths, {} queries", handler, paths, queries);
+        }
+    }
+    void clear() {
+        if (tty_) {
+            fmt::print(stderr, "\r\033[K");
+        }
+    }
+
+private:
+    bool tty_;
+};
+
+std::string failure_note(const verify::HandlerOutcome& o) {
+    std::string note;
+    for (const auto& f : o.proof.failures) {
+        if (note.find(f.invariant) == std::string::npos) {
+            note += (note.empty() ? "" : ", ") + f.invariant + (f.unknown ? " (timeout)" : "");
+        }
+    }
+    if (!o.proof.error.empty()) {
+        note = o.proof.error;
+    }
+    return note;
+}
+
+void write_json(const std::string& file, const nlohmann::json& j) {
+    std::ofstream out(file);
+    if (!out) {
+        throw std::runtime_error("cannot write " + file);
+    }
+    out << j.dump(2) << "\n";
+}
+
+int list_mutants() {
+    fmt::print("Seeded bugs (verify/mutants/): each a modified copy of one handler\n");
+    for (const auto& m : verify::mutant_catalog()) {
+        fmt::print("  {:<36} {:<34} {}\n  {:<36} {}\n", m.name, m.advisory, m.handler, "", m.bug);
+    }
+    return 0;
+}
+
+int list_handlers() {
+    for (const auto& h : verify::handler_catalog()) {
+        fmt::print("  {:<32} {:<7} {}\n", h.name, h.group, h.summary);
+    }
+    return 0;
+}
+
+int run_mutants(const VerifyOptions& vo, verify::RunOptions ro, Progress& progress) {
+    std::vector<const verify::Mutant*> picked;
+    for (const auto& name : vo.mutants) {
+        if (name == "all") {
+            for (const auto& m : verify::mutant_catalog()) {
+                picked.push_back(&m);
+            }
+        } else if (const auto* m = verify::find_mutant(name)) {
+            picked.push_back(m);
+        } else {
+            fmt::print(stderr, "enso verify: no mutant {} (see --list-mutants)\n", name);
+            return 2;
+        }
+    }
+    ro.on_done = [&](const verify::HandlerOutcome& o) {
+        progress.clear();
+        fmt::print("  finished {:<36} {:>5} paths {:>8.1f} s\n", o.name, o.proof.paths,
+                   o.proof.seconds);
+        std::fflush(stdout);
+    };
+    const auto start = std::chrono::steady_clock::now();
+    const auto out = verify::run_mutants(picked, ro);
+    progress.clear();
+    std::size_t killed = 0;
+    nlohmann::json j = {{"mutants", nlohmann::json::array()}};
+    fmt::print("\n  {:<36} {:<34} {:<8} {}\n", "mutant", "advisory", "result", "broken invariant");
+    for (const auto& m : out) {
+        killed += m.killed ? 1 : 0;
+        fmt::print("  {:<36} {:<34} {:<8} {}\n", m.mutant->name, m.mutant->advisory,
+                   m.killed ? "killed" : "SURVIVED",
+                   m.killed ? m.invariant + " (concrete: " + m.checks + ")"
+                            : failure_note(m.outcome));
+        j["mutants"].push_back(m);
+        if (!vo.dot_dir.empty()) {
+            verify::write_counterexamples(m.outcome, vo.dot_dir, m.mutant->name);
+        }
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fmt::print("\nenso verify: {}/{} mutants killed ({:.0f}%) in {:.1f} s\n", killed, out.size(),
+               out.empty() ? 0.0
+                           : 100.0 * static_cast<double>(killed) / static_cast<double>(out.size()),
+               secs);
+    j["killed"] = killed;
+    j["total"] = out.size();
+    j["seconds"] = secs;
+    if (!vo.json_file.empty()) {
+        write_json(vo.json_file, j);
+    }
+    return killed == out.size() ? 0 : 1;
+}
+
+int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progress) {
+    std::vector<const verify::HandlerSpec*> picked;
+    if (vo.handlers.empty()) {
+        for (const auto& h : verify::handler_catalog()) {
+            picked.push_back(&h);
+        }
+    }
+    for (const auto& name : vo.handlers) {
+        const auto* h = verify::find_handler(name);
+        if (h == nullptr) {
+            fmt::print(stderr, "enso verify: no handler {} (see --list)\n", name);
+            return 2;
+        }
+        picked.push_back(h);
+    }
+    fmt::print("  {:<32} {:>6} {:>8}  {:<8} {}\n", "handler", "paths", "time", "result", "");
+    ro.on_done = [&](const verify::HandlerOutcome& o) {
+        progress.clear();
+        fmt::print("  {:<32} {:>6} {:>7.1f}s  {:<8} {}\n", o.name, o.proof.paths, o.proof.seconds,
+                   o.status(), o.proved() ? "" : failure_note(o));
+        std::fflush(stdout);
+    };
+    const auto start = std::chrono::steady_clock::now();
+    const auto out = verify::run_handlers(picked, ro);
+    progress.clear();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::size_t proved = 0;
+    std::size_t paths = 0;
+    double cpu = 0;
+    nlohmann::json j = {{"handlers", nlohmann::json::array()}};
+    for (const auto& o : out) {
+        proved += o.proved() ? 1 : 0;
+        paths += o.proof.paths;
+        cpu += o.proof.seconds;
+        j["handlers"].push_back(o);
+        if (!vo.dot_dir.empty()) {
+            verify::write_counterexamples(o, vo.dot_dir, o.name);
+        }
+    }
+    fmt::print("\nenso verify: {}/{} handlers proved, {} paths, {:.1f} s ({:.1f} s of proving on "
+               "{} thread(s))\n",
+               proved, out.size(), paths, secs, cpu, ro.jobs);
+    j["proved"] = proved;
+    j["total"] = out.size();
+    j["seconds"] = secs;
+    j["proving_seconds"] = cpu;
+    if (!vo.json_file.empty()) {
+        write_json(vo.json_file, j);
+    }
+    return proved == out.size() ? 0 : 1;
+}
+
+} // namespace
+
+void add_verify_command(CLI::App& app, Action& action) {
+    auto opts = std::make_shared<VerifyOptions>();
+    auto* sub = app.add_subcommand(
+        "verify", "prove with Z3 that every hypercall handler keeps the isolation invariants");
+    sub->add_option("--handler", opts->handlers, "only this handler (repeatable; see --list)");
+    sub->add_option("--mutant", opts->mutants,
+                    "check that this seeded bug is caught instead ('all' for every one); exit 0 "
+                    "only if each is killed");
+    sub->add_flag("--list-mutants", opts->list_mutants, "list the seeded bugs and exit");
+    sub->add_flag("--list", opts->list_handlers, "list the handlers and exit");
+    sub->add_option("--json", opts->json_file, "write the results as JSON to this file");
+    sub->add_option("--dot", opts->dot_dir,
+                    "write each counterexample to this directory as .dot, .svg and .json");
+    sub->add_option("--jobs", opts->jobs, "proofs in parallel (default: cores, at most 2)");
+    sub->add_option("--timeout", opts->timeout_ms, "per-query solver timeout in ms")
+        ->capture_default_str();
+    sub->add_flag(
+        "--trace", opts->trace,
+        "one line per solver query on stderr (goal, result, facts, time): where time goes");
+    sub->callback([&action, opts] {
+        action = [opts] {
+            if (opts->list_mutants) {
+                return list_mutants();
+            }
+            if (opts->list_handlers) {
+                return list_handlers();
+            }
+            verify::RunOptions ro;
+            ro.jobs = opts->jobs == 0 ? default_jobs() : opts->jobs;
+            ro.proof.timeout_ms = opts->timeout_ms;
+            ro.proof.trace = opts->trace;
+            auto progress = std::make_shared<Progress>();
+            ro.on_progress = [progress](const std::string& h, std::size_t p, std::size_t q) {
+                progress->show(h, p, q);
+            };
+            if (!opts->mutants.empty()) {
+                return run_mutants(*opts, ro, *progress);
+            }
+            return run_handlers(*opts, ro, *progress);
+        };
+    });
+}
+
+} // namespace enso::cli

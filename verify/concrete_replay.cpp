@@ -1,0 +1,419 @@
+#include "verify/concrete_replay.hpp"
+
+#include "hvcore/core/frame_refs.hpp"
+#include "hvcore/core/grant_ops.hpp"
+#include "hvcore/core/page_table_entry.hpp"
+#include "hvcore/core/state_init.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace enso::verify {
+
+namespace {
+
+using namespace core;
+using C = Concrete;
+
+class Builder {
+public:
+    Builder(ConcreteMachine& m, const Counterexample& c, std::vector<std::string>& repairs)
+        : s_(m.state()), c_(c), repairs_(repairs) {}
+
+    void fill() {
+        const auto nr = s_.nr_frames;
+        for (const auto& [f, r] : c_.frames) {
+            if (f >= nr) {
+                continue;
+            }
+            s_.frames.owner.set(f, r.owner);
+            s_.frames.count.set(f, r.count);
+            s_.frames.type.set(f, r.type);
+            s_.frames.type_count.set(f, r.type_count);
+            s_.frames.flags.set(f, r.flags);
+            used_.insert(f);
+        }
+        for (const auto& [at, w] : c_.words) {
+            if (at.first < nr && at.second < kEntriesPerTable) {
+                s_.mem.store64(at.first, at.second, w);
+                used_.insert(at.first);
+            }
+        }
+        for (const auto& [d, r] : c_.doms) {
+            if (d >= kMaxDomains) {
+                continue;
+            }
+            s_.doms.state.set(d, r.state);
+            s_.doms.tot_pages.set(d, r.tot_pages);
+            s_.doms.max_pages.set(d, r.max_pages);
+            s_.doms.baseptr.set(d, r.baseptr);
+            s_.doms.shared_info.set(d, r.shared_info);
+            s_.doms.gnttab_nr_frames.set(d, r.gnttab_nr_frames);
+        }
+        for (const auto& [g, f] : c_.gnttab_frames) {
+            if (g < kMaxDomains * kMaxGrantFrames) {
+                s_.doms.gnttab_frame.set(g, f);
+            }
+        }
+        for (const auto& [gi, r] : c_.grants) {
+            if (gi < kMaxDomains * kMaxGrantRefs) {
+                s_.grants.act_readers.set(gi, r.readers);
+                s_.grants.act_writers.set(gi, r.writers);
+                s_.grants.act_frame.set(gi, r.frame);
+                s_.grants.act_grantee.set(gi, r.grantee);
+            }
+        }
+        for (const auto& [mi, r] : c_.maps) {
+            if (mi < kMaxDomains * kMaxMaptrack) {
+                s_.grants.map_flags.set(mi, r.flags);
+                s_.grants.map_granter.set(mi, r.granter);
+                s_.grants.map_ref.set(mi, r.ref);
+                s_.grants.map_host_addr.set(mi, r.host_addr);
+            }
+        }
+        for (const auto& [pi, r] : c_.ports) {
+            if (pi < kMaxDomains * kMaxPorts) {
+                s_.evtchn.state.set(pi, r.state);
+                s_.evtchn.remote_dom.set(pi, r.remote_dom);
+                s_.evtchn.remote_port.set(pi, r.remote_port);
+            }
+        }
+    }
+
+    // What a live domain must have for the handlers to touch it safely.
+    void repair_domains() {
+        for (std::uint16_t d = 0; d < kMaxDomains; ++d) {
+            const auto st = s_.doms.state.get(d);
+            if (st > kDomDying) {
+                s_.doms.state.set(d, kDomFree);
+                note("d", d, " state ", int{st}, " -> free");
+            }
+            if (s_.doms.state.get(d) != kDomLive) {
+                if (s_.doms.baseptr.get(d) != kNoFrame) {
+                    s_.doms.baseptr.set(d, kNoFrame);
+                }
+                continue;
+            }
+            s_.doms.shared_info.set(d, own_xen_frame(d, s_.doms.shared_info.get(d), "shared_info"));
+            if (s_.doms.gnttab_nr_frames.get(d) > kMaxGrantFrames) {
+                s_.doms.gnttab_nr_frames.set(d, 0);
+                note("d", d, " grant table size -> 0");
+            }
+            for (std::uint32_t i = 0; i < s_.doms.gnttab_nr_frames.get(d); ++i) {
+                const auto g = gnttab_frame_index<C>(d, i);
+                s_.doms.gnttab_frame.set(
+                    g, own_xen_frame(d, s_.doms.gnttab_frame.get(g), "grant frame"));
+            }
+        }
+    }
+
+    // Objects the model left inconsistent where the query did not look:
+    // removed rather than believed (each removal is listed).
+    void sanitize() {
+        const auto nr = s_.nr_frames;
+        for (const auto& [f, r] : c_.frames) {
+            if (f >= nr) {
+                continue;
+            }
+            auto fl = s_.frames.flags.get(f);
+            const auto type = s_.frames.type.get(f);
+            const auto o = s_.frames.owner.get(f);
+            if ((fl & kFrameValidated) != 0 &&
+                (!is_pagetable_type<C>(type) || (fl & kFrameAllocated) == 0)) {
+                fl = static_cast<std::uint8_t>(fl & ~(kFrameValidated | kFramePinned));
+                note("f", f, " not a table: validated flag dropped");
+            }
+            if ((fl & kFramePinned) != 0 && (fl & kFrameValidated) == 0) {
+                fl = static_cast<std::uint8_t>(fl & ~kFramePinned);
+                note("f", f, " not validated: pin dropped");
+            }
+            if ((fl & kFrameXenRef) != 0 &&
+                ((fl & kFrameAllocated) == 0 || type != kTypeWritable)) {
+                fl = static_cast<std::uint8_t>(fl & ~kFrameXenRef);
+                note("f", f, " core reference dropped");
+            }
+            if ((fl & kFrameAllocated) != 0 &&
+                (o >= kMaxDomains || s_.doms.state.get(o) != kDomLive)) {
+                fl = 0;
+                note("f", f, " owner d", o, " not live: frame freed");
+            }
+            s_.frames.flags.set(f, fl);
+        }
+        for (std::uint16_t d = 0; d < kMaxDomains; ++d) {
+            const auto root = s_.doms.baseptr.get(d);
+            if (root != kNoFrame &&
+                (root >= nr || s_.frames.owner.get(root) != d ||
+                 s_.frames.type.get(root) != kTypeL4 || !frame_has<C>(s_, root, kFrameValidated))) {
+                s_.doms.baseptr.set(d, kNoFrame);
+                note("d", d, " base pointer ", root, " dropped");
+            }
+        }
+        for (const auto& [at, w] : c_.words) {
+            const auto [t, slot] = at;
+            if (t >= nr || !is_pagetable_type<C>(s_.frames.type.get(t)) ||
+                !frame_has<C>(s_, t, kFrameValidated) || (w & kPteP) == 0) {
+                continue;
+            }
+            const auto level = s_.frames.type.get(t);
+            const auto target = pte_frame<C>(w);
+            const bool own = owned_by<C>(s_, target, s_.frames.owner.get(t));
+            bool ok = (w & ~allowed_bits<C>(level)) == 0 && target < nr;
+            if (ok && level != kTypeL1) {
+                ok = own && s_.frames.type.get(target) == level - 1 &&
+                     frame_has<C>(s_, target, kFrameValidated);
+            } else if (ok && (w & kPteRW) != 0) {
+                ok = s_.frames.type.get(target) == kTypeWritable;
+            }
+            if (ok && level == kTypeL1 && !own) {
+                ok = false; // a grant PTE stays only if a maptrack entry records it (below)
+                for (const auto& [mi, m] : c_.maps) {
+                    ok = ok || ((m.flags & (kMapInUse | kMapPte)) == (kMapInUse | kMapPte) &&
+                                m.host_addr == entry_maddr<C>(t, slot));
+                }
+            }
+            if (!ok) {
+                s_.mem.store64(t, slot, 0);
+                note("f", t, "[", slot, "] dropped");
+            }
+        }
+        for (const auto& [mi, m] : c_.maps) {
+            if (mi >= kMaxDomains * kMaxMaptrack || (m.flags & kMapInUse) == 0) {
+                continue;
+            }
+            const auto d = static_cast<std::uint16_t>(mi >> kMaptrackBits);
+            const auto gi = grant_index<C>(m.granter, m.ref);
+            bool ok = m.granter < kMaxDomains && m.ref < kMaxGrantRefs && m.granter != d &&
+                      s_.doms.state.get(d) == kDomLive;
+            const auto f = ok ? s_.grants.act_frame.get(gi) : kNoFrame;
+            ok = ok && f < nr && s_.frames.owner.get(f) == m.granter &&
+                 !frame_has<C>(s_, f, kFrameXenRef) &&
+                 ((m.flags & kMapReadonly) != 0 || s_.frames.type.get(f) == kTypeWritable);
+            if (ok && s_.doms.state.get(m.granter) == kDomLive) {
+                ok = m.ref < nr_grant_refs<C>(s_, m.granter);
+            }
+            if (ok && (m.flags & kMapPte) != 0) {
+                const auto t = maddr_frame<C>(m.host_addr);
+                ok = (m.host_addr & 7U) == 0 && m.host_addr != 0 && t < nr;
+            }
+            if (!ok) {
+                s_.grants.map_flags.set(mi, 0);
+                note("handle ", mi & (kMaxMaptrack - 1), " of d", d, " dropped");
+            }
+        }
+    }
+
+    // Exact counts, pins, tot_pages and status bits, from the uses.
+    void normalize() {
+        const auto nr = s_.nr_frames;
+        std::vector<std::uint64_t> count(nr, 0);
+        std::vector<std::uint64_t> tc(nr, 0);
+        for (std::uint32_t f = 0; f < nr; ++f) {
+            const auto fl = s_.frames.flags.get(f);
+            const unsigned holds =
+                ((fl & kFrameXenRef) != 0 ? 1U : 0U) + ((fl & kFramePinned) != 0 ? 1U : 0U);
+            count[f] += holds + ((fl & kFrameAllocated) != 0 ? 1U : 0U);
+            tc[f] += holds;
+        }
+        for (std::uint16_t d = 0; d < kMaxDomains; ++d) {
+            const auto root = s_.doms.baseptr.get(d);
+            if (root != kNoFrame && root < nr) {
+                count[root] += 1;
+                tc[root] += 1;
+            }
+        }
+        for (std::uint32_t t = 0; t < nr; ++t) {
+            const auto level = s_.frames.type.get(t);
+            if (!is_pagetable_type<C>(level) || !frame_has<C>(s_, t, kFrameValidated)) {
+                continue;
+            }
+            for (std::uint32_t slot = 0; slot < kEntriesPerTable; ++slot) {
+                const auto e = s_.mem.load64(t, slot);
+                const auto target = pte_frame<C>(e);
+                if ((e & kPteP) == 0 || target >= nr) {
+                    continue;
+                }
+                if (level != kTypeL1) {
+                    count[target] += 1;
+                    tc[target] += 1;
+                } else if (owned_by<C>(s_, target, s_.frames.owner.get(t))) {
+                    count[target] += 1;
+                    tc[target] += (e & kPteRW) != 0 ? 1U : 0U;
+                }
+            }
+        }
+        std::vector<std::uint32_t> readers(std::size_t{kMaxDomains} * kMaxGrantRefs, 0);
+        std::vector<std::uint32_t> writers(readers.size(), 0);
+        for (std::uint32_t mi = 0; mi < kMaxDomains * kMaxMaptrack; ++mi) {
+            const auto mf = s_.grants.map_flags.get(mi);
+            if ((mf & kMapInUse) == 0) {
+                continue;
+            }
+            const auto gi =
+                grant_index<C>(s_.grants.map_granter.get(mi), s_.grants.map_ref.get(mi));
+            if (gi >= readers.size()) {
+                continue;
+            }
+            const bool w = (mf & kMapReadonly) == 0;
+            (w ? writers : readers)[gi] += 1;
+            const auto f = s_.grants.act_frame.get(gi);
+            if (f < nr) {
+                count[f] += 1;
+                tc[f] += w ? 1U : 0U;
+            }
+        }
+        for (std::uint32_t gi = 0; gi < readers.size(); ++gi) {
+            s_.grants.act_readers.set(gi, readers[gi]);
+            s_.grants.act_writers.set(gi, writers[gi]);
+        }
+        std::vector<std::uint32_t> pages(kMaxDomains, 0);
+        for (std::uint32_t f = 0; f < nr; ++f) {
+            s_.frames.count.set(f, static_cast<std::uint32_t>(count[f]));
+            s_.frames.type_count.set(f, static_cast<std::uint32_t>(tc[f]));
+            if (count[f] == 0) {
+                s_.frames.flags.set(f, 0);
+                s_.frames.type.set(f, kTypeNone);
+                s_.frames.owner.set(f, DOMID_INVALID);
+            } else if (s_.frames.owner.get(f) < kMaxDomains) {
+                pages[s_.frames.owner.get(f)] += 1;
+            }
+        }
+        for (std::uint16_t d = 0; d < kMaxDomains; ++d) {
+            s_.doms.tot_pages.set(d, pages[d]);
+            if (s_.doms.state.get(d) == kDomDying && pages[d] == 0) {
+                s_.doms.state.set(d, kDomFree);
+            }
+        }
+        // Status bits of every reference in a live domain's table.
+        for (std::uint16_t gd = 0; gd < kMaxDomains; ++gd) {
+            if (s_.doms.state.get(gd) != kDomLive) {
+                continue;
+            }
+            for (std::uint32_t ref = 0; ref < nr_grant_refs<C>(s_, gd); ++ref) {
+                const auto gi = grant_index<C>(gd, ref);
+                const auto f = grant_entry_frame<C>(s_, gd, ref);
+                const auto w = grant_entry_word<C>(ref);
+                std::uint64_t e = s_.mem.load64(f, w) & ~std::uint64_t{GTF_reading | GTF_writing};
+                if (readers[gi] + writers[gi] != 0) {
+                    e |= GTF_reading;
+                }
+                if (writers[gi] != 0) {
+                    e |= GTF_writing;
+                }
+                s_.mem.store64(f, w, e);
+            }
+        }
+    }
+
+private:
+    template <class... Parts>
+    void note(const Parts&... parts) {
+        std::string line;
+        ((line += to_text(parts)), ...);
+        repairs_.push_back(line);
+    }
+    static std::string to_text(const char* s) { return s; }
+    template <class T>
+    static std::string to_text(const T& v) {
+        return std::to_string(v);
+    }
+
+    std::uint32_t own_xen_frame(std::uint16_t d, std::uint32_t f, const char* what) {
+        const bool ok = f != 0 && f < s_.nr_frames && s_.frames.owner.get(f) == d &&
+                        frame_has<C>(s_, f, kFrameAllocated) && frame_has<C>(s_, f, kFrameXenRef);
+        if (ok) {
+            return f;
+        }
+        for (std::uint32_t g = s_.nr_frames - 1; g > 0; --g) {
+            if (used_.count(g) == 0 && s_.frames.flags.get(g) == 0) {
+                used_.insert(g);
+                s_.frames.owner.set(g, d);
+                s_.frames.flags.set(g, kFrameAllocated | kFrameXenRef);
+                s_.frames.type.set(g, kTypeWritable);
+                s_.mem.clear_frame(g);
+                note("d", d, " ", what, " -> new frame ", g);
+                return g;
+            }
+        }
+        return f;
+    }
+
+    CState& s_;
+    const Counterexample& c_;
+    std::vector<std::string>& repairs_;
+    std::set<std::uint32_t> used_;
+};
+
+std::string names(const std::vector<core::Violation>& v) {
+    std::set<std::string> n;
+    for (const auto& x : v) {
+        n.insert(x.check);
+    }
+    std::string out;
+    for (const auto& s : n) {
+        out += (out.empty() ? "" : ", ") + s;
+    }
+    return out;
+}
+
+} // namespace
+
+ConcreteMachine::ConcreteMachine(std::uint32_t nr_frames)
+    : memory_(std::size_t{nr_frames} * kPageSize) {
+    init_state<C>(state_, nr_frames);
+    state_.mem = ConcreteMemory(memory_);
+}
+
+ConcreteMachine::ConcreteMachine(const ConcreteMachine& other)
+    : memory_(other.memory_), state_(other.state_) {
+    state_.mem = ConcreteMemory(memory_);
+}
+
+Replay replay_counterexample(const HandlerSpec& spec, const Counterexample& c) {
+    Replay r;
+    if (!spec.concrete) {
+        r.summary = "no concrete instantiation to replay";
+        return r;
+    }
+    if (c.nr_frames < 8 || c.nr_frames > kMaxReplayFrames) {
+        r.summary = "machine of " + std::to_string(c.nr_frames) + " frames: too large to build";
+        return r;
+    }
+    auto before = std::make_shared<ConcreteMachine>(c.nr_frames);
+    Builder b(*before, c, r.repairs);
+    b.fill();
+    b.repair_domains();
+    b.sanitize();
+    b.normalize();
+    r.built = true;
+    r.before = before;
+    r.pre = check_invariants(before->state());
+    if (!r.pre.empty()) {
+        r.summary = "the built pre-state is not sound: " + names(r.pre);
+        return r;
+    }
+    auto after = std::make_shared<ConcreteMachine>(*before);
+    std::vector<std::uint64_t> args;
+    for (const auto& [name, v] : c.args) {
+        args.push_back(v);
+    }
+    r.rc = spec.concrete(after->state(), Args<Concrete>(std::move(args)));
+    r.ran = true;
+    r.after = after;
+    r.post = check_invariants(after->state());
+    for (const auto& v : r.post) {
+        r.confirmed =
+            r.confirmed || std::find(c.checks.begin(), c.checks.end(), v.check) != c.checks.end();
+    }
+    if (r.confirmed) {
+        r.summary = "confirmed: the concrete checker reports " + names(r.post);
+    } else if (r.post.empty()) {
+        r.summary = "not reproduced: the concrete handler (rc " + std::to_string(r.rc) +
+                    ") kept every invariant";
+    } else {
+        r.summary = "the concrete checker reports " + names(r.post) + ", not " +
+                    (c.checks.empty() ? std::string("(auxiliary)") : c.checks.front());
+    }
+    return r;
+}
+
+} // namespace enso::verify

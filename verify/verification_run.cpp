@@ -1,0 +1,225 @@
+#include "verify/verification_run.hpp"
+
+#include "verify/state_graph.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+namespace enso::verify {
+
+namespace {
+
+// Runs job(i) for i in [0, n) on `jobs` threads.
+void parallel(std::size_t n, unsigned jobs, const std::function<void(std::size_t)>& job) {
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i = next++; i < n; i = next++) {
+            job(i);
+        }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned t = 1; t < std::max(1U, jobs) && t < n; ++t) {
+        threads.emplace_back(worker);
+    }
+    worker();
+    for (auto& t : threads) {
+        t.join();
+    }
+}
+
+std::string file_stem(std::string s) {
+    std::replace(s.begin(), s.end(), '/', '_');
+    return s;
+}
+
+HandlerOutcome prove_one(const HandlerSpec& spec, const RunOptions& options, std::mutex& lock,
+                         const std::function<bool(const Counterexample&, const Replay&)>& accept) {
+    HandlerOutcome out;
+    out.name = spec.name;
+    out.group = spec.group;
+    ProofOptions po = options.proof;
+    po.progress = [&](std::size_t paths, std::size_t queries) {
+        if (options.on_progress) {
+            const std::lock_guard<std::mutex> g(lock);
+            options.on_progress(spec.name, paths, queries);
+        }
+    };
+    // Replays each counterexample as it is found (the failure is copied:
+    // the proof result keeps its own).
+    po.accept = [&](const QueryFailure& f) {
+        if (!f.counterexample || !options.replay ||
+            out.counterexamples.size() >= options.max_counterexamples) {
+            return !accept;
+        }
+        Replay r = replay_counterexample(spec, *f.counterexample);
+        const bool take = accept ? accept(*f.counterexample, r) : true;
+        out.counterexamples.emplace_back(*f.counterexample, std::move(r));
+        return take;
+    };
+    out.proof = prove_handler(spec, po);
+    return out;
+}
+
+} // namespace
+
+std::string HandlerOutcome::status() const {
+    if (!proof.error.empty()) {
+        return "error";
+    }
+    bool model = false;
+    for (const auto& f : proof.failures) {
+        model = model || !f.unknown;
+    }
+    if (model) {
+        return "refuted";
+    }
+    if (!proof.failures.empty()) {
+        return "unknown";
+    }
+    if (proof.ok_paths == 0) {
+        return "no successful path";
+    }
+    return "proved";
+}
+
+std::vector<HandlerOutcome> run_handlers(const std::vector<const HandlerSpec*>& specs,
+                                         const RunOptions& options) {
+    std::vector<HandlerOutcome> out(specs.size());
+    std::mutex lock;
+    parallel(specs.size(), options.jobs, [&](std::size_t i) {
+        out[i] = prove_one(*specs[i], options, lock, {});
+        if (options.on_done) {
+            const std::lock_guard<std::mutex> g(lock);
+            options.on_done(out[i]);
+        }
+    });
+    return out;
+}
+
+std::vector<MutantOutcome> run_mutants(const std::vector<const Mutant*>& mutants,
+                                       const RunOptions& options) {
+    std::vector<MutantOutcome> out(mutants.size());
+    std::mutex lock;
+    parallel(mutants.size(), options.jobs, [&](std::size_t i) {
+        const Mutant& m = *mutants[i];
+        RunOptions o = options;
+        o.proof.stop_at_failure = true;
+        o.proof.max_rounds = o.proof.rounds; // a mutant's failures are real: no escalation
+        o.max_counterexamples = 16;
+        MutantOutcome& mo = out[i];
+        mo.mutant = &m;
+        // Killed by the first counterexample the concrete replay confirms on
+        // one of the checks the mutant is expected to break.
+        auto accept = [&](const Counterexample& c, const Replay& r) {
+            if (!r.confirmed) {
+                return false;
+            }
+            std::string seen;
+            bool expected = false;
+            for (const auto& v : r.post) {
+                seen += (seen.empty() ? "" : ", ") + v.check;
+                expected = expected || std::find(m.expected_checks.begin(), m.expected_checks.end(),
+                                                 v.check) != m.expected_checks.end();
+            }
+            if (expected) {
+                mo.killed = true;
+                mo.invariant = c.invariant;
+                mo.checks = seen;
+            }
+            return expected;
+        };
+        mo.outcome = prove_one(m.spec, o, lock, accept);
+        mo.outcome.name = m.name;
+        if (options.on_done) {
+            const std::lock_guard<std::mutex> g(lock);
+            options.on_done(mo.outcome);
+        }
+    });
+    return out;
+}
+
+void to_json(nlohmann::json& j, const HandlerOutcome& o) {
+    j = nlohmann::json::object();
+    j["handler"] = o.name;
+    j["group"] = o.group;
+    j["status"] = o.status();
+    j["paths"] = o.proof.paths;
+    j["successful_paths"] = o.proof.ok_paths;
+    j["queries"] = o.proof.queries;
+    j["skipped"] = o.proof.skipped;
+    j["seconds"] = o.proof.seconds;
+    j["solver_seconds"] = o.proof.solver_seconds;
+    if (!o.proof.error.empty()) {
+        j["error"] = o.proof.error;
+    }
+    j["seconds_by_goal"] = o.proof.seconds_by_invariant;
+    j["failures"] = nlohmann::json::array();
+    for (const auto& f : o.proof.failures) {
+        j["failures"].push_back({{"invariant", f.invariant},
+                                 {"checks", f.checks},
+                                 {"path", f.path},
+                                 {"result", f.unknown ? "unknown" : "sat"},
+                                 {"reason", f.reason}});
+    }
+    j["counterexamples"] = nlohmann::json::array();
+    for (const auto& [c, r] : o.counterexamples) {
+        nlohmann::json cj = c;
+        auto& rj = cj["replay"];
+        rj["built"] = r.built;
+        rj["confirmed"] = r.confirmed;
+        rj["summary"] = r.summary;
+        rj["repairs"] = r.repairs;
+        rj["rc"] = r.rc;
+        for (const auto* v : {&r.pre, &r.post}) {
+            auto& list = rj[v == &r.pre ? "before" : "after"];
+            list = nlohmann::json::array();
+            for (const auto& x : *v) {
+                list.push_back({{"check", x.check}, {"detail", x.detail}});
+            }
+        }
+        j["counterexamples"].push_back(std::move(cj));
+    }
+}
+
+void to_json(nlohmann::json& j, const MutantOutcome& o) {
+    j = nlohmann::json::object();
+    j["mutant"] = o.mutant->name;
+    j["advisory"] = o.mutant->advisory;
+    j["handler"] = o.mutant->handler;
+    j["bug"] = o.mutant->bug;
+    j["expected_checks"] = o.mutant->expected_checks;
+    j["killed"] = o.killed;
+    j["broken_invariant"] = o.invariant;
+    j["concrete_checks"] = o.checks;
+    j["proof"] = o.outcome;
+}
+
+std::vector<std::string> write_counterexamples(const HandlerOutcome& o, const std::string& dir,
+                                               const std::string& stem) {
+    std::vector<std::string> files;
+    std::filesystem::create_directories(dir);
+    std::size_t n = 0;
+    for (const auto& [c, r] : o.counterexamples) {
+        const std::string base = dir + "/" + file_stem(stem) + "-" + std::to_string(++n);
+        std::ofstream(base + ".dot") << render_dot(c, r);
+        files.push_back(base + ".dot");
+        nlohmann::json j = c;
+        j["replay"] = {{"confirmed", r.confirmed}, {"summary", r.summary}};
+        std::ofstream(base + ".json") << j.dump(2) << "\n";
+        files.push_back(base + ".json");
+        const std::string cmd = "dot -Tsvg '" + base + ".dot' -o '" + base + ".svg' 2>/dev/null";
+        if (std::system(cmd.c_str()) == 0) {
+            files.push_back(base + ".svg");
+        }
+    }
+    return files;
+}
+
+} // namespace enso::verify
