@@ -1,5 +1,7 @@
 #include "hvcore/kvm/host_info.hpp"
 
+#include "enso_build_id.hpp" // ENSO_GIT_COMMIT, generated at build time
+
 #include <sys/utsname.h>
 
 #include <array>
@@ -12,9 +14,6 @@
 
 #ifndef ENSO_BUILD_TYPE
 #define ENSO_BUILD_TYPE "unknown"
-#endif
-#ifndef ENSO_GIT_COMMIT
-#define ENSO_GIT_COMMIT "unknown"
 #endif
 
 namespace enso::kvm {
