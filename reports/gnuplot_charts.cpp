@@ -213,7 +213,9 @@ batch_cost_chart_scripts(const ReportModel& model) {
 
 namespace {
 
-// Clustered vertical bars: one cluster per blk workload, one bar per path.
+// Clustered vertical bars: one cluster per blk workload, one bar per path,
+// in panels of a few workloads each (one chart with every workload had bars
+// a few pixels wide and labels on top of each other).
 struct Clusters {
     std::vector<std::string> workloads;
     std::vector<std::string> paths;
@@ -221,11 +223,41 @@ struct Clusters {
     std::map<std::pair<size_t, size_t>, const BenchmarkRun*> cells;
 };
 
-Clusters blk_clusters(const ReportModel& model, const char* counter) {
+// "seqread 64k qd1" -> seqread; "randread 4k qd32 pread-direct" (an engine
+// variant: one path against native) -> engines.
+std::string blk_panel_of(const std::string& workload) {
+    const auto words = std::count(workload.begin(), workload.end(), ' ') + 1;
+    if (words > 3) {
+        return "engines";
+    }
+    if (workload.rfind("rand", 0) == 0) {
+        return "random";
+    }
+    return workload.substr(0, workload.find(' '));
+}
+
+// Every blk path in the order first seen, so a path has one colour in every panel.
+std::vector<std::string> blk_paths(const ReportModel& model) {
+    std::vector<std::string> paths;
+    for (const auto& g : model.groups) {
+        if (g.suite != "blk") {
+            continue;
+        }
+        for (const auto* m : g.members) {
+            if (!m->skipped &&
+                std::find(paths.begin(), paths.end(), m->name->mode) == paths.end()) {
+                paths.push_back(m->name->mode);
+            }
+        }
+    }
+    return paths;
+}
+
+Clusters blk_clusters(const ReportModel& model, const char* counter, const std::string& panel) {
     Clusters c;
     std::map<std::string, size_t> path_index;
     for (const auto& g : model.groups) {
-        if (g.suite != "blk") {
+        if (g.suite != "blk" || blk_panel_of(g.workload) != panel) {
             continue;
         }
         std::optional<size_t> w;
@@ -247,21 +279,30 @@ Clusters blk_clusters(const ReportModel& model, const char* counter) {
     return c;
 }
 
+// Workload names one word per line under their cluster ("pread-direct" as two).
 std::string cluster_xtics(const Clusters& c) {
     std::string s = "set xtics (";
     for (size_t i = 0; i < c.workloads.size(); ++i) {
-        s += fmt::format("{}{} {}", i == 0 ? "" : ", ", gp_string(c.workloads[i]), i);
+        std::string multi; // gnuplot reads \n in a double-quoted string as a line break
+        for (const char ch : gp_string(c.workloads[i])) {
+            multi += ch == ' ' || ch == '-' ? std::string("\\n") : std::string(1, ch);
+        }
+        s += fmt::format("{}{} {}", i == 0 ? "" : ", ", multi, i);
     }
-    return s + ") scale 0\n";
+    return s + ") scale 0\nset bmargin 7\n";
 }
 
-} // namespace
+const char* path_color(const std::vector<std::string>& all_paths, const std::string& path) {
+    const auto it = std::find(all_paths.begin(), all_paths.end(), path);
+    return kPalette[static_cast<size_t>(it - all_paths.begin()) % kPaletteSize];
+}
 
-std::string blk_throughput_chart_script(const ReportModel& model) {
-    const auto c = blk_clusters(model, "MBps");
+std::string blk_throughput_script(const ReportModel& model, const std::string& panel) {
+    const auto c = blk_clusters(model, "MBps", panel);
     if (c.cells.empty()) {
         return "";
     }
+    const auto all_paths = blk_paths(model);
     const double width = 0.8 / static_cast<double>(c.paths.size());
     double lo = 1e300;
     double hi = 0;
@@ -276,7 +317,7 @@ std::string blk_throughput_chart_script(const ReportModel& model) {
         return "";
     }
     const double bottom = lo / 3;
-    std::string s = preamble(960, 440);
+    std::string s = preamble(960, 400);
     s += "set logscale y 10\nset ylabel 'MB/s (log scale)'\n";
     s += "set grid ytics lc rgb '#e5e5e5'\nset key outside right top\n";
     s += fmt::format("set yrange [{:.6g}:{:.6g}]\n", bottom, hi * 3);
@@ -298,16 +339,17 @@ std::string blk_throughput_chart_script(const ReportModel& model) {
         plot += fmt::format("{}$p{} using 1:2:($1-{:.4f}):($1+{:.4f}):({:.6g}):2 with boxxyerror "
                             "lc rgb '{}' title {}",
                             p == 0 ? "" : ", ", p, width * 0.45, width * 0.45, bottom,
-                            kPalette[p % kPaletteSize], gp_string(c.paths[p]));
+                            path_color(all_paths, c.paths[p]), gp_string(c.paths[p]));
     }
     return s + plot + "\n";
 }
 
-std::string blk_latency_chart_script(const ReportModel& model) {
-    const auto c = blk_clusters(model, "lat_p50_us");
+std::string blk_latency_script(const ReportModel& model, const std::string& panel) {
+    const auto c = blk_clusters(model, "lat_p50_us", panel);
     if (c.cells.empty()) {
         return "";
     }
+    const auto all_paths = blk_paths(model);
     const double width = 0.8 / static_cast<double>(c.paths.size());
     double lo = 1e300;
     double hi = 0;
@@ -323,8 +365,8 @@ std::string blk_latency_chart_script(const ReportModel& model) {
         return "";
     }
     const double bottom = lo / 3;
-    std::string s = preamble(960, 440);
-    s += "set logscale y 10\nset ylabel 'latency, µs (bar: p50, whisker: p99; log scale)'\n";
+    std::string s = preamble(960, 400);
+    s += "set logscale y 10\nset ylabel 'latency, µs (log scale)'\n";
     s += "set grid ytics lc rgb '#e5e5e5'\nset key outside right top\n";
     s += fmt::format("set yrange [{:.6g}:{:.6g}]\n", bottom, hi * 3);
     s += fmt::format("set xrange [-0.6:{}]\n", static_cast<double>(c.workloads.size()) - 0.4);
@@ -344,12 +386,48 @@ std::string blk_latency_chart_script(const ReportModel& model) {
         }
         s += fmt::format("$l{} << EOD\n{}EOD\n", p, data);
         plot += fmt::format("{}$l{} using 1:2:($1-{:.4f}):($1+{:.4f}):({:.6g}):2 with boxxyerror "
-                            "lc rgb '{}' title {}, $l{} using 1:2:2:3 with yerrorbars pt -1 lc "
-                            "rgb '#222222' notitle",
+                            "lc rgb '{}' title {}, $l{} using 1:2:(0):($3-$2) with vectors nohead "
+                            "lw 1 lc rgb '#222222' notitle",
                             p == 0 ? "" : ", ", p, width * 0.45, width * 0.45, bottom,
-                            kPalette[p % kPaletteSize], gp_string(c.paths[p]), p);
+                            path_color(all_paths, c.paths[p]), gp_string(c.paths[p]), p);
     }
     return s + plot + "\n";
+}
+
+struct BlkPanel {
+    const char* key;
+    const char* title;
+};
+
+constexpr BlkPanel kBlkPanels[] = {
+    {"seqread", "sequential reads"},
+    {"seqwrite", "sequential writes"},
+    {"random", "random 4 KiB reads and writes"},
+    {"engines", "back-end engines and caching (one path against native)"},
+};
+
+} // namespace
+
+std::vector<std::pair<std::string, std::string>>
+blk_throughput_chart_scripts(const ReportModel& model) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& p : kBlkPanels) {
+        if (auto script = blk_throughput_script(model, p.key); !script.empty()) {
+            out.emplace_back(p.key, std::move(script));
+        }
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>>
+blk_latency_chart_scripts(const ReportModel& model) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& p : kBlkPanels) {
+        if (auto script = blk_latency_script(model, p.key); !script.empty()) {
+            out.emplace_back(p.key, std::move(script));
+        }
+    }
+    return out;
 }
 
 std::string exits_chart_script(const ReportModel& model) {
@@ -433,15 +511,34 @@ std::vector<Figure> draw_charts(const ReportModel& model, const std::string& gnu
             "falling line is the per-call cost being amortized over the batch.",
             script, gnuplot, "No batched operation measured at two or more batch sizes."));
     }
-    figs.push_back(render("blk-throughput", "I/O throughput per path",
-                          "Median MB/s of each I/O path, clustered by workload (pattern, size, "
-                          "queue depth). Log scale.",
-                          blk_throughput_chart_script(model), gnuplot,
-                          "No block I/O (blk) results in this run."));
-    figs.push_back(render("blk-latency", "I/O latency per path",
-                          "Bars: median latency (p50); whiskers up to p99. Log scale.",
-                          blk_latency_chart_script(model), gnuplot,
-                          "No block I/O latency (lat_p50_us) in this run."));
+    const auto panel_title = [](const std::string& key) {
+        for (const auto& p : kBlkPanels) {
+            if (key == p.key) {
+                return std::string(p.title);
+            }
+        }
+        return key;
+    };
+    auto throughput = blk_throughput_chart_scripts(model);
+    if (throughput.empty()) {
+        throughput.emplace_back("seqread", "");
+    }
+    for (const auto& [panel, script] : throughput) {
+        figs.push_back(render("blk-throughput-" + panel,
+                              "I/O throughput per path: " + panel_title(panel),
+                              "Median MB/s of each I/O path, clustered by workload (pattern, "
+                              "size, queue depth). Log scale.",
+                              script, gnuplot, "No block I/O (blk) results in this run."));
+    }
+    auto latency = blk_latency_chart_scripts(model);
+    if (latency.empty()) {
+        latency.emplace_back("seqread", "");
+    }
+    for (const auto& [panel, script] : latency) {
+        figs.push_back(render("blk-latency-" + panel, "I/O latency per path: " + panel_title(panel),
+                              "Bars: median latency (p50); whiskers up to p99. Log scale.", script,
+                              gnuplot, "No block I/O latency (lat_p50_us) in this run."));
+    }
     figs.push_back(render("exits", "Exits per operation",
                           "VM exits per guest operation from KVM's per-vCPU statistics: 1 for a "
                           "trapping hypercall, 1/N for a batch of N, 0 for exitless calls while "

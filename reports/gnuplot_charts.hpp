@@ -17,8 +17,12 @@ namespace enso::reports {
 // empty when the run has nothing to draw. Exposed for tests.
 std::string overhead_chart_script(const ReportModel& model);
 std::string exits_chart_script(const ReportModel& model);
-std::string blk_throughput_chart_script(const ReportModel& model);
-std::string blk_latency_chart_script(const ReportModel& model);
+// Block I/O, one chart per panel (seqread, seqwrite, random, engines): pairs
+// of (panel, script).
+std::vector<std::pair<std::string, std::string>>
+blk_throughput_chart_scripts(const ReportModel& model);
+std::vector<std::pair<std::string, std::string>>
+blk_latency_chart_scripts(const ReportModel& model);
 // One per batched operation (mmu_update/N ...): pairs of (operation, script).
 std::vector<std::pair<std::string, std::string>> batch_cost_chart_scripts(const ReportModel& model);
 

@@ -88,10 +88,16 @@ TEST_CASE("the full report has every section, charts inlined and the headline ta
     CHECK(contains(md, "## Verification"));
 
     if (tool_available("gnuplot") && tool_available("dot")) {
-        // overhead, batch cost, blk throughput and latency, exits, topology,
-        // verification, two counterexamples.
-        CHECK(out.svgs.size() == 9);
-        CHECK(count(html, "<svg") >= 9);
+        // overhead, batch cost, blk throughput and latency for each of the
+        // fixture's two panels (sequential reads, random I/O), exits,
+        // topology, verification, two counterexamples.
+        CHECK(out.svgs.size() == 11);
+        CHECK(count(html, "<svg") >= 11);
+        for (const char* chart : {"blk-throughput-seqread", "blk-throughput-random",
+                                  "blk-latency-seqread", "blk-latency-random"}) {
+            INFO(chart);
+            CHECK(std::filesystem::exists(dir.path() / (std::string(chart) + ".svg")));
+        }
         CHECK_FALSE(contains(html, "<?xml")); // prologs stripped when inlined
         for (const auto& svg : out.svgs) {
             INFO(svg);
