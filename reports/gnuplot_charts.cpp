@@ -64,6 +64,17 @@ std::string ytic_labels(const std::vector<std::string>& labels) {
     return s + ") scale 0\n";
 }
 
+// Room for the longest row label (gnuplot's margins are in character
+// widths; a proportional font needs about 0.6 of one per character).
+std::string left_margin(const std::vector<std::string>& labels) {
+    size_t longest = 0;
+    for (const auto& l : labels) {
+        longest = std::max(longest, l.size());
+    }
+    const auto chars = std::clamp(static_cast<int>(static_cast<double>(longest) * 0.6) + 3, 20, 60);
+    return fmt::format("set lmargin {}\n", chars);
+}
+
 struct Spread {
     double mid = 0;
     double low = 0;
@@ -129,7 +140,7 @@ std::string overhead_chart_script(const ReportModel& model) {
     s += "set format x '%g×'\n";
     s += "set arrow from 1, graph 0 to 1, graph 1 nohead dt 2 lc rgb '#333333'\n";
     s += "set key outside top center horizontal\n";
-    s += "set lmargin 38\n";
+    s += left_margin(labels);
     for (const auto& [role, data] : blocks) {
         s += fmt::format("$r{} << EOD\n{}EOD\n", static_cast<int>(role), data);
     }
@@ -460,7 +471,8 @@ std::string exits_chart_script(const ReportModel& model) {
     s += fmt::format("set yrange [{}:-0.7]\n", static_cast<double>(labels.size()) - 0.3);
     s += ytic_labels(labels);
     s += "set xlabel 'VM exits per operation (blk: per I/O)'\n";
-    s += "set grid xtics lc rgb '#e5e5e5'\nset lmargin 38\n";
+    s += "set grid xtics lc rgb '#e5e5e5'\n";
+    s += left_margin(labels);
     s += "$e << EOD\n" + data + "EOD\n";
     s += "plot $e using ($2/2):1:(0):2:($1-0.36):($1+0.36) with boxxyerror lc rgb '#8172B3', "
          "$e using 2:1:3 with labels left offset 0.5,0 font ',10'\n";
