@@ -6,13 +6,18 @@
 // Names: blk/<pattern>/<size>/qd<N>/<mode>, modes
 //   guest-<map|copy|persistent>-<poll|kick>   blkfront -> blkback (the data
 //       path, and whether the back end polls while busy or sleeps at once);
+//       the front end polls its ring for completions;
+//   guest-persistent-kick-event   the same, but the front end blocks for the
+//       back end's event (SCHEDOP_block) when it has nothing to submit: the
+//       notification path an interrupt-driven guest takes, at CPL3;
 //   native     the twin on the host; emulated   the register-based disk.
 // Those run with io_uring on an O_DIRECT image. The engine comparison adds
 // blk/<pattern>/<size>/qd<N>/<pread|uring>-<direct|buffered>/<mode> rows.
 // Time is per I/O (guest: its TSC over the whole run); counters: MBps,
 // IOPS, lat_p50_us, lat_p99_us, exits_per_io (KVM's count, in-kernel ones
 // included) and guest_exits_per_io (without those the host's interrupts
-// caused: KVM's irq_exits), user_exits_per_io, kicks_per_io, host_cpu_us_per_io (this
+// caused: KVM's irq_exits), user_exits_per_io, kicks_per_io, waits_per_io
+// (times the front end blocked), host_cpu_us_per_io (this
 // process: vCPU, back end and io_uring workers), integrity_ok, qd_used,
 // ratio_to_native (IOPS over a twin run right before each iteration, the
 // same I/Os: adjacent in time, so the machine's load drift cancels) with
@@ -106,11 +111,14 @@ std::string workload_key(const Workload& w, const std::string& engine_param) {
 struct GuestPath {
     DataPath path;
     NotifyMode notify;
+    // The front end blocks for the back end's event when it has nothing to
+    // do, instead of polling its ring (kBlkRunWaitEvent): "-event".
+    bool wait_event = false;
 };
 
 std::string mode_name(const GuestPath& p) {
-    return fmt::format("guest-{}-{}", enso::backends::data_path_name(p.path),
-                       enso::backends::notify_name(p.notify));
+    return fmt::format("guest-{}-{}{}", enso::backends::data_path_name(p.path),
+                       enso::backends::notify_name(p.notify), p.wait_event ? "-event" : "");
 }
 
 // I/Os per iteration, adjusted after each toward target_seconds().
@@ -143,6 +151,7 @@ struct Totals {
     double host_exits = 0;
     double user_exits = 0;
     double kicks = 0;
+    double waits = 0;
     double cpu_seconds = 0;
     double qd_used = 0;
     int iterations = 0;
@@ -176,6 +185,7 @@ void publish(benchmark::State& s, const Totals& t, bool guest) {
         s.counters["guest_exits_per_io"] = (t.exits - t.host_exits) / n;
         s.counters["user_exits_per_io"] = t.user_exits / n;
         s.counters["kicks_per_io"] = t.kicks / n;
+        s.counters["waits_per_io"] = t.waits / n;
     }
 }
 
@@ -258,8 +268,11 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
     double paired_native_iops = 0;
     bool twins_intact = true;
     for (auto _ : s) {
-        const auto spec = spec_of(
-            w, emulated ? enso::abi::kBlkDeviceEmulated : enso::abi::kBlkDevicePv, count, ++g_seed);
+        auto spec = spec_of(w, emulated ? enso::abi::kBlkDeviceEmulated : enso::abi::kBlkDevicePv,
+                            count, ++g_seed);
+        if (path && path->wait_event) {
+            spec.options |= enso::abi::kBlkRunWaitEvent;
+        }
         // The twin runs right before, the same I/Os: the machine's load
         // drifts, and this ratio is taken between adjacent measurements.
         enso::bench::NativeResult twin;
@@ -289,6 +302,7 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
         t.host_exits += static_cast<double>(r.host_exits);
         t.user_exits += static_cast<double>(r.outcome.exits.user_exits);
         t.kicks += static_cast<double>(r.stats.kicks);
+        t.waits += static_cast<double>(r.stats.waits);
         t.cpu_seconds += r.host_cpu_seconds;
         t.qd_used += static_cast<double>(r.queue_depth);
         ++t.iterations;
@@ -385,9 +399,13 @@ benchmark::internal::Benchmark* add(const std::string& name,
 
 const std::vector<GuestPath>& guest_paths() {
     static const std::vector<GuestPath> paths = {
-        {DataPath::map, NotifyMode::poll},        {DataPath::map, NotifyMode::kick},
-        {DataPath::copy, NotifyMode::poll},       {DataPath::copy, NotifyMode::kick},
-        {DataPath::persistent, NotifyMode::poll}, {DataPath::persistent, NotifyMode::kick},
+        {DataPath::map, NotifyMode::poll},
+        {DataPath::map, NotifyMode::kick},
+        {DataPath::copy, NotifyMode::poll},
+        {DataPath::copy, NotifyMode::kick},
+        {DataPath::persistent, NotifyMode::poll},
+        {DataPath::persistent, NotifyMode::kick},
+        {DataPath::persistent, NotifyMode::kick, true},
     };
     return paths;
 }

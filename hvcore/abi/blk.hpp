@@ -37,6 +37,10 @@ enum BlkDevice : uint32_t {
 // kCmdBlkRun args[0] bits 16..: options.
 inline constexpr uint64_t kBlkRunVerifyWrites = 1ULL << 16; // read back what a write run wrote
 inline constexpr uint64_t kBlkRunFlushAtEnd = 1ULL << 17;   // a FLUSH_DISKCACHE after the last I/O
+// Completions by notification: with nothing to submit and nothing answered,
+// the front end asks for an event (RING_FINAL_CHECK_FOR_RESPONSES sets
+// rsp_event) and blocks (SCHEDOP_block) instead of polling the ring.
+inline constexpr uint64_t kBlkRunWaitEvent = 1ULL << 18;
 
 // kCmdBlkBadRequest args[0]: the malformed request the guest puts on the
 // ring; the answer is the response's status (values[0]) and whether a good
@@ -77,6 +81,7 @@ struct BlkRunStats {
     uint64_t first_bad_verdict; // a blkio::BlockVerdict
     uint64_t readback_bad;      // kBlkRunVerifyWrites: blocks whose generation is not this run's
     uint64_t flush_status;      // kBlkRunFlushAtEnd: the flush's status (0 OKAY)
+    uint64_t waits;             // kBlkRunWaitEvent: times the front end blocked
 };
 
 // kCmdBlkStream's progress, in the command page's data area, updated as the

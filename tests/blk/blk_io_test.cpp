@@ -29,7 +29,7 @@ void check_run(enso::test::BlkMachine& m, const BlkRunSpec& spec) {
     }
 }
 
-void exercise(enso::test::BlkMachine& m, std::uint32_t device) {
+void exercise(enso::test::BlkMachine& m, std::uint32_t device, std::uint64_t options = 0) {
     for (auto pattern :
          {Pattern::seqwrite, Pattern::randwrite, Pattern::seqread, Pattern::randread}) {
         for (std::uint64_t size : {4096ULL, 65536ULL, 1ULL << 20}) {
@@ -41,7 +41,8 @@ void exercise(enso::test::BlkMachine& m, std::uint32_t device) {
                 spec.queue_depth = qd;
                 spec.count = size >= (1U << 20) ? 24 : 200;
                 spec.seed = 0x5eed0000 + size + qd;
-                spec.options = enso::abi::kBlkRunVerifyWrites | enso::abi::kBlkRunFlushAtEnd;
+                spec.options =
+                    enso::abi::kBlkRunVerifyWrites | enso::abi::kBlkRunFlushAtEnd | options;
                 check_run(m, spec);
             }
         }
@@ -67,6 +68,33 @@ TEST_CASE("guest I/O over every data path keeps every block intact") {
             CHECK(stats.server.grant_errors == 0);
             m.session->disconnect();
         }
+    }
+}
+
+// The front end blocks for the back end's events instead of polling: no
+// completion may be missed (a lost wake-up would hang until the deadline).
+TEST_CASE("guest I/O that waits for the back end's events keeps every block intact") {
+    enso::test::kvm_or_skip();
+    enso::test::BlkMachine m("enso-blk-events");
+    for (auto notify : {NotifyMode::poll, NotifyMode::kick}) {
+        INFO("notify " << enso::backends::notify_name(notify));
+        BlkPathConfig config;
+        config.path = DataPath::persistent;
+        config.notify = notify;
+        m.session->connect(config);
+        exercise(m, kBlkDevicePv, enso::abi::kBlkRunWaitEvent);
+        BlkRunSpec spec;
+        spec.pattern = Pattern::randread;
+        spec.queue_depth = 1;
+        spec.count = 100;
+        spec.options = enso::abi::kBlkRunWaitEvent;
+        const auto r = m.session->run(spec);
+        REQUIRE(r.outcome.completed);
+        CHECK(r.stats.ios == spec.count);
+        CHECK(r.stats.bad_blocks == 0);
+        CHECK(r.stats.waits > 0); // it did block, and was woken every time
+        CHECK(m.session->backend_stats().server.notifies > 0);
+        m.session->disconnect();
     }
 }
 

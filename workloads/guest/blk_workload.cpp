@@ -117,12 +117,23 @@ unsigned poll(const BlkRunParams& p) {
     return blkfront_poll(on_done, &g_run);
 }
 
+// Nothing was answered: spin, or (kBlkRunWaitEvent) block for the back
+// end's notification when waiting is all there is to do.
+void idle(const BlkRunParams& p, bool can_submit) {
+    if ((p.options & abi::kBlkRunWaitEvent) != 0 && p.device == abi::kBlkDevicePv &&
+        g_run.inflight > 0 && !can_submit) {
+        blkfront_wait();
+    } else {
+        cpu_relax();
+    }
+}
+
 // Waits for everything in flight (and a flush's answer), bounded.
 bool drain(const BlkRunParams& p, bool want_flush) {
     const uint64_t until = rdtsc_ordered() + tsc_ticks_us(30ULL * 1000 * 1000);
     while (g_run.inflight > 0 || (want_flush && g_run.flush_status == 1)) {
         if (poll(p) == 0) {
-            cpu_relax();
+            idle(p, false);
             if (rdtsc_ordered() > until) {
                 return false;
             }
@@ -256,6 +267,7 @@ long blk_run(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cy
     const uint64_t kicks0 = blkfront_stats().kicks;
     const uint64_t requests0 = blkfront_stats().requests;
     const uint64_t stalls0 = blkfront_stats().stalls;
+    const uint64_t waits0 = blkfront_stats().waits;
     const bool write = blkio::is_write(p.pattern);
     const uint8_t op = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
 
@@ -297,7 +309,7 @@ long blk_run(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cy
             blkfront_push();
         }
         if (poll(p) == 0) {
-            cpu_relax();
+            idle(p, issued < p.count && run.nr_free > 0);
         }
     }
     if (status == 0 && (p.options & abi::kBlkRunFlushAtEnd) != 0) {
@@ -323,6 +335,7 @@ long blk_run(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cy
     stats.kicks = blkfront_stats().kicks - kicks0;
     stats.requests = blkfront_stats().requests - requests0;
     stats.stalls = blkfront_stats().stalls - stalls0;
+    stats.waits = blkfront_stats().waits - waits0;
     stats.flush_status =
         run.flush_status == 1 ? 0 : static_cast<uint64_t>(static_cast<int64_t>(run.flush_status));
     if (status == 0 && write && (p.options & abi::kBlkRunVerifyWrites) != 0) {

@@ -365,6 +365,22 @@ unsigned blkfront_poll(BlkDone done, void* ctx) {
     return n;
 }
 
+void blkfront_wait() {
+    if (!g_connected) {
+        return;
+    }
+    // Cleared first: an event sent after this point stays pending, and
+    // SCHEDOP_block returns at once for it (no lost wake-up).
+    evtchn_clear(g_port);
+    int more = 0;
+    RING_FINAL_CHECK_FOR_RESPONSES(&g_ring, more);
+    if (more != 0) {
+        return;
+    }
+    ++g_stats.waits;
+    (void)block();
+}
+
 const BlkfrontStats& blkfront_stats() {
     return g_stats;
 }

@@ -36,6 +36,7 @@ struct BlkfrontStats {
     uint64_t requests = 0;
     uint64_t kicks = 0;
     uint64_t stalls = 0; // submissions refused for want of ring slots or grants
+    uint64_t waits = 0;  // blkfront_wait calls that blocked
 };
 
 // Sets up the ring (granted read-write to domain 0) and an unbound event
@@ -65,6 +66,10 @@ void blkfront_kick();
 // Responses: calls done(ctx, cookie, status) for each; returns how many.
 using BlkDone = void (*)(void* ctx, uint64_t cookie, int16_t status);
 unsigned blkfront_poll(BlkDone done, void* ctx);
+// Waits for the back end's notification instead of polling: asks for one
+// at the next response (rsp_event) and blocks, unless a response came in
+// meanwhile. Returns after an event (or at once); then poll.
+void blkfront_wait();
 
 [[nodiscard]] const BlkfrontStats& blkfront_stats();
 void blkfront_reset_stats();
