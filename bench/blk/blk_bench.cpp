@@ -38,7 +38,10 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <unistd.h>
 #include <vector>
 
@@ -483,66 +486,48 @@ bool selected(const std::string& filter, const std::string& name) {
 
 int main(int argc, char** argv) {
     enso::bench::prepare_suite_process();
-    std::vector<char*> args;
-    bool have_repetitions = false;
-    bool listing = false;
-    std::string filter;
-    for (int i = 0; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--enso_quick") {
-            g_quick = true;
-            continue;
-        }
-        if (a == "--enso_blk_verbose") {
-            g_verbose = true;
-            continue;
-        }
-        if (a.rfind("--enso_blk_spin_us=", 0) == 0) {
-            g_spin_us = std::stol(a.substr(19));
-            continue;
-        }
-        if (a.rfind("--enso_blk_nice=", 0) == 0) {
-            g_nice = std::stoi(a.substr(16));
-            continue;
-        }
-        if (a.rfind("--enso_blk_backend_nice=", 0) == 0) {
-            g_backend_nice = std::stoi(a.substr(24));
-            continue;
-        }
-        if (a.rfind("--enso_blk_cpu=", 0) == 0) {
-            g_cpu = std::stoi(a.substr(15));
-            continue;
-        }
-        if (a == "--enso_blk_exitless") {
-            g_transport = enso::abi::kTransportExitless;
-            continue;
-        }
-        if (a == "--enso_blk_trap") {
-            g_transport = enso::abi::kTransportTrap;
-            g_cpu = -1;
-            continue;
-        }
-        have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
-        if (a.rfind("--benchmark_filter=", 0) == 0) {
-            filter = a.substr(19);
-        }
-        listing |= a.rfind("--benchmark_list_tests", 0) == 0 && a != "--benchmark_list_tests=false";
-        args.push_back(argv[i]);
-    }
-    if (const char* q = std::getenv("ENSO_QUICK"); q != nullptr && *q == '1') {
-        g_quick = true;
-    }
     // Spread needs repetitions: 3 by default (2 when quick); every
     // repetition of a row runs before the next row starts.
-    std::string reps = g_quick ? "--benchmark_repetitions=2" : "--benchmark_repetitions=3";
-    if (!have_repetitions) {
-        args.push_back(reps.data());
-    }
-    int n = static_cast<int>(args.size());
-    benchmark::Initialize(&n, args.data());
-    if (benchmark::ReportUnrecognizedArguments(n, args.data())) {
+    enso::bench::SuiteOptions options;
+    options.quick_env = "ENSO_QUICK";
+    options.repetitions = 3;
+    options.quick_repetitions = 2;
+    options.own_flag = [](const std::string& a) {
+        // --flag=N into out; a value that is not wholly a number throws.
+        const auto number = [&](std::string_view flag, auto& out) {
+            if (a.rfind(flag, 0) != 0) {
+                return false;
+            }
+            const std::string v = a.substr(flag.size());
+            std::size_t used = 0;
+            const long n = std::stol(v, &used);
+            if (used != v.size()) {
+                throw std::invalid_argument("not a number: " + v);
+            }
+            out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+            return true;
+        };
+        if (a == "--enso_blk_verbose") {
+            g_verbose = true;
+        } else if (a == "--enso_blk_exitless") {
+            g_transport = enso::abi::kTransportExitless;
+        } else if (a == "--enso_blk_trap") {
+            g_transport = enso::abi::kTransportTrap;
+            g_cpu = -1;
+        } else {
+            return number("--enso_blk_spin_us=", g_spin_us) || number("--enso_blk_nice=", g_nice) ||
+                   number("--enso_blk_backend_nice=", g_backend_nice) ||
+                   number("--enso_blk_cpu=", g_cpu);
+        }
+        return true;
+    };
+    const auto cl = enso::bench::init_suite(argc, argv, options);
+    if (!cl.ok) {
         return 2;
     }
+    g_quick = cl.quick;
+    const bool listing = cl.listing;
+    const std::string& filter = cl.filter;
     register_main();
     register_engines();
     // Nothing to set up (a 1 GiB image, a guest) when nothing will run.
@@ -574,7 +559,8 @@ int main(int argc, char** argv) {
                                     "<pread|uring>-<direct|buffered>");
         benchmark::AddCustomContext(
             "enso_blk_policy",
-            fmt::format("guest: {} transport, completions polled, kicks through the ring's "
+            fmt::format("guest: {} transport, completions polled (-event: blocks for the back "
+                        "end's event when idle), kicks through the ring's "
                         "ioeventfd only when the back end asked (req_event); back end (on CPU "
                         "{}) poll: polls ring and engine while it had work in the last {} us, "
                         "then sleeps on the engine (I/O in flight) or on the kick; kick: sleeps "

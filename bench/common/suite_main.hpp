@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <string>
 #include <utility>
@@ -49,15 +50,25 @@ register_interruptible(const std::string& name, std::function<void(benchmark::St
 }
 
 // A suite's command line: --enso_quick (or quick_env=1, when named) asks
-// for a short run; without --benchmark_repetitions every row gets 5 (3 when
-// quick), so each has a spread. The rest goes to Google Benchmark.
-struct SuiteCommandLine {
-    bool ok = true;       // false: Google Benchmark rejected an argument
-    bool quick = false;   // --enso_quick
-    bool listing = false; // --benchmark_list_tests: nothing will run
+// for a short run; without --benchmark_repetitions every row gets
+// `repetitions` (`quick_repetitions` when quick), so each has a spread. A
+// suite's own --enso_* flags go to own_flag (true: taken; it may throw
+// std::exception for a bad value). The rest goes to Google Benchmark.
+struct SuiteOptions {
+    const char* quick_env = nullptr;
+    int repetitions = 5;
+    int quick_repetitions = 3;
+    std::function<bool(const std::string&)> own_flag;
 };
 
-inline SuiteCommandLine init_suite(int argc, char** argv, const char* quick_env = nullptr) {
+struct SuiteCommandLine {
+    bool ok = true;       // false: a bad argument (already reported)
+    bool quick = false;   // --enso_quick
+    bool listing = false; // --benchmark_list_tests: nothing will run
+    std::string filter;   // --benchmark_filter's value, if given
+};
+
+inline SuiteCommandLine init_suite(int argc, char** argv, const SuiteOptions& options = {}) {
     SuiteCommandLine cl;
     std::vector<char*> args;
     bool have_repetitions = false;
@@ -67,17 +78,32 @@ inline SuiteCommandLine init_suite(int argc, char** argv, const char* quick_env 
             cl.quick = true;
             continue;
         }
+        if (i > 0 && options.own_flag) {
+            try {
+                if (options.own_flag(a)) {
+                    continue;
+                }
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "%s: bad argument %s (%s)\n", argv[0], a.c_str(), e.what());
+                cl.ok = false;
+                return cl;
+            }
+        }
         have_repetitions |= a.rfind("--benchmark_repetitions", 0) == 0;
+        if (a.rfind("--benchmark_filter=", 0) == 0) {
+            cl.filter = a.substr(19);
+        }
         cl.listing |=
             a.rfind("--benchmark_list_tests", 0) == 0 && a != "--benchmark_list_tests=false";
         args.push_back(argv[i]);
     }
-    if (const char* q = quick_env != nullptr ? std::getenv(quick_env) : nullptr;
+    if (const char* q = options.quick_env != nullptr ? std::getenv(options.quick_env) : nullptr;
         q != nullptr && *q == '1') {
         cl.quick = true;
     }
     static std::string reps; // Google Benchmark keeps pointers into argv
-    reps = cl.quick ? "--benchmark_repetitions=3" : "--benchmark_repetitions=5";
+    reps = "--benchmark_repetitions=" +
+           std::to_string(cl.quick ? options.quick_repetitions : options.repetitions);
     if (!have_repetitions) {
         args.push_back(reps.data());
     }

@@ -355,7 +355,9 @@ void register_compute() {
 
 int main(int argc, char** argv) {
     enso::bench::prepare_suite_process();
-    const auto cl = enso::bench::init_suite(argc, argv, "ENSO_QUICK");
+    enso::bench::SuiteOptions options;
+    options.quick_env = "ENSO_QUICK";
+    const auto cl = enso::bench::init_suite(argc, argv, options);
     if (!cl.ok) {
         return 2;
     }
