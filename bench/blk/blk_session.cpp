@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -204,15 +205,20 @@ BlkRunResult BlkSession::run(const BlkRunSpec& spec, std::chrono::milliseconds d
         throw std::runtime_error("the paravirtual device is not connected");
     }
     BlkRunResult r;
+    // A write run's read-back is a command of its own, after the measured
+    // one: its I/Os would otherwise count in the run's exits and CPU time.
+    const bool read_back =
+        blkio::is_write(spec.pattern) && (spec.options & abi::kBlkRunVerifyWrites) != 0;
+    const std::uint64_t options =
+        read_back ? spec.options & ~abi::kBlkRunVerifyWrites : spec.options;
     const auto before = backend_stats();
     const auto stats0 = monitor_.vcpu_statistics(domid_);
     const double cpu0 = process_cpu_seconds();
-    r.outcome =
-        monitor_.command(domid_, abi::kCmdBlkRun,
-                         {static_cast<std::uint64_t>(spec.pattern) |
-                              (std::uint64_t{spec.device} << 8) | spec.options,
-                          spec.io_bytes, spec.queue_depth, spec.count, spec.seed, spec.span_bytes},
-                         deadline);
+    r.outcome = monitor_.command(
+        domid_, abi::kCmdBlkRun,
+        {static_cast<std::uint64_t>(spec.pattern) | (std::uint64_t{spec.device} << 8) | options,
+         spec.io_bytes, spec.queue_depth, spec.count, spec.seed, spec.span_bytes},
+        deadline);
     r.host_cpu_seconds = process_cpu_seconds() - cpu0;
     auto stats1 = monitor_.vcpu_statistics(domid_);
     const auto irq0 = stats0.find("irq_exits");
@@ -221,6 +227,25 @@ BlkRunResult BlkSession::run(const BlkRunSpec& spec, std::chrono::milliseconds d
     if (r.outcome.completed) {
         std::memcpy(&r.stats, monitor_.command_data(domid_), sizeof r.stats);
         r.queue_depth = r.outcome.values[0];
+    }
+    if (read_back && r.outcome.completed && r.outcome.status == 0) {
+        const auto check = monitor_.command(
+            domid_, abi::kCmdBlkRun,
+            {static_cast<std::uint64_t>(spec.pattern) | (std::uint64_t{spec.device} << 8) |
+                 options | abi::kBlkRunReadBackOnly,
+             spec.io_bytes, spec.queue_depth, spec.count, spec.seed, spec.span_bytes},
+            deadline);
+        abi::BlkRunStats checked{};
+        if (check.completed) {
+            std::memcpy(&checked, monitor_.command_data(domid_), sizeof checked);
+        }
+        const bool ran = check.completed && check.status == 0;
+        r.stats.readback_bad =
+            ran ? checked.readback_bad : std::max<std::uint64_t>(1, checked.readback_bad);
+        r.stats.checked_blocks += checked.checked_blocks;
+        if (!ran) {
+            r.outcome = check; // say why the read-back did not run
+        }
     }
     return r;
 }

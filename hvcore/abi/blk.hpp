@@ -41,6 +41,10 @@ inline constexpr uint64_t kBlkRunFlushAtEnd = 1ULL << 17;   // a FLUSH_DISKCACHE
 // the front end asks for an event (RING_FINAL_CHECK_FOR_RESPONSES sets
 // rsp_event) and blocks (SCHEDOP_block) instead of polling the ring.
 inline constexpr uint64_t kBlkRunWaitEvent = 1ULL << 18;
+// No run: read back and check what the last write run with the same
+// arguments wrote (kBlkRunVerifyWrites as a command of its own, so that the
+// run's exits and CPU time do not include the read-back's I/Os).
+inline constexpr uint64_t kBlkRunReadBackOnly = 1ULL << 19;
 
 // kCmdBlkBadRequest args[0]: the malformed request the guest puts on the
 // ring; the answer is the response's status (values[0]) and whether a good

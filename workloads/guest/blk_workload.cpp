@@ -242,6 +242,22 @@ long blk_run(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cy
         return -XEN_EINVAL;
     }
     const auto pages = static_cast<uint32_t>(p.io_bytes / kBlockSize);
+    if ((p.options & abi::kBlkRunReadBackOnly) != 0) {
+        if (!blkio::is_write(p.pattern)) {
+            return -XEN_EINVAL;
+        }
+        if (const long rc = pool_pages(pages); rc != 0) {
+            return rc;
+        }
+        Slot s{};
+        s.pages = g_pool;
+        g_run.stats = &stats;
+        g_run.hist.clear();
+        read_back(p, stats, s);
+        stats.ios = 0;
+        stats.bytes = 0;
+        return 0;
+    }
     const uint64_t qd = usable_depth(p, pages);
     if (qd == 0) {
         printk("blk: no queue depth for %lu-page I/Os: %u grants free\n", uint64_t{pages},
