@@ -169,31 +169,41 @@ std::vector<ClaimCheck> check_enso_targets(const std::vector<TwinGroup>& groups)
     out.push_back(throughput_share("random 4 KiB reads at qd32: ≥ 70% of native IOPS", groups,
                                    blk_group({"rand", "read"}, "4k", 32), 0.70));
 
+    // The exits the guest caused: KVM's count minus irq_exits (the host's
+    // interrupts arrive per unit of time, not per I/O: a 1 MiB I/O that takes
+    // milliseconds collects timer ticks whatever the ring does).
     auto blk_exits = pending("issue #5", "exits per I/O at queue depth 32 below 0.2",
-                             "exits_per_io of the best paravirtualized path at qd32, per workload");
+                             "guest-caused exits per I/O (guest_exits_per_io; all exits in "
+                             "brackets) of the best paravirtualized path at qd32, per workload");
     measured.clear();
     ok = true;
-    std::map<std::string, double> lowest; // workload -> fewest exits of any path
+    struct Fewest {
+        double guest = 0;
+        double all = 0;
+        std::string mode;
+    };
+    std::map<std::string, Fewest> lowest; // workload -> the path with the fewest exits
     for (const auto& g : groups) {
         if (g.suite != "blk") {
             continue;
         }
         for (const auto* m : g.members) {
-            const auto e = m->counter("exits_per_io");
-            if (m->name->role != Role::guest || m->name->mode == "emulated" || !e ||
+            const auto all = m->counter("exits_per_io");
+            if (m->name->role != Role::guest || m->name->mode == "emulated" || !all ||
                 m->name->queue_depth() != 32U) {
                 continue;
             }
-            auto [it, fresh] = lowest.try_emplace(g.workload, *e);
-            it->second = std::min(it->second, *e);
-            if (measured.size() < 200) {
-                measured += fmt::format("{}{} {}", measured.empty() ? "" : "; ",
-                                        g.workload + " " + m->name->mode, format_number(*e));
+            const double guest = m->counter("guest_exits_per_io").value_or(*all);
+            auto [it, fresh] = lowest.try_emplace(g.workload, Fewest{guest, *all, m->name->mode});
+            if (guest < it->second.guest) {
+                it->second = {guest, *all, m->name->mode};
             }
         }
     }
-    for (const auto& [workload, e] : lowest) {
-        ok = ok && e < 0.2;
+    for (const auto& [workload, f] : lowest) {
+        ok = ok && f.guest < 0.2;
+        measured += fmt::format("{}{} {} {} ({})", measured.empty() ? "" : "; ", workload, f.mode,
+                                format_number(f.guest), format_number(f.all));
     }
     if (!measured.empty()) {
         blk_exits.measured = measured;
