@@ -4,6 +4,7 @@
 // when everything asked for is proved (or, with --mutant, killed).
 #include "cli/commands.hpp"
 #include "verify/handler_catalog.hpp"
+#include "verify/isolation_theorem.hpp"
 #include "verify/mutants/mutant_catalog.hpp"
 #include "verify/verification_run.hpp"
 
@@ -33,6 +34,7 @@ struct VerifyOptions {
     unsigned jobs = 0; // 0: one per core, at most 2
     unsigned timeout_ms = 20000;
     bool trace = false;
+    bool count_paths = false;
 };
 
 unsigned default_jobs() {
@@ -171,8 +173,6 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     const auto start = std::chrono::steady_clock::now();
     const auto out = verify::run_handlers(picked, ro);
     progress.clear();
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::size_t proved = 0;
     std::size_t paths = 0;
     double cpu = 0;
@@ -186,9 +186,31 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
             verify::write_counterexamples(o, vo.dot_dir, o.name);
         }
     }
+    // The whole catalogue also gets the isolation theorem and the check
+    // that the invariants are satisfiable (so no proof above is vacuous).
+    bool theorems_hold = true;
+    if (vo.handlers.empty()) {
+        j["theorems"] = nlohmann::json::array();
+        auto theorems = verify::prove_isolation();
+        theorems.push_back(verify::invariants_satisfiable());
+        fmt::print("\n");
+        for (const auto& t : theorems) {
+            theorems_hold = theorems_hold && t.holds;
+            fmt::print("  {:<39} {:>7.1f}s  {:<8} {}\n", t.name, t.seconds,
+                       t.holds ? "proved" : "FAILED", t.statement);
+            j["theorems"].push_back({{"name", t.name},
+                                     {"statement", t.statement},
+                                     {"holds", t.holds},
+                                     {"solver_result", t.solver_result},
+                                     {"seconds", t.seconds}});
+        }
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print("\nenso verify: {}/{} handlers proved, {} paths, {:.1f} s ({:.1f} s of proving on "
-               "{} thread(s))\n",
-               proved, out.size(), paths, secs, cpu, ro.jobs);
+               "{} thread(s)){}\n",
+               proved, out.size(), paths, secs, cpu, ro.jobs,
+               theorems_hold ? "" : "; the isolation theorem or a sanity check FAILED");
     j["proved"] = proved;
     j["total"] = out.size();
     j["seconds"] = secs;
@@ -196,7 +218,7 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     if (!vo.json_file.empty()) {
         write_json(vo.json_file, j);
     }
-    return proved == out.size() ? 0 : 1;
+    return proved == out.size() && theorems_hold ? 0 : 1;
 }
 
 } // namespace
@@ -220,6 +242,8 @@ void add_verify_command(CLI::App& app, Action& action) {
     sub->add_flag(
         "--trace", opts->trace,
         "one line per solver query on stderr (goal, result, facts, time): where time goes");
+    sub->add_flag("--count-paths", opts->count_paths,
+                  "explore every feasible path of each handler and count them; prove nothing");
     sub->callback([&action, opts] {
         action = [opts] {
             if (opts->list_mutants) {
@@ -232,6 +256,7 @@ void add_verify_command(CLI::App& app, Action& action) {
             ro.jobs = opts->jobs == 0 ? default_jobs() : opts->jobs;
             ro.proof.timeout_ms = opts->timeout_ms;
             ro.proof.trace = opts->trace;
+            ro.proof.explore_only = opts->count_paths;
             auto progress = std::make_shared<Progress>();
             ro.on_progress = [progress](const std::string& h, std::size_t p, std::size_t q) {
                 progress->show(h, p, q);

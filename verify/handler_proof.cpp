@@ -337,8 +337,8 @@ private:
         }
     }
 
-    // Solves one goal; `report` records a failure (a merged goal's failure
-    // is only a cue to solve the goals one by one).
+    // With ENSO_VERIFY_DUMP=DIR, each query as SMT-LIB 2 (for profiling a
+    // slow one with the z3 command line; add "(set-logic QF_AUFBV)").
     void dump(z3::solver& solver, const std::string& name) const {
         const char* dir = std::getenv("ENSO_VERIFY_DUMP");
         if (dir == nullptr) {
@@ -353,31 +353,59 @@ private:
         std::ofstream(std::string(dir) + "/" + stem + ".smt2") << solver.to_smt2();
     }
 
-    // One check of pc, goal and facts; the default solver takes over when
-    // the logic-specific one gives up (it reports "incomplete" on some
-    // queries with constant arrays that the default one settles).
-    z3::check_result check(const z3::expr& goal, const z3::expr_vector& facts, z3::solver& solver,
-                           const std::string& name) const {
-        for (int attempt = 0; attempt < 2; ++attempt) {
-            // The logic-specific solver first: on these queries (arrays,
-            // bit-vectors, no quantifiers) it was 10-100x faster.
-            solver = attempt == 0 ? z3::solver(sym_ctx(), "QF_AUFBV") : z3::solver(sym_ctx());
-            z3::params p(sym_ctx());
-            p.set("timeout", opt_.timeout_ms);
-            solver.set(p);
-            solver.add(pc_);
-            solver.add(goal);
-            for (unsigned k = 0; k < facts.size(); ++k) {
+    // A solver for one goal: the path condition and the goal, no facts yet.
+    z3::solver fresh_solver(const z3::expr& goal, bool logic_specific) const {
+        // The solver for QF_AUFBV first: on these queries (arrays,
+        // bit-vectors, no quantifiers) it was 10-100x faster than the
+        // default one. (The "qfaufbv" tactic as a solver was 1.5-3x slower
+        // on mmu_update.)
+        z3::solver solver =
+            logic_specific ? z3::solver(sym_ctx(), "QF_AUFBV") : z3::solver(sym_ctx());
+        z3::params p(sym_ctx());
+        p.set("timeout", opt_.timeout_ms);
+        solver.set(p);
+        solver.add(pc_);
+        solver.add(goal);
+        return solver;
+    }
+
+    // Asserts the facts not asserted yet (`added` marks them) and checks.
+    // Tried and left out: lazy instantiation (assert only the instances a
+    // model falsifies, until unsat or none is): fewer facts per query (a
+    // third to a half), but the models of the merged goal wander from goal
+    // to goal and mmu_update and grant_map took as long per path.
+    z3::check_result refine(z3::solver& solver, const z3::expr_vector& facts,
+                            std::vector<bool>& added, unsigned& asserted) const {
+        added.resize(facts.size(), false);
+        for (unsigned k = 0; k < facts.size(); ++k) {
+            if (!added[k]) {
                 solver.add(facts[k]);
-            }
-            dump(solver, name);
-            const z3::check_result r = solver.check();
-            if (r != z3::unknown ||
-                solver.reason_unknown().find("incomplete") == std::string::npos) {
-                return r;
+                added[k] = true;
+                ++asserted;
             }
         }
-        return z3::unknown;
+        return solver.check();
+    }
+
+    // One check of pc, goal and facts; the default solver takes over when
+    // the logic-specific one gives up ("incomplete"; with memory reads as
+    // if-then-else chains no constant array reaches the solver any more,
+    // so this is a safety net).
+    z3::check_result check(const z3::expr& goal, const z3::expr_vector& facts, z3::solver& solver,
+                           std::vector<bool>& added, unsigned& asserted,
+                           const std::string& name) const {
+        z3::check_result r = refine(solver, facts, added, asserted);
+        dump(solver, name);
+        if (r != z3::unknown || solver.reason_unknown().find("incomplete") == std::string::npos) {
+            return r;
+        }
+        solver = fresh_solver(goal, false);
+        for (unsigned k = 0; k < facts.size(); ++k) {
+            solver.add(facts[k]);
+            added[k] = true;
+        }
+        asserted = facts.size();
+        return solver.check();
     }
 
     // Solves one goal; `report` records a failure (a merged goal's failure
@@ -395,8 +423,15 @@ private:
         for (unsigned k = 0; k < facts.size(); ++k) {
             terms.collect(facts[k]);
         }
+        // The words the path wrote: memory reads are if-then-else chains
+        // over them, so they appear in no select of the goal.
+        for (const auto& [f, w] : writes_.words) {
+            terms.add_entry(f, w);
+        }
         std::set<std::vector<unsigned>> done;
-        z3::solver solver(sym_ctx());
+        z3::solver solver = fresh_solver(g.goal, true);
+        std::vector<bool> added;
+        unsigned asserted = 0;
         z3::check_result r = z3::unknown;
         const unsigned last = report ? std::max(opt_.rounds, opt_.max_rounds) : opt_.rounds;
         for (unsigned rounds = 1; rounds <= last; ++rounds) {
@@ -409,15 +444,15 @@ private:
                 continue;
             }
             const auto t1 = Clock::now();
-            r = check(g.goal, facts, solver, g.name);
+            r = check(g.goal, facts, solver, added, asserted, g.name);
             const double solve = since(t1);
             ++result_.queries;
             result_.solver_seconds += solve;
             if (opt_.trace) {
-                std::fprintf(stderr, "  %s path %zu %-44s %-7s %u facts %.3fs (round %u)\n",
+                std::fprintf(stderr, "  %s path %zu %-44s %-7s %u/%u facts %.3fs (round %u)\n",
                              spec_.name.c_str(), path_, g.name.c_str(),
                              r == z3::unsat ? "unsat" : (r == z3::sat ? "SAT" : "unknown"),
-                             facts.size(), solve, rounds);
+                             asserted, facts.size(), solve, rounds);
             }
             if (r == z3::unsat || rounds == last) {
                 break;
@@ -607,6 +642,7 @@ private:
 ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) {
     ProofResult result;
     result.handler = spec.name;
+    result.explored_only = options.explore_only;
     const auto start = Clock::now();
     try {
         const SState before = make_symbolic_state();

@@ -46,7 +46,11 @@ struct ProofResult {
     std::string error;    // the explorer gave up (path bound), or z3 threw
     bool stopped = false; // stop_at_failure: a failure was accepted
 
-    [[nodiscard]] bool proved() const { return error.empty() && failures.empty() && ok_paths > 0; }
+    bool explored_only = false; // ProofOptions::explore_only: nothing was proved
+
+    [[nodiscard]] bool proved() const {
+        return error.empty() && failures.empty() && ok_paths > 0 && !explored_only;
+    }
 };
 
 struct ProofOptions {

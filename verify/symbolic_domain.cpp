@@ -33,14 +33,25 @@ z3::expr word_index(const SymMemory::W& w) {
 
 } // namespace
 
-SymMemory::SymMemory() : m_(sym_ctx().bool_val(false)) {}
+SymMemory::SymMemory() : base_(sym_ctx().bool_val(false)), m_(base_) {}
 
 SymMemory::SymMemory(const std::string& name)
-    : m_(sym_ctx().constant(name.c_str(),
-                            sym_ctx().array_sort(sym_ctx().bv_sort(32), frame_sort()))) {}
+    : base_(sym_ctx().constant(name.c_str(),
+                               sym_ctx().array_sort(sym_ctx().bv_sort(32), frame_sort()))),
+      m_(base_) {}
 
 z3::expr SymMemory::word(const z3::expr& f32, const z3::expr& w9) const {
-    return z3::select(z3::select(m_, f32), w9);
+    z3::expr v = z3::select(z3::select(base_, f32), w9);
+    for (const Write& x : log_) {
+        if (x.value) {
+            v = z3::ite(f32 == x.frame && w9 == *x.slot, *x.value, v);
+        } else if (x.contents) {
+            v = z3::ite(f32 == x.frame, z3::select(*x.contents, w9), v);
+        } else {
+            v = z3::ite(f32 == x.frame, sym_ctx().bv_val(0, 64), v);
+        }
+    }
+    return v;
 }
 
 SymMemory::Q SymMemory::load64(const W& f, const W& w) const {
@@ -48,8 +59,10 @@ SymMemory::Q SymMemory::load64(const W& f, const W& w) const {
 }
 
 void SymMemory::store64(const W& f, const W& w, const Q& v) {
+    const z3::expr slot = word_index(w);
+    log_.push_back({f.expr(), slot, v.expr(), std::nullopt});
     const z3::expr frame = z3::select(m_, f.expr());
-    m_ = z3::store(m_, f.expr(), z3::store(frame, word_index(w), v.expr()));
+    m_ = z3::store(m_, f.expr(), z3::store(frame, slot, v.expr()));
 }
 
 SymMemory::Q SymMemory::fetch_or64(const W& f, const W& w, const Q& v) {
@@ -66,13 +79,16 @@ SymMemory::Q SymMemory::fetch_and64(const W& f, const W& w, const Q& v) {
 
 void SymMemory::clear_frame(const W& f) {
     auto& c = sym_ctx();
+    log_.push_back({f.expr(), std::nullopt, std::nullopt, std::nullopt});
     m_ = z3::store(m_, f.expr(), z3::const_array(c.bv_sort(kWordBits), c.bv_val(0, 64)));
 }
 
 void SymMemory::copy(const W& dst, const W& /*dst_off*/, const W& /*src*/, const W& /*src_off*/,
                      const W& /*len*/) {
     const std::string name = "copied_frame_" + std::to_string(havocs_++);
-    m_ = z3::store(m_, dst.expr(), sym_ctx().constant(name.c_str(), frame_sort()));
+    const z3::expr contents = sym_ctx().constant(name.c_str(), frame_sort());
+    log_.push_back({dst.expr(), std::nullopt, std::nullopt, contents});
+    m_ = z3::store(m_, dst.expr(), contents);
 }
 
 } // namespace enso::verify

@@ -11,8 +11,10 @@
 
 #include <concepts>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 #include <z3++.h>
 
 namespace enso::verify {
@@ -126,6 +128,14 @@ private:
 };
 
 // Machine memory: frame (32 bits) -> word (9 bits) -> 64-bit value.
+//
+// A read is an if-then-else chain over the handler's writes, newest first,
+// down to the untouched memory (one select per word): the words a path did
+// not write are unchanged by construction, and the solver never sees a
+// store into a nested array. With stores (and a constant array for a
+// cleared frame) every entry invariant made z3 reason about array
+// extensionality, and a path took seconds. `expr()` still records the
+// writes as a store chain: that is how the prover learns what a path wrote.
 class SymMemory {
 public:
     using W = SymBV<32>;
@@ -142,12 +152,23 @@ public:
     // unconstrained (sound for the invariants, which never read the
     // contents of a writable frame).
     void copy(const W& dst, const W& dst_off, const W& src, const W& src_off, const W& len);
+    // The writes as a store chain over the initial memory (bookkeeping).
     [[nodiscard]] const z3::expr& expr() const { return m_; }
     // The word at (f, w) as an expression, for invariants.
     [[nodiscard]] z3::expr word(const z3::expr& f32, const z3::expr& w9) const;
 
 private:
+    // One write: a word, or a whole frame (cleared: no contents; copied
+    // into: a fresh frame's contents).
+    struct Write {
+        z3::expr frame;
+        std::optional<z3::expr> slot;
+        std::optional<z3::expr> value;    // a word's new value
+        std::optional<z3::expr> contents; // a copied frame's (fresh) contents
+    };
+    z3::expr base_;
     z3::expr m_;
+    std::vector<Write> log_;
     unsigned havocs_ = 0;
 };
 

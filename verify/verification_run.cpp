@@ -86,6 +86,9 @@ std::string HandlerOutcome::status() const {
     if (proof.ok_paths == 0) {
         return "no successful path";
     }
+    if (proof.explored_only) {
+        return "explored";
+    }
     return "proved";
 }
 
