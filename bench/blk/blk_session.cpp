@@ -211,14 +211,18 @@ BlkRunResult BlkSession::run(const BlkRunSpec& spec, std::chrono::milliseconds d
         blkio::is_write(spec.pattern) && (spec.options & abi::kBlkRunVerifyWrites) != 0;
     const std::uint64_t options =
         read_back ? spec.options & ~abi::kBlkRunVerifyWrites : spec.options;
+    const auto blk_run = [&](std::uint64_t with_options) {
+        return monitor_.command(domid_, abi::kCmdBlkRun,
+                                {static_cast<std::uint64_t>(spec.pattern) |
+                                     (std::uint64_t{spec.device} << 8) | with_options,
+                                 spec.io_bytes, spec.queue_depth, spec.count, spec.seed,
+                                 spec.span_bytes},
+                                deadline);
+    };
     const auto before = backend_stats();
     const auto stats0 = monitor_.vcpu_statistics(domid_);
     const double cpu0 = process_cpu_seconds();
-    r.outcome = monitor_.command(
-        domid_, abi::kCmdBlkRun,
-        {static_cast<std::uint64_t>(spec.pattern) | (std::uint64_t{spec.device} << 8) | options,
-         spec.io_bytes, spec.queue_depth, spec.count, spec.seed, spec.span_bytes},
-        deadline);
+    r.outcome = blk_run(options);
     r.host_cpu_seconds = process_cpu_seconds() - cpu0;
     auto stats1 = monitor_.vcpu_statistics(domid_);
     const auto irq0 = stats0.find("irq_exits");
@@ -229,12 +233,7 @@ BlkRunResult BlkSession::run(const BlkRunSpec& spec, std::chrono::milliseconds d
         r.queue_depth = r.outcome.values[0];
     }
     if (read_back && r.outcome.completed && r.outcome.status == 0) {
-        const auto check = monitor_.command(
-            domid_, abi::kCmdBlkRun,
-            {static_cast<std::uint64_t>(spec.pattern) | (std::uint64_t{spec.device} << 8) |
-                 options | abi::kBlkRunReadBackOnly,
-             spec.io_bytes, spec.queue_depth, spec.count, spec.seed, spec.span_bytes},
-            deadline);
+        const auto check = blk_run(options | abi::kBlkRunReadBackOnly);
         abi::BlkRunStats checked{};
         if (check.completed) {
             std::memcpy(&checked, monitor_.command_data(domid_), sizeof checked);
