@@ -57,7 +57,7 @@ z3::expr StateView::rw(const z3::expr& e) {
     return (e & bv(core::kPteRW, 64)) != bv(0, 64);
 }
 z3::expr StateView::target(const z3::expr& e) {
-    return (e & bv(core::kPteAddrMask, 64)).extract(43, 12);
+    return e.extract(43, 12); // as pte_frame: kPteFrameMask
 }
 z3::expr StateView::maddr(const z3::expr& f, const z3::expr& slot9) {
     return z3::shl(z3::zext(f, 32), bv(core::kPageShift, 64)) |

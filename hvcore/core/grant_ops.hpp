@@ -181,8 +181,11 @@ ENSO_INLINE typename V::U64 grant_pte_maddr(const State<V>& s, typename V::U16 d
         maddr = l1_entry_maddr<V>(s, d, host_addr);
     }
     auto table = maddr_frame<V>(maddr);
-    if (maddr == 0 || (maddr & 7U) != 0 || !owned_by<V>(s, table, d) ||
-        s.frames.type.get(table) != kTypeL1 || !frame_has<V>(s, table, kFrameValidated)) {
+    // The whole address names the frame: bits above the machine would be
+    // dropped by maddr_frame and alias one of the caller's tables.
+    if (maddr == 0 || (maddr & 7U) != 0 || (maddr >> kPageShift) >= as_u64<V>(s.nr_frames) ||
+        !owned_by<V>(s, table, d) || s.frames.type.get(table) != kTypeL1 ||
+        !frame_has<V>(s, table, kFrameValidated)) {
         return 0; // XSA-227: the PTE address must be one of the caller's L1 slots
     }
     return maddr;

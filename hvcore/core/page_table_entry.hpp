@@ -19,20 +19,24 @@ inline constexpr std::uint64_t kPteG = 1ULL << 8;
 inline constexpr std::uint64_t kPteAvail = 7ULL << 9;
 inline constexpr std::uint64_t kPteNX = 1ULL << 63;
 inline constexpr std::uint64_t kPteAddrMask = 0x000ffffffffff000ULL; // bits 12..51
+// The address bits a 32-bit frame number can name (12..43). An entry with
+// any of bits 44..51 set would be checked as one frame and map another, so
+// those bits are not allowed (Xen refuses such an MFN as not valid).
+inline constexpr std::uint64_t kPteFrameMask = 0x00000ffffffff000ULL;
 
 // Leaf entries may carry only these (ANCHORS: P, RW, US, A, D, available, NX).
 inline constexpr std::uint64_t kL1Allowed =
-    kPteP | kPteRW | kPteUS | kPteA | kPteD | kPteAvail | kPteNX | kPteAddrMask;
+    kPteP | kPteRW | kPteUS | kPteA | kPteD | kPteAvail | kPteNX | kPteFrameMask;
 // Upper levels: no PSE (no superpages for PV guests, XSA-148), no caching bits.
 inline constexpr std::uint64_t kLnAllowed =
-    kPteP | kPteRW | kPteUS | kPteA | kPteAvail | kPteNX | kPteAddrMask;
+    kPteP | kPteRW | kPteUS | kPteA | kPteAvail | kPteNX | kPteFrameMask;
 // An update that changes only these bits keeps the frame and its permissions,
 // so it needs no revalidation (never RW, P or the frame: XSA-182).
 inline constexpr std::uint64_t kFastPathBits = kPteA | kPteD | kPteAvail | kPteNX | kPteUS;
 
 template <class V>
 ENSO_INLINE typename V::U32 pte_frame(typename V::U64 pte) {
-    return as_u32<V>((pte & kPteAddrMask) >> kPageShift);
+    return as_u32<V>((pte & kPteFrameMask) >> kPageShift);
 }
 
 // A page-table entry's machine address, and back: its frame and its slot.

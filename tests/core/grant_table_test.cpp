@@ -190,6 +190,25 @@ TEST_CASE_METHOD(GrantFixture, "a guest grantee maps with a PTE in its own L1 an
     CHECK(Counts(st()) == before);
 }
 
+// A PTE address is a machine address: bits above the machine must not
+// alias a slot of the grantee's own L1 (the verifier's counterexample).
+TEST_CASE_METHOD(GrantFixture, "a PTE address beyond machine memory is refused", "[grant]") {
+    const Counts before(st());
+    core().grant_write_entry(kGranter, 7, kPermitRW, kGrantee, page);
+    std::uint32_t h = kNoHandle;
+    std::uint64_t bus = 0;
+    for (const unsigned bit : {44U, 52U, 63U}) {
+        INFO("address bit " << bit);
+        CHECK(core().grant_map(kGrantee, kGranter, 7, kMapRW,
+                               slot_addr(5) | (std::uint64_t{1} << bit), h,
+                               bus) == GNTST_general_error);
+    }
+    CHECK(pte_at(5) == 0);
+    CHECK(status(7) == 0);
+    REQUIRE_INVARIANTS(core());
+    CHECK(Counts(st()) == before);
+}
+
 TEST_CASE_METHOD(GrantFixture, "a guest grantee maps through a virtual address", "[grant]") {
     const Counts before(st());
     core().grant_write_entry(kGranter, 3, kPermitRW, kGrantee, page);

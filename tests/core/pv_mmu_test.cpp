@@ -188,6 +188,25 @@ TEST_CASE("mmu_update: disallowed flags are refused at every level (XSA-148)") {
     CHECK(changed(installed, counts_of_all(m)) == "");
 }
 
+// Frame numbers are 32 bits: an entry naming bit 44 or above would be
+// checked as one frame and map another (found by the verifier's grant map
+// counterexample, where the same truncation aliased a PTE address).
+TEST_CASE("mmu_update: an entry's address bits above the 32-bit frame numbers are refused") {
+    const std::uint8_t level = GENERATE(kTypeL1, kTypeL2);
+    TestMachine m;
+    const auto table = pinned_table(m, 0, level);
+    const auto target = level == kTypeL1 ? m.frame(0) : pinned_table(m, 0, kTypeL1);
+    const auto before = counts_of_all(m);
+    for (const unsigned bit : {44U, 47U, 51U}) {
+        INFO("address bit " << bit);
+        CHECK(update(m, 0, table, 1, TestMachine::pte(target, kRO) | (std::uint64_t{1} << bit)) ==
+              kEINVAL);
+        CHECK(m.read_word(table, 1) == 0);
+    }
+    REQUIRE_INVARIANTS(m.core());
+    CHECK(changed(before, counts_of_all(m)) == "");
+}
+
 TEST_CASE("mmu_update: linear and recursive page tables are refused (XSA-185)") {
     TestMachine m;
     SECTION("an L2 entry pointing to its own L2") {
