@@ -45,6 +45,13 @@ inline constexpr uint64_t kBlkRunWaitEvent = 1ULL << 18;
 // arguments wrote (kBlkRunVerifyWrites as a command of its own, so that the
 // run's exits and CPU time do not include the read-back's I/Os).
 inline constexpr uint64_t kBlkRunReadBackOnly = 1ULL << 19;
+// Completions by interrupt: the front end registers Xen's event upcall
+// (CALLBACKOP_register), which the monitor delivers as an interrupt through
+// an irqfd at CPL3; its handler consumes the responses. With nothing to
+// submit the front end re-arms rsp_event and waits for the handler with the
+// upcall unmasked. -ENOSYS when the guest's domain has no interrupts
+// (kvm::DomainConfig::event_irq).
+inline constexpr uint64_t kBlkRunWaitIrq = 1ULL << 20;
 
 // kCmdBlkBadRequest args[0]: the malformed request the guest puts on the
 // ring; the answer is the response's status (values[0]) and whether a good
@@ -85,7 +92,9 @@ struct BlkRunStats {
     uint64_t first_bad_verdict; // a blkio::BlockVerdict
     uint64_t readback_bad;      // kBlkRunVerifyWrites: blocks whose generation is not this run's
     uint64_t flush_status;      // kBlkRunFlushAtEnd: the flush's status (0 OKAY)
-    uint64_t waits;             // kBlkRunWaitEvent: times the front end blocked
+    uint64_t waits;             // kBlkRunWaitEvent: times the front end blocked (WaitIrq: waited)
+    uint64_t upcalls;           // kBlkRunWaitIrq: runs of the ring's upcall handler
+    uint64_t interrupts;        // kBlkRunWaitIrq: upcall interrupts the guest took
 };
 
 // kCmdBlkStream's progress, in the command page's data area, updated as the

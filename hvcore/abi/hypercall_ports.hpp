@@ -42,4 +42,16 @@ inline constexpr uint32_t kTssOffset = 0xf00;
 inline constexpr uint32_t kTssIoBitmapOffset = 0x68;                // right after the 104-byte TSS
 inline constexpr uint32_t kTssLimit = kTssIoBitmapOffset + 256 / 8; // ports 0-255, then 0xff
 
+// Event upcalls as interrupts (HYPERVISOR_callback_op, CALLBACKTYPE_event):
+// the monitor's GDT and IDT for the vCPU sit in the hypercall page too (so
+// the guest can read but never change them), loaded once the guest
+// registers its handler. The IDT holds gates 0..kUpcallVector; only the
+// upcall's is present (any exception still ends the guest).
+inline constexpr uint32_t kUpcallVector = 0x23; // the virtual PIC's pin 3, irq_base 0x20
+inline constexpr uint32_t kIdtOffset = 0xc00;
+inline constexpr uint32_t kIdtLimit = 16 * (kUpcallVector + 1) - 1;
+inline constexpr uint32_t kGdtOffset = 0xe80;
+inline constexpr uint32_t kGdtLimit = 0x4f; // entries 0-9: user data, user code, the TSS
+static_assert(kIdtOffset + kIdtLimit < kGdtOffset && kGdtOffset + kGdtLimit < kTssOffset);
+
 } // namespace enso::abi

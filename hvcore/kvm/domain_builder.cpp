@@ -211,8 +211,8 @@ BuiltDomain build(core::Core& core, MachineMemory& memory, const ElfImage& image
     }
     const auto page =
         make_hypercall_page(config.transport, abi::kSharedInfoVa + abi::kExitlessSlotOffset);
-    std::memcpy(memory.frame(static_cast<std::uint32_t>(out.mfns[hypercall_pfn])), page.data(),
-                page.size());
+    out.hypercall_page = static_cast<std::uint32_t>(out.mfns[hypercall_pfn]);
+    std::memcpy(memory.frame(out.hypercall_page), page.data(), page.size());
     auto* list = reinterpret_cast<std::uint64_t*>(
         memory.frame(static_cast<std::uint32_t>(out.mfns[mfn_list_pfn])));
     for (std::uint64_t i = 0; i < mfn_list_pages; ++i) {

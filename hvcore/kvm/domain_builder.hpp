@@ -32,6 +32,7 @@ struct BuiltDomain {
     std::uint32_t l4 = 0;
     std::uint32_t shared_info = 0;
     std::uint32_t command_page = 0;
+    std::uint32_t hypercall_page = 0; // also holds the TSS, and the GDT and IDT for upcalls
     std::uint32_t guest_cmd_port = 0;
     std::uint32_t dom0_cmd_port = 0;
     std::uint32_t nr_pt_frames = 0;

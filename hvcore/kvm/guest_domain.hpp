@@ -29,6 +29,10 @@ struct GuestDomain {
     abi::ExitlessSlot* slot = nullptr;
     abi::CommandPage* command = nullptr;
     std::uint8_t* upcall_pending = nullptr; // vcpu_info[0].evtchn_upcall_pending
+    std::uint8_t* upcall_mask = nullptr;    // vcpu_info[0].evtchn_upcall_mask
+    // DomainConfig::event_irq: the eventfd that injects the upcall vector.
+    UniqueFd upcall_fd;
+    std::atomic<std::uint64_t> upcall_injections{0};
 
     std::thread thread;
     std::atomic<pthread_t> thread_handle{};
@@ -47,8 +51,10 @@ struct GuestDomain {
     std::atomic<Where> where{Where::starting};
 
     // Guarded by the monitor's lock.
-    std::uint64_t cr3 = 0;         // what the vCPU runs on
-    bool memslots_pending = false; // left for the vCPU thread (exitless calls)
+    std::uint64_t cr3 = 0;            // what the vCPU runs on
+    bool memslots_pending = false;    // left for the vCPU thread (exitless calls)
+    bool upcall_registered = false;   // the guest's handler is in the IDT
+    bool upcall_load_pending = false; // GDTR, IDTR and RFLAGS.IF still to load
     // The monitor wrote one of the domain's page tables since the last
     // flush. KVM cannot see those writes (PVM's shadow tables, or the TLB
     // under EPT/NPT, go stale), and nothing else makes them stale: the guest

@@ -1,8 +1,10 @@
 #include "hvcore/kvm/hypercall_page.hpp"
 
-#include "hvcore/abi/exitless_slot.hpp"
 #include "hvcore/abi/emulated_disk.hpp"
+#include "hvcore/abi/exitless_slot.hpp"
+#include "hvcore/abi/guest_layout.hpp"
 #include "hvcore/abi/hypercall_ports.hpp"
+#include "hvcore/kvm/irq_setup.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -151,6 +153,12 @@ HypercallPage make_hypercall_page(abi::Transport transport, std::uint64_t slot_v
         emit_exitless_common(e, slot_va);
     }
     write_tss(page);
+    // The GDT an upcall's IDT gate and IRETQ read, and an IDT with no gate
+    // present until the guest registers its handler (irq_setup.hpp).
+    auto* bytes = reinterpret_cast<std::byte*>(page.data());
+    std::fill(page.data() + abi::kIdtOffset, page.data() + abi::kIdtOffset + abi::kIdtLimit + 1,
+              std::uint8_t{0});
+    write_gdt(bytes + abi::kGdtOffset, abi::kHypercallPageVa + abi::kTssOffset, abi::kTssLimit);
     return page;
 }
 

@@ -4,13 +4,16 @@
 #include "hvcore/abi/guest_layout.hpp"
 #include "hvcore/abi/hypercall_ports.hpp"
 #include "hvcore/core/frame_table.hpp"
+#include "hvcore/core/guest_memory.hpp"
 #include "hvcore/kvm/elf_image.hpp"
+#include "hvcore/kvm/irq_setup.hpp"
 #include "hvcore/kvm/kvm_error.hpp"
 #include "hvcore/kvm/memslot_plan.hpp"
 
 #include <fmt/format.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
+#include <xen/callback.h>
 #include <xen/sched.h>
 #include <xen/xen.h>
 
@@ -138,7 +141,20 @@ std::uint16_t Monitor::start_domain(const DomainConfig& config) {
     auto g = std::make_unique<GuestDomain>();
     g->transport = config.transport;
     g->vm = std::make_unique<GuestVm>(kvm_.get(), memory_);
+    if (config.event_irq) {
+        if (auto err = create_irqchip(g->vm->fd()); !err.empty()) {
+            throw KvmError("event upcalls as interrupts: " + err);
+        }
+    }
     g->vcpu = std::make_unique<Vcpu>(kvm_.get(), g->vm->fd(), 0);
+    if (config.event_irq) {
+        auto err = enable_lapic(g->vcpu->fd());
+        auto irq = err.empty() ? bind_upcall_irqfd(g->vm->fd()) : IrqFd{};
+        if (!err.empty() || !irq.error.empty()) {
+            throw KvmError("event upcalls as interrupts: " + err + irq.error);
+        }
+        g->upcall_fd = std::move(irq.fd);
+    }
     if (tsc_khz_ == 0) {
         tsc_khz_ = g->vcpu->tsc_khz();
     }
@@ -167,6 +183,8 @@ std::uint16_t Monitor::start_domain(const DomainConfig& config) {
         g->slot = reinterpret_cast<abi::ExitlessSlot*>(si + abi::kExitlessSlotOffset);
         g->upcall_pending = reinterpret_cast<std::uint8_t*>(
             si + offsetof(shared_info_t, vcpu_info[0].evtchn_upcall_pending));
+        g->upcall_mask = reinterpret_cast<std::uint8_t*>(
+            si + offsetof(shared_info_t, vcpu_info[0].evtchn_upcall_mask));
         g->command = reinterpret_cast<abi::CommandPage*>(memory_.frame(g->built.command_page));
     }
     g->vcpu->start_pv(g->built.start);
@@ -415,6 +433,11 @@ bool may_write_page_tables(std::uint64_t nr) {
 long Monitor::trap_call(GuestDomain& g, std::uint64_t nr, const core::HypercallArgs& args,
                         CallEffects& fx) {
     std::lock_guard lock(mu_);
+    if (nr == __HYPERVISOR_callback_op) {
+        const long rc = callback_op(g, args);
+        do_vcpu_work(g);
+        return rc;
+    }
     g.pt_dirty = g.pt_dirty || may_write_page_tables(nr);
     const long rc = dispatcher_.call(g.domid, nr, args);
     fx = apply_effects(&g, Caller::vcpu_thread);
@@ -429,6 +452,11 @@ CallOutcome Monitor::exitless_call(std::uint16_t d, std::uint64_t nr,
         return {-ESRCH, false, false};
     }
     CallOutcome out;
+    if (nr == __HYPERVISOR_callback_op) {
+        out.result = callback_op(*it->second, args);
+        out.vcpu_work = it->second->upcall_load_pending; // loaded on the vCPU thread
+        return out;
+    }
     it->second->pt_dirty = it->second->pt_dirty || may_write_page_tables(nr);
     out.result = dispatcher_.call(d, nr, args);
     const auto fx = apply_effects(it->second.get(), Caller::poller);
@@ -476,6 +504,16 @@ Monitor::CallEffects Monitor::apply_effects(GuestDomain* self, Caller caller) {
             g.pt_dirty = false;
         }
         if ((e & core::kEffectUpcall) != 0) {
+            // The upcall as an interrupt, unless the guest masked it (Xen's
+            // virtual IF: it looks at evtchn_upcall_pending when it unmasks).
+            // The core's locked fetch_or of upcall_pending came first: a
+            // guest that unmasks meanwhile sees it pending.
+            if (g.upcall_registered && __atomic_load_n(g.upcall_mask, __ATOMIC_SEQ_CST) == 0) {
+                const std::uint64_t one = 1;
+                if (::write(g.upcall_fd.get(), &one, sizeof one) == sizeof one) {
+                    g.upcall_injections.fetch_add(1, std::memory_order_relaxed);
+                }
+            }
             { std::lock_guard wl(g.wait_mu); }
             g.wait_cv.notify_all();
             if (poller_ && g.transport == abi::kTransportExitless && &g != self) {
@@ -530,7 +568,48 @@ void Monitor::consume_dom0_events() {
     }
 }
 
+long Monitor::callback_op(GuestDomain& g, const core::HypercallArgs& args) {
+    if (!g.upcall_fd.valid()) {
+        return -ENOSYS; // no irqchip (DomainConfig::event_irq): events are polled
+    }
+    if (args[0] != CALLBACKOP_register) {
+        return -ENOSYS;
+    }
+    callback_register cb{};
+    if (core::GuestMemory(core_.state(), g.domid).read(args[1], cb) != core::kOk) {
+        return -EFAULT;
+    }
+    constexpr std::uint64_t kLowerHalfEnd = 1ULL << 47;
+    if (cb.type != CALLBACKTYPE_event || cb.address == 0 || cb.address >= kLowerHalfEnd) {
+        return -EINVAL;
+    }
+    const auto page = g.built.hypercall_page;
+    if ((core_.state().frames.flags.get(page) & core::kFrameAllocated) == 0 ||
+        core_.state().frames.owner.get(page) != g.domid) {
+        return -EINVAL; // it gave its hypercall page away: nowhere to put the IDT
+    }
+    write_idt_gate(memory_.frame(page) + abi::kIdtOffset, abi::kUpcallVector, cb.address);
+    g.upcall_registered = true;
+    g.upcall_load_pending = true;
+    return 0;
+}
+
+std::uint64_t Monitor::upcall_injections(std::uint16_t d) {
+    return domain(d).upcall_injections.load();
+}
+
 void Monitor::do_vcpu_work(GuestDomain& g) {
+    if (g.upcall_load_pending) {
+        g.upcall_load_pending = false;
+        auto& sregs = g.vcpu->sregs();
+        sregs.gdt = {abi::kHypercallPageVa + abi::kGdtOffset, abi::kGdtLimit, {}};
+        sregs.idt = {abi::kHypercallPageVa + abi::kIdtOffset, abi::kIdtLimit, {}};
+        g.vcpu->sregs_changed();
+        // IF for good: an interrupt gate or an STI would be needed to change
+        // it, and under PVM neither works at CPL3 (irq_setup.hpp).
+        g.vcpu->regs().rflags |= 1ULL << 9;
+        g.vcpu->regs_changed();
+    }
     if (g.memslots_pending) {
         g.memslots_pending = false;
         (void)g.vm->sync_memslots(frame_access(core_.state(), g.domid));

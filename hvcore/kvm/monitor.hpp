@@ -49,6 +49,10 @@ struct DomainConfig {
     // 0: the next free id (Core::pick_free_domid). Otherwise exactly this id,
     // which must be free: a toolstack (or a test) that names its domains.
     std::uint16_t domid = 0;
+    // An in-kernel irqchip and an irqfd, so that the guest may register an
+    // event upcall (HYPERVISOR_callback_op, CALLBACKTYPE_event) delivered as
+    // an interrupt at CPL3 (irq_setup.hpp). Without it the call is -ENOSYS.
+    bool event_irq = false;
 };
 
 struct CommandOutcome {
@@ -143,6 +147,9 @@ public:
     void add_port_device(std::uint16_t d, std::uint16_t first, std::uint16_t count,
                          PortDevice device);
 
+    // Upcalls injected through the domain's irqfd so far.
+    [[nodiscard]] std::uint64_t upcall_injections(std::uint16_t d);
+
     struct PlatformCounts {
         std::uint64_t flushes = 0;      // flush_translations calls
         std::uint64_t slot_changes = 0; // KVM_SET_USER_MEMORY_REGION calls
@@ -166,6 +173,8 @@ private:
     // domain whose own thread (vCPU or poller on its behalf) is calling.
     CallEffects apply_effects(GuestDomain* self, Caller caller = Caller::dom0);
     void do_vcpu_work(GuestDomain& g); // on g's vCPU thread, with mu_ held
+    // HYPERVISOR_callback_op, with mu_ held (the core has no interrupts).
+    long callback_op(GuestDomain& g, const core::HypercallArgs& args);
     bool event_pending(const GuestDomain& g) const;
     void wait_for_event(GuestDomain& g);
     void wait_for_answer(GuestDomain& g);

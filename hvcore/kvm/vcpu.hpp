@@ -50,6 +50,7 @@ public:
     // The guest's TSC frequency (KVM_GET_TSC_KHZ); 0 when unknown.
     [[nodiscard]] std::uint64_t tsc_khz() const;
     [[nodiscard]] std::uint32_t id() const { return id_; }
+    [[nodiscard]] int fd() const { return fd_.get(); }
 
 private:
     UniqueFd fd_;

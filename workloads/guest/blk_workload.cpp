@@ -3,6 +3,7 @@
 #include "workloads/blkio/latency_histogram.hpp"
 #include "workloads/guest/console.hpp"
 #include "workloads/guest/emulated_disk_driver.hpp"
+#include "workloads/guest/events.hpp"
 #include "workloads/guest/frame_allocator.hpp"
 #include "workloads/guest/page_tables.hpp"
 #include "workloads/guest/tsc.hpp"
@@ -117,11 +118,14 @@ unsigned poll(const BlkRunParams& p) {
     return blkfront_poll(on_done, &g_run);
 }
 
-// Nothing was answered: spin, or (kBlkRunWaitEvent) block for the back
-// end's notification when waiting is all there is to do.
+// Nothing was answered: spin, or block for the back end's notification
+// (kBlkRunWaitEvent), or wait for its upcall interrupt (kBlkRunWaitIrq),
+// when waiting is all there is to do.
 void idle(const BlkRunParams& p, bool can_submit) {
-    if ((p.options & abi::kBlkRunWaitEvent) != 0 && p.device == abi::kBlkDevicePv &&
-        g_run.inflight > 0 && !can_submit) {
+    const bool waiting = p.device == abi::kBlkDevicePv && g_run.inflight > 0 && !can_submit;
+    if (waiting && (p.options & abi::kBlkRunWaitIrq) != 0) {
+        blkfront_wait_irq(10000); // bounded: a lost interrupt costs 10 ms, never a hang
+    } else if (waiting && (p.options & abi::kBlkRunWaitEvent) != 0) {
         blkfront_wait();
     } else {
         cpu_relax();
@@ -223,8 +227,43 @@ uint64_t blk_disk_sectors(uint32_t device) {
     return emu_disk_sectors();
 }
 
-long blk_run(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cycles,
+namespace {
+
+long blk_run_inner(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cycles,
+                   uint64_t* qd_used);
+
+} // namespace
+
+long blk_run(const BlkRunParams& p, abi::BlkRunStats& stats, uint64_t* tsc_cycles,
              uint64_t* qd_used) {
+    const bool irq = (p.options & abi::kBlkRunWaitIrq) != 0;
+    if (irq && p.device != abi::kBlkDevicePv) {
+        return -XEN_EINVAL;
+    }
+    if (irq) {
+        if (const long rc = blkfront_enable_irq(on_done, &g_run); rc != 0) {
+            stats = abi::BlkRunStats{};
+            *tsc_cycles = 0;
+            *qd_used = 0;
+            printk("blk: no completions by interrupt here: %ld\n", rc);
+            return rc;
+        }
+    }
+    const uint64_t upcalls0 = blkfront_stats().upcalls;
+    const uint64_t interrupts0 = events_interrupts();
+    const long rc = blk_run_inner(p, stats, tsc_cycles, qd_used);
+    if (irq) {
+        blkfront_disable_irq();
+    }
+    stats.upcalls = blkfront_stats().upcalls - upcalls0;
+    stats.interrupts = events_interrupts() - interrupts0;
+    return rc;
+}
+
+namespace {
+
+long blk_run_inner(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cycles,
+                   uint64_t* qd_used) {
     BlkRunParams p = p_in;
     stats = abi::BlkRunStats{};
     stats.first_bad_lba = ~0ULL;
@@ -361,6 +400,8 @@ long blk_run(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cy
     }
     return status;
 }
+
+} // namespace
 
 long blk_stream(uint64_t io_bytes, uint64_t queue_depth, uint64_t count, uint64_t flush_every,
                 uint64_t seed, abi::BlkStreamProgress& progress) {

@@ -8,6 +8,7 @@
 #include "workloads/guest/grant_pool.hpp"
 #include "workloads/guest/hypercall.hpp"
 #include "workloads/guest/page_tables.hpp"
+#include "workloads/guest/tsc.hpp"
 
 namespace enso::guest {
 
@@ -379,6 +380,63 @@ void blkfront_wait() {
     }
     ++g_stats.waits;
     (void)block();
+}
+
+namespace {
+
+BlkDone g_irq_done = nullptr;
+void* g_irq_ctx = nullptr;
+
+void on_ring_event(evtchn_port_t /*port*/) {
+    g_stats.upcalls = g_stats.upcalls + 1;
+    if (g_irq_done != nullptr) {
+        (void)blkfront_poll(g_irq_done, g_irq_ctx);
+    }
+}
+
+} // namespace
+
+long blkfront_enable_irq(BlkDone done, void* ctx) {
+    if (!g_connected) {
+        return -XEN_EINVAL;
+    }
+    if (const long rc = events_enable_upcall(); rc != 0) {
+        return rc;
+    }
+    events_mask();
+    g_irq_done = done;
+    g_irq_ctx = ctx;
+    events_set_handler(g_port, on_ring_event);
+    return 0;
+}
+
+void blkfront_disable_irq() {
+    events_mask();
+    if (g_connected) {
+        events_set_handler(g_port, nullptr);
+    }
+    g_irq_done = nullptr;
+    g_irq_ctx = nullptr;
+}
+
+void blkfront_wait_irq(uint64_t us) {
+    if (!g_connected) {
+        return;
+    }
+    int more = 0;
+    RING_FINAL_CHECK_FOR_RESPONSES(&g_ring, more);
+    if (more != 0) {
+        return;
+    }
+    ++g_stats.waits;
+    const volatile uint64_t* upcalls = &g_stats.upcalls;
+    const uint64_t before = *upcalls;
+    const uint64_t until = rdtsc_ordered() + tsc_ticks_us(us);
+    events_unmask(); // runs the handler at once if the port is already pending
+    while (*upcalls == before && rdtsc_ordered() < until) {
+        cpu_relax();
+    }
+    events_mask();
 }
 
 const BlkfrontStats& blkfront_stats() {

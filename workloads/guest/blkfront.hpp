@@ -35,8 +35,9 @@ struct BlkfrontConfig {
 struct BlkfrontStats {
     uint64_t requests = 0;
     uint64_t kicks = 0;
-    uint64_t stalls = 0; // submissions refused for want of ring slots or grants
-    uint64_t waits = 0;  // blkfront_wait calls that blocked
+    uint64_t stalls = 0;  // submissions refused for want of ring slots or grants
+    uint64_t waits = 0;   // blkfront_wait calls that blocked (or waited for an upcall)
+    uint64_t upcalls = 0; // the port's upcall handler ran (blkfront_enable_irq)
 };
 
 // Sets up the ring (granted read-write to domain 0) and an unbound event
@@ -70,6 +71,20 @@ unsigned blkfront_poll(BlkDone done, void* ctx);
 // at the next response (rsp_event) and blocks, unless a response came in
 // meanwhile. Returns after an event (or at once); then poll.
 void blkfront_wait();
+
+// Completions by interrupt: registers the event upcall (events.hpp) and a
+// handler for the ring's port that consumes responses, calling done(ctx,
+// ...) for each, as blkfront_poll does. The upcall stays masked except in
+// blkfront_wait_irq, so the handler never runs inside the caller's own ring
+// work. 0, or why not (-ENOSYS: the monitor delivers no interrupts here).
+long blkfront_enable_irq(BlkDone done, void* ctx);
+void blkfront_disable_irq();
+// With nothing to submit: asks for a notification at the next response
+// (RING_FINAL_CHECK_FOR_RESPONSES re-arms rsp_event), unmasks the upcall
+// and waits - spinning at CPL3, which cannot halt - until its handler has
+// run or `us` passed. Returns at once if a response is already there (then
+// poll).
+void blkfront_wait_irq(uint64_t us);
 
 [[nodiscard]] const BlkfrontStats& blkfront_stats();
 void blkfront_reset_stats();

@@ -152,6 +152,10 @@ inline long HYPERVISOR_multicall(multicall_entry_t* calls, unsigned nr_calls) {
     return _hypercall2<__HYPERVISOR_multicall>(ptr_arg(calls), nr_calls);
 }
 
+inline long HYPERVISOR_callback_op(int cmd, const void* arg) {
+    return _hypercall2<__HYPERVISOR_callback_op>(static_cast<uint64_t>(cmd), ptr_arg(arg));
+}
+
 inline long HYPERVISOR_sched_op(int cmd, void* arg) {
     return _hypercall2<__HYPERVISOR_sched_op>(static_cast<uint64_t>(cmd), ptr_arg(arg));
 }
