@@ -8,8 +8,13 @@
 //       path, and whether the back end polls while busy or sleeps at once);
 //       the front end polls its ring for completions;
 //   guest-persistent-kick-event   the same, but the front end blocks for the
-//       back end's event (SCHEDOP_block) when it has nothing to submit: the
-//       notification path an interrupt-driven guest takes, at CPL3;
+//       back end's event (SCHEDOP_block) when it has nothing to submit;
+//   guest-persistent-kick-irq   completions by interrupt: the back end's
+//       event is Xen's upcall, delivered through an irqfd as an interrupt at
+//       CPL3 (kvm/irq_setup.hpp), whose handler consumes the responses; with
+//       nothing to submit the front end re-arms rsp_event and waits for it
+//       with the upcall unmasked. Skipped, with the probe's words, where an
+//       interrupt cannot reach CPL3 (kvm/irq_probe.hpp);
 //   native     the twin on the host; emulated   the register-based disk.
 // Those run with io_uring on an O_DIRECT image. The engine comparison adds
 // blk/<pattern>/<size>/qd<N>/<pread|uring>-<direct|buffered>/<mode> rows.
@@ -17,7 +22,8 @@
 // IOPS, lat_p50_us, lat_p99_us, exits_per_io (KVM's count, in-kernel ones
 // included) and guest_exits_per_io (without those the host's interrupts
 // caused: KVM's irq_exits), user_exits_per_io, kicks_per_io, waits_per_io
-// (times the front end blocked), host_cpu_us_per_io (this
+// (times the front end blocked, or waited for an interrupt),
+// interrupts_per_io (-irq: upcall interrupts the guest took), host_cpu_us_per_io (this
 // process: vCPU, back end and io_uring workers), integrity_ok, qd_used,
 // ratio_to_native (IOPS over a twin run right before each iteration, the
 // same I/Os: adjacent in time, so the machine's load drift cancels) with
@@ -117,11 +123,14 @@ struct GuestPath {
     // The front end blocks for the back end's event when it has nothing to
     // do, instead of polling its ring (kBlkRunWaitEvent): "-event".
     bool wait_event = false;
+    // Completions by interrupt (kBlkRunWaitIrq): "-irq".
+    bool wait_irq = false;
 };
 
 std::string mode_name(const GuestPath& p) {
     return fmt::format("guest-{}-{}{}", enso::backends::data_path_name(p.path),
-                       enso::backends::notify_name(p.notify), p.wait_event ? "-event" : "");
+                       enso::backends::notify_name(p.notify),
+                       p.wait_event ? "-event" : (p.wait_irq ? "-irq" : ""));
 }
 
 // I/Os per iteration, adjusted after each toward target_seconds().
@@ -155,6 +164,7 @@ struct Totals {
     double user_exits = 0;
     double kicks = 0;
     double waits = 0;
+    double interrupts = 0;
     double cpu_seconds = 0;
     double qd_used = 0;
     int iterations = 0;
@@ -189,6 +199,7 @@ void publish(benchmark::State& s, const Totals& t, bool guest) {
         s.counters["user_exits_per_io"] = t.user_exits / n;
         s.counters["kicks_per_io"] = t.kicks / n;
         s.counters["waits_per_io"] = t.waits / n;
+        s.counters["interrupts_per_io"] = t.interrupts / n;
     }
 }
 
@@ -235,6 +246,10 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
         s.SkipWithError(rig.why().c_str());
         return;
     }
+    if (path && path->wait_irq && !rig.irq_ok()) {
+        s.SkipWithError(rig.irq_why().c_str());
+        return;
+    }
     enso::bench::BlkSession* session = &rig.main();
     try {
         if (path) {
@@ -261,9 +276,11 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
     {
         // Untimed: the first touch of each buffer page (a shadow-paging
         // fault under PVM) and each persistent grant's map happen here.
-        const auto warm =
-            spec_of(w, emulated ? enso::abi::kBlkDeviceEmulated : enso::abi::kBlkDevicePv,
-                    std::min<std::uint64_t>(count, 2 * w.qd + 2), ++g_seed);
+        auto warm = spec_of(w, emulated ? enso::abi::kBlkDeviceEmulated : enso::abi::kBlkDevicePv,
+                            std::min<std::uint64_t>(count, 2 * w.qd + 2), ++g_seed);
+        if (path && path->wait_irq) {
+            warm.options |= enso::abi::kBlkRunWaitIrq;
+        }
         (void)session->run(warm);
     }
     Totals t;
@@ -275,6 +292,9 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
                             count, ++g_seed);
         if (path && path->wait_event) {
             spec.options |= enso::abi::kBlkRunWaitEvent;
+        }
+        if (path && path->wait_irq) {
+            spec.options |= enso::abi::kBlkRunWaitIrq;
         }
         // The twin runs right before, the same I/Os: the machine's load
         // drifts, and this ratio is taken between adjacent measurements.
@@ -306,6 +326,7 @@ void guest_io(benchmark::State& s, const std::string& name, const std::string& k
         t.user_exits += static_cast<double>(r.outcome.exits.user_exits);
         t.kicks += static_cast<double>(r.stats.kicks);
         t.waits += static_cast<double>(r.stats.waits);
+        t.interrupts += static_cast<double>(r.stats.interrupts);
         t.cpu_seconds += r.host_cpu_seconds;
         t.qd_used += static_cast<double>(r.queue_depth);
         ++t.iterations;
@@ -409,6 +430,7 @@ const std::vector<GuestPath>& guest_paths() {
         {DataPath::persistent, NotifyMode::poll},
         {DataPath::persistent, NotifyMode::kick},
         {DataPath::persistent, NotifyMode::kick, true},
+        {DataPath::persistent, NotifyMode::kick, false, true},
     };
     return paths;
 }
@@ -548,6 +570,8 @@ int main(int argc, char** argv) {
               : "0: nice " + std::to_string(g_nice) + " was refused (no CAP_SYS_NICE)");
     benchmark::AddCustomContext("enso_quick", g_quick ? "true" : "false");
     benchmark::AddCustomContext("enso_guests", rig.ok() ? "running" : rig.why());
+    benchmark::AddCustomContext("enso_blk_irq",
+                                rig.irq_ok() ? "delivered: " + rig.irq_why() : rig.irq_why());
     if (rig.ok()) {
         benchmark::AddCustomContext("enso_guest_tsc_khz", std::to_string(rig.monitor().tsc_khz()));
         benchmark::AddCustomContext("enso_guest_pages",
@@ -560,7 +584,8 @@ int main(int argc, char** argv) {
         benchmark::AddCustomContext(
             "enso_blk_policy",
             fmt::format("guest: {} transport, completions polled (-event: blocks for the back "
-                        "end's event when idle), kicks through the ring's "
+                        "end's event when idle; -irq: the event's upcall as an interrupt at "
+                        "CPL3 consumes them), kicks through the ring's "
                         "ioeventfd only when the back end asked (req_event); back end (on CPU "
                         "{}) poll: polls ring and engine while it had work in the last {} us, "
                         "then sleeps on the engine (I/O in flight) or on the kick; kick: sleeps "

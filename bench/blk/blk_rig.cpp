@@ -1,5 +1,6 @@
 #include "bench/blk/blk_rig.hpp"
 
+#include "hvcore/kvm/irq_probe.hpp"
 #include "hvcore/kvm/kvm_error.hpp"
 #include "hvcore/kvm/kvm_probe.hpp"
 
@@ -35,6 +36,12 @@ BlkRig::BlkRig(std::uint64_t image_bytes, abi::Transport transport) : transport_
         kvm::DomainConfig dc;
         dc.pages = kBlkGuestPages;
         dc.transport = transport;
+        // Interrupts at CPL3 for the -irq rows, where the host delivers them.
+        const auto& irq = kvm::cpl3_irq_support();
+        dc.event_irq = irq.delivered;
+        irq_ok_ = irq.delivered;
+        irq_why_ =
+            irq.delivered ? irq.detail : "skipped: no interrupts at guest CPL3 here: " + irq.detail;
         domid_ = monitor_->start_domain(dc);
         const auto out = monitor_->command(domid_, abi::kCmdPing, {7}, std::chrono::seconds(10));
         if (!out.completed || out.values[0] != (abi::kPingMagic ^ 7)) {

@@ -31,6 +31,11 @@ public:
     // The guest runs too.
     [[nodiscard]] bool ok() const { return session_ != nullptr; }
     [[nodiscard]] const std::string& why() const { return why_; }
+    // Completions by interrupt can run (the guest's domain has an irqchip
+    // and the host delivers interrupts at CPL3); irq_why() says what the
+    // probe saw either way.
+    [[nodiscard]] bool irq_ok() const { return ok() && irq_ok_; }
+    [[nodiscard]] const std::string& irq_why() const { return irq_why_; }
     kvm::Monitor& monitor() { return *monitor_; }
     [[nodiscard]] std::uint16_t domid() const { return domid_; }
     [[nodiscard]] abi::Transport transport() const { return transport_; }
@@ -53,6 +58,8 @@ private:
     double tsc_hz_ = 0;
     std::string why_;
     std::string image_why_;
+    bool irq_ok_ = false;
+    std::string irq_why_ = "skipped: no guest";
     std::unique_ptr<BlkSession> session_;
     std::map<std::pair<backends::EngineKind, bool>, std::unique_ptr<BlkSession>> others_;
 };

@@ -17,8 +17,8 @@ inline constexpr std::uint64_t kTestImageBytes = 64ULL << 20;
 struct BlkMachine {
     explicit BlkMachine(const std::string& name, bool direct = true,
                         backends::EngineKind engine = backends::EngineKind::uring,
-                        std::uint64_t image_bytes = kTestImageBytes)
-        : image(name, image_bytes) {
+                        std::uint64_t image_bytes = kTestImageBytes, bool with_irq = false)
+        : image(name, image_bytes), event_irq(with_irq) {
         kvm::MonitorConfig mc;
         mc.machine_frames = 16384;
         monitor = std::make_unique<kvm::Monitor>(mc);
@@ -36,6 +36,7 @@ struct BlkMachine {
     std::uint16_t start_guest() {
         kvm::DomainConfig dc;
         dc.pages = 6144;
+        dc.event_irq = event_irq;
         const auto d = monitor->start_domain(dc);
         const auto ping = monitor->command(d, abi::kCmdPing, {1}, std::chrono::seconds(20));
         INFO(monitor->console(d));
@@ -44,6 +45,7 @@ struct BlkMachine {
     }
 
     bench::TempImage image;
+    bool event_irq = false;
     std::unique_ptr<kvm::Monitor> monitor;
     std::uint16_t domid = 0;
     std::unique_ptr<bench::BlkSession> session;
