@@ -65,6 +65,14 @@ void scan() {
     vcpu_info_t* v = vcpu0();
     __atomic_store_n(&v->evtchn_upcall_pending, uint8_t{0}, __ATOMIC_SEQ_CST);
     xen_ulong_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, xen_ulong_t{0}, __ATOMIC_SEQ_CST);
+    // The handled ports' words too: evtchn_clear (the command loop's) clears
+    // a whole word's selector bit, which can leave a handled port pending
+    // behind a clear selector - and this loop spinning on it.
+    for (const auto& h : g_handlers) {
+        if (h.fn != nullptr) {
+            sel |= xen_ulong_t{1} << (h.port / kBitsPerWord);
+        }
+    }
     xen_ulong_t left = 0;
     while (sel != 0) {
         const auto w = static_cast<unsigned>(__builtin_ctzl(sel));
