@@ -15,8 +15,9 @@ const std::vector<Suite>& known_suites() {
          "../bench/hypercall/enso_bench_hypercall", "", true},
         {"blk",
          "block I/O from a KVM guest through blkfront/blkback over each data path (grant map, "
-         "copy, persistent) and notification policy vs. the same I/O native and an emulated "
-         "disk, with integrity checks (guest rows need /dev/kvm)",
+         "copy, persistent) and notification policy (completions polled, by event, or by "
+         "interrupt where the host delivers one at guest CPL3) vs. the same I/O native and an "
+         "emulated disk, with integrity checks (guest rows need /dev/kvm)",
          "../bench/blk/enso_bench_blk", "", true},
         {"pagetable",
          "fork-like page-table work (build, switch, touch, tear down N pages) in a PV guest vs. "
