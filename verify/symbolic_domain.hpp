@@ -182,6 +182,18 @@ struct Symbolic {
     using Array = SymArray<T>;
     using Memory = SymMemory;
 
+    // A constant condition (as the core's plain `true`) picks its side, so
+    // an unconditional caller leaves no if-then-else in the state.
+    template <class T>
+    static T select(const SymBool& c, const T& a, const T& b) {
+        if (c.expr().is_true()) {
+            return a;
+        }
+        if (c.expr().is_false()) {
+            return b;
+        }
+        return T(z3::ite(c.expr(), a.expr(), b.expr()));
+    }
     template <class To, class From>
     static To cast(const From& x) {
         if constexpr (Plain<From>) {

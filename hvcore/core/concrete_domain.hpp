@@ -86,6 +86,10 @@ struct Concrete {
     static constexpr To cast(From x) {
         return static_cast<To>(x);
     }
+    template <class T>
+    static constexpr T select(bool c, T a, T b) {
+        return c ? a : b;
+    }
 };
 
 } // namespace enso::core

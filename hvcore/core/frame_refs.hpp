@@ -45,30 +45,35 @@ ENSO_INLINE Rc get_page(State<V>& s, typename V::U32 f) {
     return kOk;
 }
 
-// Returns the frame to the free pool once nothing references it. The caller
-// guarantees a frame reaching zero holds no type references.
+// Returns the frame to the free pool once nothing references it (when
+// `now`; otherwise every field is written back unchanged). The caller
+// guarantees a frame reaching zero holds no type references. Written without
+// a branch: put_page runs on nearly every handler's success path, and each
+// `if` here would double the verifier's paths through all of them.
+// f is allocated (the caller held a reference), so its owner indexes doms.
 template <class V>
-ENSO_INLINE void free_frame(State<V>& s, typename V::U32 f) {
+ENSO_INLINE void free_frame_if(State<V>& s, typename V::U32 f, typename V::Bool now) {
+    using U8 = typename V::U8;
+    using U16 = typename V::U16;
+    using U32 = typename V::U32;
     auto d = s.frames.owner.get(f);
-    s.frames.owner.set(f, as_u16<V>(DOMID_INVALID));
-    s.frames.type.set(f, as_u8<V>(kTypeNone));
-    s.frames.type_count.set(f, 0);
-    s.frames.flags.set(f, 0);
-    auto pages = s.doms.tot_pages.get(d) - 1;
+    s.frames.owner.set(f, V::select(now, U16(DOMID_INVALID), d));
+    s.frames.type.set(f, V::select(now, U8(kTypeNone), s.frames.type.get(f)));
+    s.frames.type_count.set(f, V::select(now, U32(0), s.frames.type_count.get(f)));
+    s.frames.flags.set(f, V::select(now, U8(0), s.frames.flags.get(f)));
+    auto pages = s.doms.tot_pages.get(d) - V::select(now, U32(1), U32(0));
     s.doms.tot_pages.set(d, pages);
-    add_effect<V>(s, d, kEffectMemslots);
-    if (pages == 0 && s.doms.state.get(d) == kDomDying) {
-        s.doms.state.set(d, as_u8<V>(kDomFree));
-    }
+    auto effects = s.doms.effects.get(d);
+    s.doms.effects.set(d, V::select(now, as_u8<V>(effects | kEffectMemslots), effects));
+    auto state = s.doms.state.get(d);
+    s.doms.state.set(d, V::select(now && pages == 0 && state == kDomDying, U8(kDomFree), state));
 }
 
 template <class V>
 ENSO_INLINE void put_page(State<V>& s, typename V::U32 f) {
     auto c = s.frames.count.get(f) - 1;
     s.frames.count.set(f, c);
-    if (c == 0) {
-        free_frame<V>(s, f);
-    }
+    free_frame_if<V>(s, f, c == 0);
 }
 
 // Asks the driver for whole-table work on f before the caller can proceed.

@@ -81,10 +81,8 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
     auto writers = s.grants.act_writers.get(gi);
     auto gframe = grant_entry_frame<V>(s, gd, ref);
     auto word = grant_entry_word<V>(ref);
-    std::uint64_t bits = GTF_reading;
-    if (writable) {
-        bits |= GTF_writing;
-    }
+    using U64 = typename V::U64;
+    auto bits = V::select(writable, U64(GTF_reading | GTF_writing), U64(GTF_reading));
     auto old = s.mem.fetch_or64(gframe, word, bits);
     auto flags = gentry_flags<V>(old);
     Rc rc = GNTST_okay;
@@ -120,22 +118,15 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
         }
     }
     if (rc != GNTST_okay) {
-        std::uint64_t undo = 0; // only the bits this attempt added
-        if ((old & GTF_reading) == 0) {
-            undo |= GTF_reading;
-        }
-        if (writable && (old & GTF_writing) == 0) {
-            undo |= GTF_writing;
-        }
+        // Only the bits this attempt added (chosen, not branched on: V::select).
+        auto undo = (bits & ~old) & U64(GTF_reading | GTF_writing);
         s.mem.fetch_and64(gframe, word, ~undo);
         return rc;
     }
     get_page<V>(s, frame);
-    if (writable) {
-        s.grants.act_writers.set(gi, writers + 1);
-    } else {
-        s.grants.act_readers.set(gi, readers + 1);
-    }
+    using U32 = typename V::U32;
+    s.grants.act_writers.set(gi, writers + V::select(writable, U32(1), U32(0)));
+    s.grants.act_readers.set(gi, readers + V::select(writable, U32(0), U32(1)));
     s.grants.act_frame.set(gi, frame);
     s.grants.act_grantee.set(gi, d);
     return GNTST_okay;
@@ -149,22 +140,19 @@ ENSO_INLINE void grant_release(State<V>& s, typename V::U16 gd, typename V::U32 
     auto frame = s.grants.act_frame.get(gi);
     auto readers = s.grants.act_readers.get(gi);
     auto writers = s.grants.act_writers.get(gi);
-    if (writable) {
-        writers = writers - 1;
-        s.grants.act_writers.set(gi, writers);
-        put_page_type<V>(s, frame);
-    } else {
-        readers = readers - 1;
-        s.grants.act_readers.set(gi, readers);
-    }
+    // The use dropped is a writer's (with its type reference) or a reader's,
+    // chosen rather than branched on (V::select).
+    using U32 = typename V::U32;
+    writers = writers - V::select(writable, U32(1), U32(0));
+    readers = readers - V::select(writable, U32(0), U32(1));
+    s.grants.act_writers.set(gi, writers);
+    s.grants.act_readers.set(gi, readers);
+    s.frames.type_count.set(frame,
+                            s.frames.type_count.get(frame) - V::select(writable, U32(1), U32(0)));
     if (s.doms.state.get(gd) == kDomLive) { // a dying granter's table is gone
-        std::uint64_t clear = 0;
-        if (writers == 0) {
-            clear |= GTF_writing;
-        }
-        if (readers + writers == 0) {
-            clear |= GTF_reading;
-        }
+        using U64 = typename V::U64;
+        auto clear = V::select(writers == 0, U64(GTF_writing), U64(0)) |
+                     V::select(readers + writers == 0, U64(GTF_reading), U64(0));
         s.mem.fetch_and64(grant_entry_frame<V>(s, gd, ref), grant_entry_word<V>(ref), ~clear);
     }
     put_page<V>(s, frame);
@@ -225,20 +213,18 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
     if (Rc rc = grant_acquire<V>(s, d, gd, ref, writable, frame); rc != GNTST_okay) {
         return rc;
     }
-    std::uint8_t mflags = kMapInUse;
-    if (!writable) {
-        mflags |= kMapReadonly;
-    }
+    // The mapping's mode, chosen rather than branched on (V::select).
+    using U8 = typename V::U8;
+    using U64 = typename V::U64;
+    auto mflags = V::select(writable, U8(kMapInUse), U8(kMapInUse | kMapReadonly));
     if (pte_maddr != 0) {
-        mflags |= kMapPte;
-        typename V::U64 pte = (as_u64<V>(frame) << kPageShift) | kPteP | kPteUS | kPteA | kPteNX;
-        if (writable) {
-            pte = pte | kPteRW | kPteD;
-        }
+        mflags = mflags | kMapPte;
+        auto pte = (as_u64<V>(frame) << kPageShift) | kPteP | kPteUS | kPteA | kPteNX |
+                   V::select(writable, U64(kPteRW | kPteD), U64(0));
         s.mem.store64(maddr_frame<V>(pte_maddr), maddr_slot<V>(pte_maddr), pte);
     }
     auto mi = maptrack_index<V>(d, handle);
-    s.grants.map_flags.set(mi, as_u8<V>(mflags));
+    s.grants.map_flags.set(mi, mflags);
     s.grants.map_granter.set(mi, gd);
     s.grants.map_ref.set(mi, ref);
     s.grants.map_host_addr.set(mi, pte_maddr);

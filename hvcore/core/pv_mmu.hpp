@@ -50,9 +50,9 @@ ENSO_INLINE Rc mmu_update_entry(State<V>& s, typename V::U16 d, typename V::U64 
     }
     s.mem.store64(table, slot, val);
     put_page_type<V>(s, table);
-    if (type == kTypeNone && s.frames.type_count.get(table) == 0) {
-        s.frames.type.set(table, as_u8<V>(kTypeNone)); // never mapped: no flush owed
-    }
+    // Never mapped: back to no type, so no flush is owed (chosen: V::select).
+    auto untyped = type == kTypeNone && s.frames.type_count.get(table) == 0;
+    s.frames.type.set(table, V::select(untyped, as_u8<V>(kTypeNone), s.frames.type.get(table)));
     return kOk;
 }
 
@@ -182,13 +182,15 @@ ENSO_INLINE Rc update_va_mapping(State<V>& s, typename V::U16 d, typename V::U64
     if (rc != kOk) {
         return rc;
     }
+    // The flush asked for, chosen rather than branched on (V::select): each
+    // way would otherwise be a path through every success path above.
+    using U8 = typename V::U8;
     auto flush = flags & UVMF_FLUSHTYPE_MASK;
-    if (flush == UVMF_TLB_FLUSH) {
-        add_effect<V>(s, d, kEffectTlbFlush);
-    } else if (flush == UVMF_INVLPG) {
-        s.doms.invlpg_va.set(d, va);
-        add_effect<V>(s, d, kEffectInvlpg);
-    }
+    auto invlpg = flush == UVMF_INVLPG;
+    auto effect = V::select(flush == UVMF_TLB_FLUSH, U8(kEffectTlbFlush),
+                            V::select(invlpg, U8(kEffectInvlpg), U8(0)));
+    s.doms.invlpg_va.set(d, V::select(invlpg, va, s.doms.invlpg_va.get(d)));
+    s.doms.effects.set(d, as_u8<V>(s.doms.effects.get(d) | effect));
     return kOk;
 }
 

@@ -71,10 +71,7 @@ ENSO_INLINE typename V::U32 gnttab_frame_index(typename V::U16 d, typename V::U3
 // Domain ids a guest may name: its own, DOMID_SELF, or another in range.
 template <class V>
 ENSO_INLINE typename V::U16 resolve_domid(typename V::U16 caller, typename V::U16 named) {
-    if (named == DOMID_SELF) {
-        return caller;
-    }
-    return named;
+    return V::select(named == DOMID_SELF, caller, named); // no branch: see V::select
 }
 
 template <class V>

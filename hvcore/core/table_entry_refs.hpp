@@ -55,10 +55,11 @@ ENSO_INLINE void drop_entry_refs(State<V>& s, typename V::U8 level, typename V::
     if (!pte_present<V>(pte)) {
         return;
     }
+    using U32 = typename V::U32;
     auto f = pte_frame<V>(pte);
-    if (level != kTypeL1 || (pte & kPteRW) != 0) {
-        put_page_type<V>(s, f);
-    }
+    // A type reference unless it is a read-only leaf (chosen: V::select).
+    auto typed = level != kTypeL1 || (pte & kPteRW) != 0;
+    s.frames.type_count.set(f, s.frames.type_count.get(f) - V::select(typed, U32(1), U32(0)));
     put_page<V>(s, f);
 }
 

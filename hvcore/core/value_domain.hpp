@@ -5,6 +5,10 @@
 //                                            z3 expressions when symbolic)
 //   V::template Array<T>                     state arrays with get(i) / set(i, v)
 //   V::template cast<T>(x)                   width change (truncate / zero-extend)
+//   V::select(c, a, b)                       a if c, else b, without a branch: the
+//                                            verifier forks a path at every `if`
+//                                            on a V::Bool, so a helper every handler
+//                                            calls (put_page) chooses values instead
 //   V::Memory                                machine memory: load64 / store64 of a
 //                                            word in a frame
 // Handlers use ordinary `if`s on V::Bool, loop only over constant bounds, and

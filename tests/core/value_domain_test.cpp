@@ -155,6 +155,10 @@ struct Boxed {
     static To cast(From x) {
         return To(plain<typename To::type>(x));
     }
+    template <class T>
+    static T select(BoolBox c, T a, T b) {
+        return static_cast<bool>(c) ? a : b;
+    }
 };
 static_assert(ValueDomain<Boxed>);
 static_assert(!std::is_convertible_v<Boxed::U32, std::uint32_t>);
