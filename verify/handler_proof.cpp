@@ -660,7 +660,8 @@ ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) 
                 if (rc == 0) {
                     ++result.ok_paths;
                 }
-                if (!options.explore_only) {
+                const bool mine = explorer.current_path() % options.shards == options.shard;
+                if (!options.explore_only && mine) {
                     PathProver(spec, options, result, before, after, witness, args,
                                explorer.path_condition(), explorer.current_path())
                         .run();

@@ -55,7 +55,9 @@ struct ProofResult {
 
 struct ProofOptions {
     unsigned timeout_ms = 20000;
-    unsigned rounds = 2;     // instantiation rounds
+    // Instantiation rounds: one first (most paths need no more; a query
+    // costs about its instance count), more only for a goal it cannot refute.
+    unsigned rounds = 1;
     unsigned max_rounds = 3; // ... for a goal not refuted with `rounds`
     bool trace = false;      // one line per query on stderr
     // Stop at the first failure `accept` takes (any failure without one):
@@ -63,8 +65,12 @@ struct ProofOptions {
     bool stop_at_failure = false;
     std::function<bool(const QueryFailure&)> accept;
     bool counterexamples = true; // read a counterexample from each sat query
-    bool merge = true;           // first one query per path for all its goals
-    bool explore_only = false;   // count the paths, prove nothing
+    // Proves only the paths whose number is shard modulo shards (each shard
+    // explores them all): how one handler's paths are split over threads.
+    unsigned shard = 0;
+    unsigned shards = 1;
+    bool merge = true;         // first one query per path for all its goals
+    bool explore_only = false; // count the paths, prove nothing
     std::function<void(std::size_t paths, std::size_t queries)> progress;
 };
 

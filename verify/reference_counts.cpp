@@ -257,6 +257,30 @@ std::vector<Invariant> make_lemmas() {
                            z3::uge(wide(v.count(b[0])),
                                    wide(v.tc(b[0])) + one_if(v.has(b[0], core::kFrameAllocated))));
                    }});
+    // Object by object a typed use is also an untyped one, so count -
+    // type_count covers the uses that are untyped only: a grant's read pins,
+    // a read-only leaf, the allocation. Without it a model may free a frame
+    // (count 1 -> 0) that a second read pin it does not name still holds,
+    // and drop a type count nothing typed held (grant_unmap).
+    for (const auto k : {OK::Entry, OK::ActiveGrant}) {
+        Invariant lemma;
+        lemma.name = std::string("coverage/untyped_uses/") + object_kind_name(k);
+        lemma.entry_binders = k == OK::Entry;
+        lemma.binders = k == OK::Entry
+                            ? std::vector<IndexClass>{IndexClass::Frame, IndexClass::Slot}
+                            : std::vector<IndexClass>{IndexClass::Grant};
+        lemma.body = [k](const StateView& v, const std::vector<z3::expr>& b) {
+            const Object o{k, b[0], b.size() > 1 ? b[1] : b[0]};
+            const z3::expr x = object_target(v, o);
+            const std::vector<Object> objs{o, {OK::FrameHolds, x, x}};
+            const z3::expr untyped_only = distinct_sum(objs, [&](const Object& p) {
+                return frame_contribution(v, p, x, false) - frame_contribution(v, p, x, true);
+            });
+            return z3::implies(v.frame_ok(x),
+                               z3::uge(wide(v.count(x)), wide(v.tc(x)) + untyped_only));
+        };
+        out.push_back(std::move(lemma));
+    }
     return out;
 }
 

@@ -92,15 +92,65 @@ std::string HandlerOutcome::status() const {
     return "proved";
 }
 
+namespace {
+
+// One handler's outcome from its shards (each explored every path and
+// proved its share of them).
+HandlerOutcome merge_shards(std::vector<HandlerOutcome>& parts, std::size_t max_counterexamples) {
+    HandlerOutcome m = std::move(parts[0]);
+    for (std::size_t k = 1; k < parts.size(); ++k) {
+        HandlerOutcome& p = parts[k];
+        ProofResult& r = m.proof;
+        r.paths = std::max(r.paths, p.proof.paths);
+        r.ok_paths = std::max(r.ok_paths, p.proof.ok_paths);
+        r.queries += p.proof.queries;
+        r.skipped += p.proof.skipped;
+        r.seconds = std::max(r.seconds, p.proof.seconds);
+        r.solver_seconds += p.proof.solver_seconds;
+        r.stopped = r.stopped || p.proof.stopped;
+        if (r.error.empty()) {
+            r.error = p.proof.error;
+        }
+        for (const auto& [goal, t] : p.proof.seconds_by_invariant) {
+            r.seconds_by_invariant[goal] += t;
+        }
+        r.failures.insert(r.failures.end(), p.proof.failures.begin(), p.proof.failures.end());
+        for (auto& c : p.counterexamples) {
+            if (m.counterexamples.size() < max_counterexamples) {
+                m.counterexamples.push_back(std::move(c));
+            }
+        }
+    }
+    std::stable_sort(m.proof.failures.begin(), m.proof.failures.end(),
+                     [](const QueryFailure& a, const QueryFailure& b) { return a.path < b.path; });
+    return m;
+}
+
+} // namespace
+
 std::vector<HandlerOutcome> run_handlers(const std::vector<const HandlerSpec*>& specs,
                                          const RunOptions& options) {
+    // Every handler's paths are split over the threads, so one handler with
+    // most of the work (update_va_mapping) does not leave a core idle.
+    const unsigned shards = std::max(1U, options.jobs);
+    std::vector<std::vector<HandlerOutcome>> parts(specs.size(),
+                                                   std::vector<HandlerOutcome>(shards));
+    std::vector<unsigned> left(specs.size(), shards);
     std::vector<HandlerOutcome> out(specs.size());
     std::mutex lock;
-    parallel(specs.size(), options.jobs, [&](std::size_t i) {
-        out[i] = prove_one(*specs[i], options, lock, {});
-        if (options.on_done) {
-            const std::lock_guard<std::mutex> g(lock);
-            options.on_done(out[i]);
+    parallel(specs.size() * shards, options.jobs, [&](std::size_t k) {
+        const std::size_t i = k / shards;
+        RunOptions o = options;
+        o.proof.shard = static_cast<unsigned>(k % shards);
+        o.proof.shards = shards;
+        HandlerOutcome part = prove_one(*specs[i], o, lock, {});
+        const std::lock_guard<std::mutex> g(lock);
+        parts[i][k % shards] = std::move(part);
+        if (--left[i] == 0) {
+            out[i] = merge_shards(parts[i], options.max_counterexamples);
+            if (options.on_done) {
+                options.on_done(out[i]);
+            }
         }
     });
     return out;
@@ -114,7 +164,9 @@ std::vector<MutantOutcome> run_mutants(const std::vector<const Mutant*>& mutants
         const Mutant& m = *mutants[i];
         RunOptions o = options;
         o.proof.stop_at_failure = true;
-        o.proof.max_rounds = o.proof.rounds; // a mutant's failures are real: no escalation
+        // A goal the first round cannot refute gets more instances before
+        // its model is taken: a model of too few instances is often no
+        // machine at all, and its replay then refutes nothing.
         o.max_counterexamples = 16;
         MutantOutcome& mo = out[i];
         mo.mutant = &m;

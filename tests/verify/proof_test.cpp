@@ -54,6 +54,30 @@ TEST_CASE("proof: pin, unpin and new_baseptr keep the invariants", "[proof]") {
     }
 }
 
+// Paths split over threads: each shard proves its share, the outcome is the
+// one handler's (every path explored once per shard, each proved once).
+TEST_CASE("proof: a handler split over two threads is proved path for path as on one", "[proof]") {
+    const auto* spec = find_handler("pin_table");
+    REQUIRE(spec != nullptr);
+    RunOptions one = test::run_options();
+    RunOptions two = one;
+    two.jobs = 2;
+    const auto a = run_handlers({spec}, one);
+    const auto b = run_handlers({spec}, two);
+    test::report(b[0]);
+    REQUIRE(a[0].proved());
+    REQUIRE(b[0].proved());
+    CHECK(b[0].proof.paths == a[0].proof.paths);
+    CHECK(b[0].proof.ok_paths == a[0].proof.ok_paths);
+    CHECK(b[0].proof.queries == a[0].proof.queries);
+    CHECK(b[0].proof.skipped == a[0].proof.skipped);
+
+    // A refutation found by either shard is the handler's.
+    const HandlerSpec broken = broken_pin_spec();
+    const auto r = run_handlers({&broken}, two);
+    CHECK(r[0].status() == "refuted");
+}
+
 TEST_CASE("proof: a pin that does not check the level is refuted", "[proof][mutant]") {
     const HandlerSpec broken = broken_pin_spec();
     ProofOptions o;
