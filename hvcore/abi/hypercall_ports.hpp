@@ -43,9 +43,14 @@ inline constexpr uint32_t kTssIoBitmapOffset = 0x68;                // right aft
 inline constexpr uint32_t kTssLimit = kTssIoBitmapOffset + 256 / 8; // ports 0-255, then 0xff
 
 // Event upcalls as interrupts (HYPERVISOR_callback_op, CALLBACKTYPE_event):
-// the monitor's GDT and IDT for the vCPU sit in the hypercall page too (so
-// the guest can read but never change them), loaded once the guest
-// registers its handler. The IDT holds gates 0..kUpcallVector; only the
+// the monitor's GDT and IDT for the vCPU sit in the hypercall page too,
+// loaded once the guest registers its handler. The guest maps that page
+// read-only, but it owns the frame and may map it writable through
+// mmu_update, so it can rewrite them (and the TSS) and reach ring 0 of its
+// own VM. That stays inside its memslots (the frames it owns, grants as
+// mapped), which are the isolation on KVM; it does bypass the PV MMU for
+// its own tables. Xen gives such frames a segment-descriptor type that no
+// writable mapping can take: not built here. The IDT holds gates 0..kUpcallVector; only the
 // upcall's is present (any exception still ends the guest).
 inline constexpr uint32_t kUpcallVector = 0x23; // the virtual PIC's pin 3, irq_base 0x20
 inline constexpr uint32_t kIdtOffset = 0xc00;
