@@ -1,5 +1,6 @@
 #include "hvcore/kvm/vcpu.hpp"
 
+#include "hvcore/kvm/irq_setup.hpp"
 #include "hvcore/kvm/kvm_error.hpp"
 
 #include <sys/ioctl.h>
@@ -79,43 +80,11 @@ void Vcpu::start_pv(const VcpuStart& start) {
     if (::ioctl(fd_.get(), KVM_GET_SREGS, &sregs) != 0) {
         throw_errno("KVM_GET_SREGS");
     }
-    kvm_segment code{};
-    code.limit = 0xffffffff;
-    code.selector = 0x33; // GDT entry 6, RPL 3
-    code.type = 11;       // execute/read, accessed
-    code.present = 1;
-    code.dpl = 3;
-    code.s = 1;
-    code.l = 1; // 64-bit
-    code.g = 1;
-    kvm_segment data{};
-    data.limit = 0xffffffff;
-    data.selector = 0x2b; // GDT entry 5, RPL 3
-    data.type = 3;        // read/write, accessed
-    data.present = 1;
-    data.dpl = 3;
-    data.db = 1;
-    data.s = 1;
-    data.g = 1;
-    sregs.cs = code;
-    sregs.ss = data;
-    sregs.ds = data;
-    sregs.es = data;
-    sregs.fs = data;
-    sregs.gs = data;
-    // No usable GDT or IDT in guest memory, and the TSS's stack pointers are
-    // zero: an exception cannot be delivered, so it becomes a triple fault
-    // that the monitor reports. The TSS is there for its I/O bitmap.
-    sregs.tr = {};
-    sregs.tr.base = start.tss_base;
-    sregs.tr.limit = start.tss_limit;
-    sregs.tr.selector = 0x40;
-    sregs.tr.type = 11; // busy 64-bit TSS
-    sregs.tr.present = 1;
-    sregs.ldt = {};
-    sregs.ldt.unusable = 1;
-    sregs.gdt = {0, 0x7f, {}};
-    sregs.idt = {0, 0, {}};
+    // No usable GDT or IDT in guest memory yet (their bases are 0), and the
+    // TSS's stack pointers are zero: an exception cannot be delivered, so it
+    // becomes a triple fault that the monitor reports. The TSS is there for
+    // its I/O bitmap. An event upcall (irq_setup) loads a real GDT and IDT.
+    set_cpl3_segments(sregs, 0, 0, start.tss_base, start.tss_limit, 0);
     sregs.cr0 = kCr0Pe | kCr0Mp | kCr0Et | kCr0Ne | kCr0Wp | kCr0Pg;
     sregs.cr4 = kCr4Pae | kCr4Osfxsr | kCr4Osxmmexcpt;
     sregs.efer = kEferLme | kEferLma | kEferNxe;
