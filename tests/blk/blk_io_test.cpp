@@ -55,6 +55,23 @@ void exercise(enso::test::BlkMachine& m, std::uint32_t device, std::uint64_t opt
     }
 }
 
+// Connects the persistent path with `notify` and exercises it with the
+// completion mode `options`; returns the spec of the short run each waiting
+// test then checks: 100 random 4 KiB reads at depth 1 in that mode.
+BlkRunSpec exercise_waiting(enso::test::BlkMachine& m, NotifyMode notify, std::uint64_t options) {
+    BlkPathConfig config;
+    config.path = DataPath::persistent;
+    config.notify = notify;
+    m.session->connect(config);
+    exercise(m, kBlkDevicePv, options);
+    BlkRunSpec spec;
+    spec.pattern = Pattern::randread;
+    spec.queue_depth = 1;
+    spec.count = 100;
+    spec.options = options;
+    return spec;
+}
+
 } // namespace
 
 TEST_CASE("guest I/O over every data path keeps every block intact") {
@@ -84,16 +101,7 @@ TEST_CASE("guest I/O that waits for the back end's events keeps every block inta
     enso::test::BlkMachine m("enso-blk-events");
     for (auto notify : {NotifyMode::poll, NotifyMode::kick}) {
         INFO("notify " << enso::backends::notify_name(notify));
-        BlkPathConfig config;
-        config.path = DataPath::persistent;
-        config.notify = notify;
-        m.session->connect(config);
-        exercise(m, kBlkDevicePv, enso::abi::kBlkRunWaitEvent);
-        BlkRunSpec spec;
-        spec.pattern = Pattern::randread;
-        spec.queue_depth = 1;
-        spec.count = 100;
-        spec.options = enso::abi::kBlkRunWaitEvent;
+        const BlkRunSpec spec = exercise_waiting(m, notify, enso::abi::kBlkRunWaitEvent);
         const auto r = m.session->run(spec);
         REQUIRE(r.outcome.completed);
         CHECK(r.stats.ios == spec.count);
@@ -120,16 +128,7 @@ TEST_CASE("guest I/O whose completions arrive by interrupt keeps every block int
                              enso::test::kTestImageBytes, true);
     for (auto notify : {NotifyMode::poll, NotifyMode::kick}) {
         INFO("notify " << enso::backends::notify_name(notify));
-        BlkPathConfig config;
-        config.path = DataPath::persistent;
-        config.notify = notify;
-        m.session->connect(config);
-        exercise(m, kBlkDevicePv, enso::abi::kBlkRunWaitIrq);
-        BlkRunSpec spec;
-        spec.pattern = Pattern::randread;
-        spec.queue_depth = 1;
-        spec.count = 100;
-        spec.options = enso::abi::kBlkRunWaitIrq;
+        const BlkRunSpec spec = exercise_waiting(m, notify, enso::abi::kBlkRunWaitIrq);
         const auto injected0 = m.monitor->upcall_injections(m.domid);
         const auto r = m.session->run(spec);
         INFO(m.monitor->console(m.domid));
