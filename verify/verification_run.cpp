@@ -156,8 +156,8 @@ std::vector<HandlerOutcome> run_handlers(const std::vector<const HandlerSpec*>& 
     return out;
 }
 
-std::vector<MutantOutcome> run_mutants_once(const std::vector<const Mutant*>& mutants,
-                                            const RunOptions& options, bool escalate);
+static std::vector<MutantOutcome> run_mutants_once(const std::vector<const Mutant*>& mutants,
+                                                   const RunOptions& options, bool escalate);
 
 std::vector<MutantOutcome> run_mutants(const std::vector<const Mutant*>& mutants,
                                        const RunOptions& options) {
@@ -185,8 +185,8 @@ std::vector<MutantOutcome> run_mutants(const std::vector<const Mutant*>& mutants
     return out;
 }
 
-std::vector<MutantOutcome> run_mutants_once(const std::vector<const Mutant*>& mutants,
-                                            const RunOptions& options, bool escalate) {
+static std::vector<MutantOutcome> run_mutants_once(const std::vector<const Mutant*>& mutants,
+                                                   const RunOptions& options, bool escalate) {
     std::vector<MutantOutcome> out(mutants.size());
     std::mutex lock;
     parallel(mutants.size(), options.jobs, [&](std::size_t i) {
