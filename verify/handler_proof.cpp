@@ -136,11 +136,18 @@ private:
 
     // The objects a goal's binders name, for the sum bounds: what the
     // goal's frame, domain, grant or maptrack entry holds or is.
-    static std::vector<Object> objects_named(const Invariant& inv,
-                                             const std::vector<z3::expr>& vars) {
+    [[nodiscard]] std::vector<Object> objects_named(const Invariant& inv,
+                                                    const std::vector<z3::expr>& vars) const {
         std::vector<Object> out;
         if (inv.entry_binders) {
             out.push_back({ObjectKind::Entry, vars[0], vars[1]});
+            // A grant PTE's references are held by the grant its witness
+            // names: without it in the sum, a model may free a frame that
+            // this word still maps through another grant (grant_unmap).
+            const z3::expr w = pre_.witness(vars[0], vars[1]);
+            out.push_back({ObjectKind::Maptrack, w, w});
+            const z3::expr g = pre_.grant_of(w);
+            out.push_back({ObjectKind::ActiveGrant, g, g});
             return out;
         }
         for (std::size_t k = 0; k < vars.size(); ++k) {
