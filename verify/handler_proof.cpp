@@ -91,38 +91,15 @@ public:
         if (goals_.empty()) {
             return;
         }
-        // One query for all of the path's goals first: most paths keep every
-        // invariant, and the goals share the path condition and most instances.
-        if (opt_.merge && goals_.size() > 1) {
-            z3::expr any = sym_ctx().bool_val(false);
-            Goal merged{"(all invariants)", {}, any, {}, {}, {}};
-            for (const auto& g : goals_) {
-                merged.goal = merged.goal || g.goal;
-                merged.extra.insert(merged.extra.end(), g.extra.begin(), g.extra.end());
-                merged.targets.insert(merged.targets.end(), g.targets.begin(), g.targets.end());
-            }
-            std::optional<z3::model> model;
-            if (solve(merged, false, &model) == z3::unsat) {
-                return;
-            }
-            // The goals the merged model breaks first: usually one query more
-            // finds the failure instead of one per goal.
-            if (model) {
-                std::vector<Goal> first;
-                std::vector<Goal> rest;
-                for (auto& g : goals_) {
-                    (model->eval(g.goal, true).is_true() ? first : rest).push_back(std::move(g));
-                }
-                goals_ = std::move(first);
-                goals_.insert(goals_.end(), std::make_move_iterator(rest.begin()),
-                              std::make_move_iterator(rest.end()));
-            }
+        if (opt_.shared) {
+            shared_solve();
+            return;
         }
         for (const auto& g : goals_) {
             if (stop()) {
                 return;
             }
-            solve(g, true);
+            solve(g);
         }
     }
 
@@ -345,8 +322,10 @@ private:
     }
 
     // With ENSO_VERIFY_DUMP=DIR, each query as SMT-LIB 2 (for profiling a
-    // slow one with the z3 command line; add "(set-logic QF_AUFBV)").
-    void dump(z3::solver& solver, const std::string& name) const {
+    // slow one with the z3 command line; add "(set-logic QF_AUFBV)"). A
+    // shared solver's query is everything asserted so far, checked
+    // assuming its goal's literal.
+    void dump(z3::solver& solver, const std::string& name, const std::string& assuming = "") const {
         const char* dir = std::getenv("ENSO_VERIFY_DUMP");
         if (dir == nullptr) {
             return;
@@ -357,7 +336,12 @@ private:
                 ch = '_';
             }
         }
-        std::ofstream(std::string(dir) + "/" + stem + ".smt2") << solver.to_smt2();
+        std::string text = solver.to_smt2();
+        const auto at = text.rfind("(check-sat)");
+        if (!assuming.empty() && at != std::string::npos) {
+            text.replace(at, 11, "(check-sat-assuming (" + assuming + "))");
+        }
+        std::ofstream(std::string(dir) + "/" + stem + ".smt2") << text;
     }
 
     // A solver for one goal: the path condition and the goal, no facts yet.
@@ -415,14 +399,61 @@ private:
         return solver.check();
     }
 
-    // Solves one goal; `report` records a failure (a merged goal's failure
-    // is only a cue to solve the goals one by one). A goal that is not
-    // refuted with the configured instantiation rounds gets more, up to
-    // max_rounds, before it counts as a failure: a model may just lack an
-    // instance.
-    z3::check_result solve(const Goal& g, bool report, std::optional<z3::model>* model = nullptr) {
-        const auto t0 = Clock::now();
-        z3::expr_vector facts(sym_ctx());
+    // Every goal of the path against one incremental solver: the facts
+    // (pre-state instances, valid for every goal) are asserted once and the
+    // goals checked one by one as assumptions. A goal it does not refute is
+    // solved again alone, with escalation and a counterexample.
+    void shared_solve() {
+        z3::solver ps(sym_ctx(), "QF_AUFBV");
+        z3::params p(sym_ctx());
+        p.set("timeout", opt_.timeout_ms);
+        ps.set(p);
+        ps.add(pc_);
+        std::set<std::vector<unsigned>> done;
+        std::set<unsigned> in_solver;
+        unsigned n = 0;
+        for (const auto& g : goals_) {
+            if (stop()) {
+                return;
+            }
+            const auto t0 = Clock::now();
+            z3::expr_vector facts(sym_ctx());
+            IndexTerms terms = goal_terms(g, facts);
+            instantiate(facts, terms, opt_.rounds, done);
+            unsigned added = 0;
+            for (unsigned k = 0; k < facts.size(); ++k) {
+                if (in_solver.insert(facts[k].id()).second) {
+                    ps.add(facts[k]);
+                    ++added;
+                }
+            }
+            const std::string lit_name = "goal." + std::to_string(n++);
+            const z3::expr lit = sym_ctx().bool_const(lit_name.c_str());
+            ps.add(z3::implies(lit, g.goal));
+            z3::expr_vector assume(sym_ctx());
+            assume.push_back(lit);
+            dump(ps, "shared-" + g.name, lit_name);
+            const auto t1 = Clock::now();
+            const z3::check_result r = ps.check(assume);
+            const double solve_s = since(t1);
+            ++result_.queries;
+            result_.solver_seconds += solve_s;
+            if (opt_.trace) {
+                std::fprintf(stderr, "  %s path %zu %-44s %-7s +%u/%zu facts %.3fs (shared)\n",
+                             spec_.name.c_str(), path_, g.name.c_str(),
+                             r == z3::unsat ? "unsat" : (r == z3::sat ? "SAT" : "unknown"), added,
+                             in_solver.size(), solve_s);
+            }
+            result_.seconds_by_invariant[g.name] += since(t0);
+            if (r != z3::unsat) {
+                solve(g); // alone, with escalation and a counterexample
+            }
+        }
+    }
+
+    // A goal's sum bounds (into facts) and the terms its instances are
+    // taken at.
+    IndexTerms goal_terms(const Goal& g, z3::expr_vector& facts) const {
         sum_bounds(facts, g.extra, g.targets);
         IndexTerms terms;
         terms.collect(g.goal);
@@ -435,12 +466,23 @@ private:
         for (const auto& [f, w] : writes_.words) {
             terms.add_entry(f, w);
         }
+        return terms;
+    }
+
+    // Solves one goal alone and records a failure unless it is refuted. A
+    // goal that is not refuted with the configured instantiation rounds
+    // gets more, up to max_rounds, before it counts as a failure: a model
+    // may just lack an instance.
+    void solve(const Goal& g) {
+        const auto t0 = Clock::now();
+        z3::expr_vector facts(sym_ctx());
+        IndexTerms terms = goal_terms(g, facts);
         std::set<std::vector<unsigned>> done;
         z3::solver solver = fresh_solver(g.goal, true);
         std::vector<bool> added;
         unsigned asserted = 0;
         z3::check_result r = z3::unknown;
-        const unsigned last = report ? std::max(opt_.rounds, opt_.max_rounds) : opt_.rounds;
+        const unsigned last = std::max(opt_.rounds, opt_.max_rounds);
         for (unsigned rounds = 1; rounds <= last; ++rounds) {
             // Each pass instantiates one round more than the last.
             instantiate(facts, terms, 1, done);
@@ -468,10 +510,7 @@ private:
                 terms.collect(facts[k]);
             }
         }
-        if (r == z3::sat && model != nullptr) {
-            model->emplace(solver.get_model());
-        }
-        if (r != z3::unsat && report) {
+        if (r != z3::unsat) {
             QueryFailure f;
             f.invariant = g.name;
             f.checks = g.checks;
@@ -488,7 +527,6 @@ private:
             result_.failures.push_back(std::move(f));
         }
         result_.seconds_by_invariant[g.name] += since(t0);
-        return r;
     }
 
     // The counterexample's world: the query's terms, what they name (a

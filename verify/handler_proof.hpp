@@ -69,7 +69,10 @@ struct ProofOptions {
     // explores them all): how one handler's paths are split over threads.
     unsigned shard = 0;
     unsigned shards = 1;
-    bool merge = true;         // first one query per path for all its goals
+    // One incremental solver per path: every goal is checked against the
+    // facts of all goals so far (they are all pre-state instances), so the
+    // path condition and the shared instances are bit-blasted once.
+    bool shared = true;
     bool explore_only = false; // count the paths, prove nothing
     std::function<void(std::size_t paths, std::size_t queries)> progress;
 };
