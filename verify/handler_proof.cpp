@@ -71,6 +71,70 @@ public:
         }
     }
 
+    // The arrays the path stored to but, under its condition and the
+    // pre-state invariants, left as they were (a pin taken and dropped
+    // again, a flag set and cleared). Restored to the pre-state, the
+    // invariants that read only them are no goals of the path.
+    std::set<std::string> unchanged_arrays() {
+        std::set<std::string> out;
+        const auto pre = state_arrays(before_);
+        const auto post = state_arrays(post_.state());
+        z3::solver ps(sym_ctx(), "QF_AUFBV");
+        z3::params p(sym_ctx());
+        p.set("timeout", opt_.timeout_ms);
+        ps.set(p);
+        ps.add(pc_);
+        std::set<std::vector<unsigned>> done;
+        std::set<unsigned> in_solver;
+        for (std::size_t k = 0; k < pre.size(); ++k) {
+            const auto& [name, a] = pre[k];
+            // Memory counts as unchanged only if no frame was replaced whole
+            // and every word stored holds its old value again.
+            if (!writes_.wrote(name) || (name == "mem" && !writes_.whole_frames.empty())) {
+                continue;
+            }
+            z3::expr differs = sym_ctx().bool_val(false);
+            for (const auto& i : writes_.of(name)) {
+                differs = differs || z3::select(post[k].second, i) != z3::select(a, i);
+            }
+            if (name == "mem") {
+                for (const auto& [f, w] : writes_.words) {
+                    differs = differs || post_.word(f, w) != pre_.word(f, w);
+                }
+            }
+            const auto t0 = Clock::now();
+            IndexTerms terms;
+            terms.collect(differs);
+            terms.collect(pc_);
+            for (const auto& [f, w] : writes_.words) {
+                terms.add_entry(f, w);
+            }
+            z3::expr_vector facts(sym_ctx());
+            instantiate(facts, terms, 1, done);
+            for (unsigned n = 0; n < facts.size(); ++n) {
+                if (in_solver.insert(facts[n].id()).second) {
+                    ps.add(facts[n]);
+                }
+            }
+            const z3::expr lit = sym_ctx().bool_const(("unchanged." + name).c_str());
+            ps.add(z3::implies(lit, differs));
+            z3::expr_vector assume(sym_ctx());
+            assume.push_back(lit);
+            const z3::check_result r = ps.check(assume);
+            ++result_.queries;
+            result_.solver_seconds += since(t0);
+            if (opt_.trace) {
+                std::fprintf(stderr, "  %s path %zu unchanged %-24s %-3s %zu facts %.3fs\n",
+                             spec_.name.c_str(), path_, name.c_str(), r == z3::unsat ? "yes" : "no",
+                             in_solver.size(), since(t0));
+            }
+            if (r == z3::unsat) {
+                out.insert(name);
+            }
+        }
+        return out;
+    }
+
     void run() {
         for (const auto& inv : state_invariants()) {
             if (stop()) {
@@ -707,8 +771,17 @@ ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) 
                 }
                 const bool mine = explorer.current_path() % options.shards == options.shard;
                 if (!options.explore_only && mine) {
-                    PathProver(spec, options, result, before, after, witness, args,
-                               explorer.path_condition(), explorer.current_path())
+                    const z3::expr pc = explorer.path_condition();
+                    if (options.restore_unchanged) {
+                        const std::set<std::string> same =
+                            PathProver(spec, options, result, before, after, witness, args, pc,
+                                       explorer.current_path())
+                                .unchanged_arrays();
+                        result.restored += same.size();
+                        restore_arrays(after, before, same);
+                    }
+                    PathProver(spec, options, result, before, after, witness, args, pc,
+                               explorer.current_path())
                         .run();
                 }
                 if (options.progress) {

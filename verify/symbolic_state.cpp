@@ -50,6 +50,18 @@ std::vector<std::pair<std::string, z3::expr>> state_arrays(const SState& s) {
     return out;
 }
 
+void restore_arrays(SState& after, const SState& before, const std::set<std::string>& names) {
+#define ENSO_RESTORE(field)                                                                        \
+    if (names.contains(#field)) {                                                                  \
+        after.field = before.field;                                                                \
+    }
+    ENSO_STATE_ARRAYS(ENSO_RESTORE)
+#undef ENSO_RESTORE
+    if (names.contains("mem")) {
+        after.mem = before.mem;
+    }
+}
+
 z3::expr make_pte_witness() {
     auto& c = sym_ctx();
     return c.constant("ghost.pte_witness",

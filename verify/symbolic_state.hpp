@@ -6,6 +6,7 @@
 #include "hvcore/core/state.hpp"
 #include "verify/symbolic_domain.hpp"
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,10 @@ SState make_symbolic_state();
 
 // Every array of the state with its name ("frames.owner", ..., "mem").
 std::vector<std::pair<std::string, z3::expr>> state_arrays(const SState& s);
+
+// Sets the arrays of `after` named in `names` back to `before`'s (for a
+// path whose stores to them the solver shows leave them as they were).
+void restore_arrays(SState& after, const SState& before, const std::set<std::string>& names);
 
 // Ghost: for each page-table word (frame -> slot), the maptrack index of the
 // grant map that installed it, if it is a grant PTE. A skolem function for

@@ -105,6 +105,7 @@ HandlerOutcome merge_shards(std::vector<HandlerOutcome>& parts, std::size_t max_
         r.ok_paths = std::max(r.ok_paths, p.proof.ok_paths);
         r.queries += p.proof.queries;
         r.skipped += p.proof.skipped;
+        r.restored += p.proof.restored;
         r.seconds = std::max(r.seconds, p.proof.seconds);
         r.solver_seconds += p.proof.solver_seconds;
         r.stopped = r.stopped || p.proof.stopped;
@@ -239,6 +240,7 @@ void to_json(nlohmann::json& j, const HandlerOutcome& o) {
     j["successful_paths"] = o.proof.ok_paths;
     j["queries"] = o.proof.queries;
     j["skipped"] = o.proof.skipped;
+    j["restored_arrays"] = o.proof.restored;
     j["seconds"] = o.proof.seconds;
     j["solver_seconds"] = o.proof.solver_seconds;
     if (!o.proof.error.empty()) {

@@ -36,6 +36,41 @@ struct BrokenPinTable {
     }
 };
 
+// A reference taken and dropped again: every array put_page stores to
+// (owner, type, flags, tot_pages, ...) is left as it was, unless the frame
+// had no reference before (which the invariants rule out for an owned frame).
+struct PinAndDrop {
+    template <class V>
+    static Rc run(State<V>& s, const Args<V>& a) {
+        auto d = a.u16(0);
+        auto f = a.u32(1);
+        if (!owned_by<V>(s, f, d)) {
+            return kEINVAL;
+        }
+        if (Rc rc = get_page<V>(s, f); rc != kOk) {
+            return rc;
+        }
+        put_page<V>(s, f);
+        return kOk;
+    }
+};
+
+// ... and one taken twice, dropped once: a reference nothing holds.
+struct PinTwiceDropOnce {
+    template <class V>
+    static Rc run(State<V>& s, const Args<V>& a) {
+        auto d = a.u16(0);
+        auto f = a.u32(1);
+        if (!owned_by<V>(s, f, d) || s.frames.count.get(f) >= kMaxRefCount - 1) {
+            return kEINVAL;
+        }
+        get_page<V>(s, f);
+        get_page<V>(s, f);
+        put_page<V>(s, f);
+        return kOk;
+    }
+};
+
 } // namespace
 
 HandlerSpec broken_pin_spec() {
@@ -92,6 +127,37 @@ TEST_CASE("proof: a pin that does not check the level is refuted", "[proof][muta
         }
     }
     REQUIRE(names_the_rule);
+}
+
+// A path's stores that provably leave an array as it was are undone before
+// its goals (ProofOptions::restore_unchanged): the invariants are then
+// proved of fewer arrays, never of a state the handler did not reach.
+TEST_CASE("proof: arrays a path stores to but leaves as they were are not goals, and a "
+          "reference left over still is",
+          "[proof]") {
+    const std::vector<ArgSpec> args = {{"d", 16}, {"frame", 32}};
+    const HandlerSpec balanced =
+        make_spec<PinAndDrop>("pin_and_drop", "mmu", "get_page, put_page", args, caller_is_live);
+    ProofOptions with;
+    ProofOptions without;
+    without.restore_unchanged = false;
+    const auto a = prove_handler(balanced, with);
+    const auto b = prove_handler(balanced, without);
+    REQUIRE(a.proved());
+    REQUIRE(b.proved());
+    CHECK(a.restored > 0);
+    CHECK(b.restored == 0);
+    CHECK(a.skipped > b.skipped); // the restored arrays' invariants
+
+    const HandlerSpec leaky = make_spec<PinTwiceDropOnce>(
+        "pin_twice_drop_once", "mmu", "get_page twice, put_page once", args, caller_is_live);
+    const auto r = prove_handler(leaky, with);
+    bool refcount = false;
+    for (const auto& f : r.failures) {
+        refcount = refcount || f.invariant.starts_with("refcount");
+    }
+    CHECK(refcount);
+    CHECK_FALSE(r.proved());
 }
 
 } // namespace enso::verify
