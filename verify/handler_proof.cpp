@@ -79,11 +79,7 @@ public:
         std::set<std::string> out;
         const auto pre = state_arrays(before_);
         const auto post = state_arrays(post_.state());
-        z3::solver ps(sym_ctx(), "QF_AUFBV");
-        z3::params p(sym_ctx());
-        p.set("timeout", opt_.timeout_ms);
-        ps.set(p);
-        ps.add(pc_);
+        z3::solver ps = path_solver(true);
         std::set<std::vector<unsigned>> done;
         std::set<unsigned> in_solver;
         for (std::size_t k = 0; k < pre.size(); ++k) {
@@ -408,8 +404,8 @@ private:
         std::ofstream(std::string(dir) + "/" + stem + ".smt2") << text;
     }
 
-    // A solver for one goal: the path condition and the goal, no facts yet.
-    z3::solver fresh_solver(const z3::expr& goal, bool logic_specific) const {
+    // A solver with the path condition and the timeout, nothing else yet.
+    [[nodiscard]] z3::solver path_solver(bool logic_specific) const {
         // The solver for QF_AUFBV first: on these queries (arrays,
         // bit-vectors, no quantifiers) it was 10-100x faster than the
         // default one. (The "qfaufbv" tactic as a solver was 1.5-3x slower
@@ -420,6 +416,12 @@ private:
         p.set("timeout", opt_.timeout_ms);
         solver.set(p);
         solver.add(pc_);
+        return solver;
+    }
+
+    // A solver for one goal: the path condition and the goal, no facts yet.
+    [[nodiscard]] z3::solver fresh_solver(const z3::expr& goal, bool logic_specific) const {
+        z3::solver solver = path_solver(logic_specific);
         solver.add(goal);
         return solver;
     }
@@ -468,11 +470,7 @@ private:
     // goals checked one by one as assumptions. A goal it does not refute is
     // solved again alone, with escalation and a counterexample.
     void shared_solve() {
-        z3::solver ps(sym_ctx(), "QF_AUFBV");
-        z3::params p(sym_ctx());
-        p.set("timeout", opt_.timeout_ms);
-        ps.set(p);
-        ps.add(pc_);
+        z3::solver ps = path_solver(true);
         std::set<std::vector<unsigned>> done;
         std::set<unsigned> in_solver;
         unsigned n = 0;
