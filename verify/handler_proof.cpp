@@ -79,9 +79,7 @@ public:
         std::set<std::string> out;
         const auto pre = state_arrays(before_);
         const auto post = state_arrays(post_.state());
-        z3::solver ps = path_solver(true);
-        std::set<std::vector<unsigned>> done;
-        std::set<unsigned> in_solver;
+        Incremental inc = incremental();
         for (std::size_t k = 0; k < pre.size(); ++k) {
             const auto& [name, a] = pre[k];
             // Memory counts as unchanged only if no frame was replaced whole
@@ -90,41 +88,26 @@ public:
                 continue;
             }
             z3::expr differs = sym_ctx().bool_val(false);
-            for (const auto& i : writes_.of(name)) {
-                differs = differs || z3::select(post[k].second, i) != z3::select(a, i);
-            }
             if (name == "mem") {
                 for (const auto& [f, w] : writes_.words) {
                     differs = differs || post_.word(f, w) != pre_.word(f, w);
                 }
-            }
-            const auto t0 = Clock::now();
-            IndexTerms terms;
-            terms.collect(differs);
-            terms.collect(pc_);
-            for (const auto& [f, w] : writes_.words) {
-                terms.add_entry(f, w);
-            }
-            z3::expr_vector facts(sym_ctx());
-            instantiate(facts, terms, 1, done);
-            for (unsigned n = 0; n < facts.size(); ++n) {
-                if (in_solver.insert(facts[n].id()).second) {
-                    ps.add(facts[n]);
+            } else {
+                for (const auto& i : writes_.of(name)) {
+                    differs = differs || z3::select(post[k].second, i) != z3::select(a, i);
                 }
             }
-            const z3::expr lit = sym_ctx().bool_const(("unchanged." + name).c_str());
-            ps.add(z3::implies(lit, differs));
-            z3::expr_vector assume(sym_ctx());
-            assume.push_back(lit);
-            const z3::check_result r = ps.check(assume);
-            ++result_.queries;
-            result_.solver_seconds += since(t0);
+            z3::expr_vector facts(sym_ctx());
+            IndexTerms terms = path_terms(differs, facts);
+            instantiate(facts, terms, 1, inc.done);
+            const Checked c = check_guarded(inc, facts, differs, "unchanged-" + name);
             if (opt_.trace) {
-                std::fprintf(stderr, "  %s path %zu unchanged %-24s %-3s %zu facts %.3fs\n",
-                             spec_.name.c_str(), path_, name.c_str(), r == z3::unsat ? "yes" : "no",
-                             in_solver.size(), since(t0));
+                std::fprintf(stderr, "  %s path %zu unchanged %-24s %-3s +%u/%zu facts %.3fs\n",
+                             spec_.name.c_str(), path_, name.c_str(),
+                             c.result == z3::unsat ? "yes" : "no", c.added, inc.in_solver.size(),
+                             c.seconds);
             }
-            if (r == z3::unsat) {
+            if (c.result == z3::unsat) {
                 out.insert(name);
             }
         }
@@ -470,10 +453,7 @@ private:
     // goals checked one by one as assumptions. A goal it does not refute is
     // solved again alone, with escalation and a counterexample.
     void shared_solve() {
-        z3::solver ps = path_solver(true);
-        std::set<std::vector<unsigned>> done;
-        std::set<unsigned> in_solver;
-        unsigned n = 0;
+        Incremental inc = incremental();
         for (const auto& g : goals_) {
             if (stop()) {
                 return;
@@ -481,44 +461,76 @@ private:
             const auto t0 = Clock::now();
             z3::expr_vector facts(sym_ctx());
             IndexTerms terms = goal_terms(g, facts);
-            instantiate(facts, terms, opt_.rounds, done);
-            unsigned added = 0;
-            for (unsigned k = 0; k < facts.size(); ++k) {
-                if (in_solver.insert(facts[k].id()).second) {
-                    ps.add(facts[k]);
-                    ++added;
-                }
-            }
-            const std::string lit_name = "goal." + std::to_string(n++);
-            const z3::expr lit = sym_ctx().bool_const(lit_name.c_str());
-            ps.add(z3::implies(lit, g.goal));
-            z3::expr_vector assume(sym_ctx());
-            assume.push_back(lit);
-            dump(ps, "shared-" + g.name, lit_name);
-            const auto t1 = Clock::now();
-            const z3::check_result r = ps.check(assume);
-            const double solve_s = since(t1);
-            ++result_.queries;
-            result_.solver_seconds += solve_s;
+            instantiate(facts, terms, opt_.rounds, inc.done);
+            const Checked c = check_guarded(inc, facts, g.goal, "shared-" + g.name);
             if (opt_.trace) {
                 std::fprintf(stderr, "  %s path %zu %-44s %-7s +%u/%zu facts %.3fs (shared)\n",
                              spec_.name.c_str(), path_, g.name.c_str(),
-                             r == z3::unsat ? "unsat" : (r == z3::sat ? "SAT" : "unknown"), added,
-                             in_solver.size(), solve_s);
+                             c.result == z3::unsat ? "unsat"
+                                                   : (c.result == z3::sat ? "SAT" : "unknown"),
+                             c.added, inc.in_solver.size(), c.seconds);
             }
             result_.seconds_by_invariant[g.name] += since(t0);
-            if (r != z3::unsat) {
+            if (c.result != z3::unsat) {
                 solve(g); // alone, with escalation and a counterexample
             }
         }
+    }
+
+    // One incremental solver for several queries of the path: the facts
+    // (pre-state instances, valid for every query) stay asserted, and each
+    // query is guarded by a literal and checked assuming it.
+    struct Incremental {
+        z3::solver solver;
+        std::set<std::vector<unsigned>> done; // instances taken
+        std::set<unsigned> in_solver;         // ids of the facts asserted
+        unsigned literals = 0;
+    };
+    struct Checked {
+        z3::check_result result;
+        unsigned added; // facts new to the solver
+        double seconds; // solving only
+    };
+
+    [[nodiscard]] Incremental incremental() const { return {path_solver(true), {}, {}, 0}; }
+
+    // Asserts the facts the solver lacks and checks `query` under a fresh
+    // literal, counted as one query of the path.
+    Checked check_guarded(Incremental& inc, const z3::expr_vector& facts, const z3::expr& query,
+                          const std::string& dump_name) {
+        unsigned added = 0;
+        for (unsigned k = 0; k < facts.size(); ++k) {
+            if (inc.in_solver.insert(facts[k].id()).second) {
+                inc.solver.add(facts[k]);
+                ++added;
+            }
+        }
+        const std::string lit_name = "query." + std::to_string(inc.literals++);
+        const z3::expr lit = sym_ctx().bool_const(lit_name.c_str());
+        inc.solver.add(z3::implies(lit, query));
+        z3::expr_vector assume(sym_ctx());
+        assume.push_back(lit);
+        dump(inc.solver, dump_name, lit_name);
+        const auto t0 = Clock::now();
+        const z3::check_result r = inc.solver.check(assume);
+        const double seconds = since(t0);
+        ++result_.queries;
+        result_.solver_seconds += seconds;
+        return {r, added, seconds};
     }
 
     // A goal's sum bounds (into facts) and the terms its instances are
     // taken at.
     IndexTerms goal_terms(const Goal& g, z3::expr_vector& facts) const {
         sum_bounds(facts, g.extra, g.targets);
+        return path_terms(g.goal, facts);
+    }
+
+    // The terms of a query, the path condition, the facts so far and the
+    // words the path wrote.
+    IndexTerms path_terms(const z3::expr& query, const z3::expr_vector& facts) const {
         IndexTerms terms;
-        terms.collect(g.goal);
+        terms.collect(query);
         terms.collect(pc_);
         for (unsigned k = 0; k < facts.size(); ++k) {
             terms.collect(facts[k]);
