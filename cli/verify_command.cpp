@@ -186,11 +186,13 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     std::size_t proved = 0;
     std::size_t paths = 0;
     double cpu = 0;
+    double work = 0;
     nlohmann::json j = {{"handlers", nlohmann::json::array()}};
     for (const auto& o : out) {
         proved += o.proved() ? 1 : 0;
         paths += o.proof.paths;
         cpu += o.proof.seconds;
+        work += o.proof.solver_work;
         j["handlers"].push_back(o);
         if (!vo.dot_dir.empty()) {
             verify::write_counterexamples(o, vo.dot_dir, o.name);
@@ -217,9 +219,10 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // The work count does not vary with the machine's load: compare runs by it.
     fmt::print("\nenso verify: {}/{} handlers proved, {} paths, {:.1f} s ({:.1f} s of proving on "
-               "{} thread(s)){}\n",
-               proved, out.size(), paths, secs, cpu, ro.jobs,
+               "{} thread(s); z3 work {:.0f}M){}\n",
+               proved, out.size(), paths, secs, cpu, ro.jobs, work / 1e6,
                theorems_hold ? "" : "; the isolation theorem or a sanity check FAILED");
     if (!vo.skip.empty()) {
         std::string names;
@@ -233,6 +236,7 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     j["total"] = out.size();
     j["seconds"] = secs;
     j["proving_seconds"] = cpu;
+    j["solver_work"] = work;
     if (!vo.json_file.empty()) {
         write_json(vo.json_file, j);
     }
@@ -252,7 +256,9 @@ void add_verify_command(CLI::App& app, Action& action) {
         "otherwise, 2 on bad input. Progress goes to stderr when it is a terminal. Each "
         "handler's paths are split over the --jobs threads. On two cores the whole catalogue "
         "takes minutes, not seconds: the page-table and grant handlers have 30 to 110 paths "
-        "that write state, at about a second of solving each (see --count-paths, --trace).");
+        "that write state, at about a second of solving each (see --count-paths, --trace). "
+        "Seconds vary by a third with the machine's load; the z3 work count in the summary "
+        "and the JSON does not, so compare two builds by it.");
     sub->add_option("--handler", opts->handlers, "only this handler (repeatable; see --list)");
     sub->add_option("--skip", opts->skip,
                     "leave this handler out of the full run (repeatable); the summary names it");
@@ -271,7 +277,8 @@ void add_verify_command(CLI::App& app, Action& action) {
         ->capture_default_str();
     sub->add_flag(
         "--trace", opts->trace,
-        "one line per solver query on stderr (goal, result, facts, time): where time goes");
+        "one line per solver query on stderr (goal, result, facts, seconds, z3 work in millions "
+        "of resource units): where time goes");
     sub->add_flag("--count-paths", opts->count_paths,
                   "explore every feasible path of each handler and count them; prove nothing");
     sub->callback([&action, opts] {

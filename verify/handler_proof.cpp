@@ -28,6 +28,17 @@ double since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// z3's resource count so far (ProofResult::solver_work).
+double work_done(const z3::solver& solver) {
+    const z3::stats st = solver.statistics();
+    for (unsigned k = 0; k < st.size(); ++k) {
+        if (st.key(k) == "rlimit count") {
+            return st.is_uint(k) ? st.uint_value(k) : st.double_value(k);
+        }
+    }
+    return 0;
+}
+
 // Fresh constants for an invariant's binders: the would-be counterexample.
 struct Skolems {
     std::vector<z3::expr> vars;
@@ -102,10 +113,10 @@ public:
             instantiate(facts, terms, 1, inc.done);
             const Checked c = check_guarded(inc, facts, differs, "unchanged-" + name);
             if (opt_.trace) {
-                std::fprintf(stderr, "  %s path %zu unchanged %-24s %-3s +%u/%zu facts %.3fs\n",
-                             spec_.name.c_str(), path_, name.c_str(),
-                             c.result == z3::unsat ? "yes" : "no", c.added, inc.in_solver.size(),
-                             c.seconds);
+                std::fprintf(
+                    stderr, "  %s path %zu unchanged %-24s %-3s +%u/%zu facts %.3fs %.1fM\n",
+                    spec_.name.c_str(), path_, name.c_str(), c.result == z3::unsat ? "yes" : "no",
+                    c.added, inc.in_solver.size(), c.seconds, last_work_ / 1e6);
             }
             if (c.result == z3::unsat) {
                 out.insert(name);
@@ -464,11 +475,11 @@ private:
             instantiate(facts, terms, opt_.rounds, inc.done);
             const Checked c = check_guarded(inc, facts, g.goal, "shared-" + g.name);
             if (opt_.trace) {
-                std::fprintf(stderr, "  %s path %zu %-44s %-7s +%u/%zu facts %.3fs (shared)\n",
-                             spec_.name.c_str(), path_, g.name.c_str(),
-                             c.result == z3::unsat ? "unsat"
-                                                   : (c.result == z3::sat ? "SAT" : "unknown"),
-                             c.added, inc.in_solver.size(), c.seconds);
+                std::fprintf(
+                    stderr, "  %s path %zu %-44s %-7s +%u/%zu facts %.3fs %.1fM (shared)\n",
+                    spec_.name.c_str(), path_, g.name.c_str(),
+                    c.result == z3::unsat ? "unsat" : (c.result == z3::sat ? "SAT" : "unknown"),
+                    c.added, inc.in_solver.size(), c.seconds, last_work_ / 1e6);
             }
             result_.seconds_by_invariant[g.name] += since(t0);
             if (c.result != z3::unsat) {
@@ -511,11 +522,14 @@ private:
         z3::expr_vector assume(sym_ctx());
         assume.push_back(lit);
         dump(inc.solver, dump_name, lit_name);
+        const double w0 = work_done(inc.solver);
         const auto t0 = Clock::now();
         const z3::check_result r = inc.solver.check(assume);
         const double seconds = since(t0);
+        last_work_ = work_done(inc.solver) - w0;
         ++result_.queries;
         result_.solver_seconds += seconds;
+        result_.solver_work += last_work_;
         return {r, added, seconds};
     }
 
@@ -566,16 +580,20 @@ private:
                 }
                 continue;
             }
+            const double w0 = work_done(solver);
             const auto t1 = Clock::now();
             r = check(g.goal, facts, solver, added, asserted, g.name);
             const double solve = since(t1);
+            last_work_ = work_done(solver) - w0;
             ++result_.queries;
             result_.solver_seconds += solve;
+            result_.solver_work += last_work_;
             if (opt_.trace) {
-                std::fprintf(stderr, "  %s path %zu %-44s %-7s %u/%u facts %.3fs (round %u)\n",
+                std::fprintf(stderr,
+                             "  %s path %zu %-44s %-7s %u/%u facts %.3fs %.1fM (round %u)\n",
                              spec_.name.c_str(), path_, g.name.c_str(),
                              r == z3::unsat ? "unsat" : (r == z3::sat ? "SAT" : "unknown"),
-                             asserted, facts.size(), solve, rounds);
+                             asserted, facts.size(), solve, last_work_ / 1e6, rounds);
             }
             if (r == z3::unsat || rounds == last) {
                 break;
@@ -754,6 +772,7 @@ private:
     // invariants over every domain's grant frames); none keeps it to what
     // the query looked at, plus the fresh objects.
     unsigned closure_passes_ = 0;
+    double last_work_ = 0; // z3's resource count of the last check
 };
 
 } // namespace

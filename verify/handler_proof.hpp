@@ -43,6 +43,10 @@ struct ProofResult {
     std::vector<QueryFailure> failures;
     double seconds = 0;
     double solver_seconds = 0;
+    // z3's resource count over every check: deterministic for a given
+    // binary and command, unlike seconds on a shared machine (the same run
+    // took 132-183 s at the same count), so twins are compared by it.
+    double solver_work = 0;
     std::map<std::string, double> seconds_by_invariant;
     std::string error;    // the explorer gave up (path bound), or z3 threw
     bool stopped = false; // stop_at_failure: a failure was accepted

@@ -108,6 +108,7 @@ HandlerOutcome merge_shards(std::vector<HandlerOutcome>& parts, std::size_t max_
         r.restored += p.proof.restored;
         r.seconds = std::max(r.seconds, p.proof.seconds);
         r.solver_seconds += p.proof.solver_seconds;
+        r.solver_work += p.proof.solver_work;
         r.stopped = r.stopped || p.proof.stopped;
         if (r.error.empty()) {
             r.error = p.proof.error;
@@ -243,6 +244,7 @@ void to_json(nlohmann::json& j, const HandlerOutcome& o) {
     j["restored_arrays"] = o.proof.restored;
     j["seconds"] = o.proof.seconds;
     j["solver_seconds"] = o.proof.solver_seconds;
+    j["solver_work"] = o.proof.solver_work;
     if (!o.proof.error.empty()) {
         j["error"] = o.proof.error;
     }

@@ -106,6 +106,10 @@ TEST_CASE("proof: a handler split over two threads is proved path for path as on
     CHECK(b[0].proof.ok_paths == a[0].proof.ok_paths);
     CHECK(b[0].proof.queries == a[0].proof.queries);
     CHECK(b[0].proof.skipped == a[0].proof.skipped);
+    // The work count comes with every proof that solved something, and the
+    // shards' counts add up.
+    CHECK(a[0].proof.solver_work > 0);
+    CHECK(b[0].proof.solver_work > 0);
 
     // A refutation found by either shard is the handler's.
     const HandlerSpec broken = broken_pin_spec();
