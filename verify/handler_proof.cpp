@@ -116,7 +116,7 @@ public:
                 std::fprintf(
                     stderr, "  %s path %zu unchanged %-24s %-3s +%u/%zu facts %.3fs %.1fM\n",
                     spec_.name.c_str(), path_, name.c_str(), c.result == z3::unsat ? "yes" : "no",
-                    c.added, inc.in_solver.size(), c.seconds, last_work_ / 1e6);
+                    c.added, inc.in_solver.size(), c.seconds, c.work / 1e6);
             }
             if (c.result == z3::unsat) {
                 out.insert(name);
@@ -479,7 +479,7 @@ private:
                     stderr, "  %s path %zu %-44s %-7s +%u/%zu facts %.3fs %.1fM (shared)\n",
                     spec_.name.c_str(), path_, g.name.c_str(),
                     c.result == z3::unsat ? "unsat" : (c.result == z3::sat ? "SAT" : "unknown"),
-                    c.added, inc.in_solver.size(), c.seconds, last_work_ / 1e6);
+                    c.added, inc.in_solver.size(), c.seconds, c.work / 1e6);
             }
             result_.seconds_by_invariant[g.name] += since(t0);
             if (c.result != z3::unsat) {
@@ -501,6 +501,7 @@ private:
         z3::check_result result;
         unsigned added; // facts new to the solver
         double seconds; // solving only
+        double work;    // z3's resource count of the check
     };
 
     [[nodiscard]] Incremental incremental() const { return {path_solver(true), {}, {}, 0}; }
@@ -526,11 +527,11 @@ private:
         const auto t0 = Clock::now();
         const z3::check_result r = inc.solver.check(assume);
         const double seconds = since(t0);
-        last_work_ = work_done(inc.solver) - w0;
+        const double work = work_done(inc.solver) - w0;
         ++result_.queries;
         result_.solver_seconds += seconds;
-        result_.solver_work += last_work_;
-        return {r, added, seconds};
+        result_.solver_work += work;
+        return {r, added, seconds, work};
     }
 
     // A goal's sum bounds (into facts) and the terms its instances are
@@ -584,16 +585,16 @@ private:
             const auto t1 = Clock::now();
             r = check(g.goal, facts, solver, added, asserted, g.name);
             const double solve = since(t1);
-            last_work_ = work_done(solver) - w0;
+            const double work = work_done(solver) - w0; // the counter is the context's
             ++result_.queries;
             result_.solver_seconds += solve;
-            result_.solver_work += last_work_;
+            result_.solver_work += work;
             if (opt_.trace) {
                 std::fprintf(stderr,
                              "  %s path %zu %-44s %-7s %u/%u facts %.3fs %.1fM (round %u)\n",
                              spec_.name.c_str(), path_, g.name.c_str(),
                              r == z3::unsat ? "unsat" : (r == z3::sat ? "SAT" : "unknown"),
-                             asserted, facts.size(), solve, last_work_ / 1e6, rounds);
+                             asserted, facts.size(), solve, work / 1e6, rounds);
             }
             if (r == z3::unsat || rounds == last) {
                 break;
@@ -772,7 +773,6 @@ private:
     // invariants over every domain's grant frames); none keeps it to what
     // the query looked at, plus the fresh objects.
     unsigned closure_passes_ = 0;
-    double last_work_ = 0; // z3's resource count of the last check
 };
 
 } // namespace
