@@ -523,15 +523,28 @@ private:
         z3::expr_vector assume(sym_ctx());
         assume.push_back(lit);
         dump(inc.solver, dump_name, lit_name);
-        const double w0 = work_done(inc.solver);
+        const Counted c = counted(inc.solver, [&] { return inc.solver.check(assume); });
+        return {c.result, added, c.seconds, c.work};
+    }
+
+    struct Counted {
+        z3::check_result result;
+        double seconds;
+        double work;
+    };
+
+    // Runs one check of `solver` (which `run` may replace: z3's resource
+    // counter is the context's) and counts it as one query of the proof.
+    template <class Run>
+    Counted counted(const z3::solver& solver, Run&& run) {
+        const double w0 = work_done(solver);
         const auto t0 = Clock::now();
-        const z3::check_result r = inc.solver.check(assume);
-        const double seconds = since(t0);
-        const double work = work_done(inc.solver) - w0;
+        const z3::check_result r = run();
+        const Counted c{r, since(t0), work_done(solver) - w0};
         ++result_.queries;
-        result_.solver_seconds += seconds;
-        result_.solver_work += work;
-        return {r, added, seconds, work};
+        result_.solver_seconds += c.seconds;
+        result_.solver_work += c.work;
+        return c;
     }
 
     // A goal's sum bounds (into facts) and the terms its instances are
@@ -581,20 +594,15 @@ private:
                 }
                 continue;
             }
-            const double w0 = work_done(solver);
-            const auto t1 = Clock::now();
-            r = check(g.goal, facts, solver, added, asserted, g.name);
-            const double solve = since(t1);
-            const double work = work_done(solver) - w0; // the counter is the context's
-            ++result_.queries;
-            result_.solver_seconds += solve;
-            result_.solver_work += work;
+            const Counted c = counted(
+                solver, [&] { return check(g.goal, facts, solver, added, asserted, g.name); });
+            r = c.result;
             if (opt_.trace) {
                 std::fprintf(stderr,
                              "  %s path %zu %-44s %-7s %u/%u facts %.3fs %.1fM (round %u)\n",
                              spec_.name.c_str(), path_, g.name.c_str(),
                              r == z3::unsat ? "unsat" : (r == z3::sat ? "SAT" : "unknown"),
-                             asserted, facts.size(), solve, work / 1e6, rounds);
+                             asserted, facts.size(), c.seconds, c.work / 1e6, rounds);
             }
             if (r == z3::unsat || rounds == last) {
                 break;

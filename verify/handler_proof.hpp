@@ -43,9 +43,11 @@ struct ProofResult {
     std::vector<QueryFailure> failures;
     double seconds = 0;
     double solver_seconds = 0;
-    // z3's resource count over every check: deterministic for a given
-    // binary and command, unlike seconds on a shared machine (the same run
-    // took 132-183 s at the same count), so twins are compared by it.
+    // z3's resource count over every check: it repeats from run to run of
+    // one handler (a few percent apart over the whole catalogue, as threads
+    // take their shares in a different order), unlike seconds on a shared
+    // machine (one run's solving took 132-183 s at the same count), so
+    // twins are compared by it.
     double solver_work = 0;
     std::map<std::string, double> seconds_by_invariant;
     std::string error;    // the explorer gave up (path bound), or z3 threw
