@@ -2,9 +2,24 @@
 
 namespace enso::verify {
 
+namespace {
+thread_local z3::context* g_scoped = nullptr;
+} // namespace
+
 z3::context& sym_ctx() {
+    if (g_scoped != nullptr) {
+        return *g_scoped;
+    }
     thread_local z3::context ctx;
     return ctx;
+}
+
+FreshContext::FreshContext() : outer_(g_scoped), mine_(std::make_unique<z3::context>()) {
+    g_scoped = mine_.get();
+}
+
+FreshContext::~FreshContext() {
+    g_scoped = outer_;
 }
 
 z3::expr resize(const z3::expr& e, unsigned bits) {

@@ -11,6 +11,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -21,6 +22,22 @@ namespace enso::verify {
 
 // The context every symbolic value of this thread lives in.
 z3::context& sym_ctx();
+
+// Gives this thread a fresh context until the scope ends (and frees it then),
+// so that a proof's terms, and with them z3's search and work count, depend
+// on that proof alone and not on what the thread proved before. Every term
+// made in the scope must be gone when it ends.
+class FreshContext {
+public:
+    FreshContext();
+    ~FreshContext();
+    FreshContext(const FreshContext&) = delete;
+    FreshContext& operator=(const FreshContext&) = delete;
+
+private:
+    z3::context* outer_;
+    std::unique_ptr<z3::context> mine_;
+};
 
 template <class U>
 concept Plain = std::integral<U> || std::is_enum_v<U>;
