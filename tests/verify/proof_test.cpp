@@ -117,9 +117,10 @@ TEST_CASE("proof: a handler split over two threads is proved path for path as on
     CHECK(r[0].status() == "refuted");
 }
 
-// Builds are compared by z3's work count, so a handler's count must not
-// depend on what its thread proved before it (it did while a thread kept one
-// context: pin_table did 3.88M alone and 3.75M after two other handlers).
+// Equal work counts are how two runs show they asked z3 the same queries, so
+// a handler's count must not depend on what its thread proved before it (it
+// did while a thread kept one context: pin_table did 3.88M alone and 3.75M
+// after two other handlers).
 TEST_CASE("proof: a handler's z3 work is the same alone and after other handlers", "[proof]") {
     const auto* pin = find_handler("pin_table");
     const auto* unpin = find_handler("unpin_table");
