@@ -5,6 +5,7 @@
 #include "verify/path_explorer.hpp"
 #include "verify/reference_counts.hpp"
 #include "verify/state_writes.hpp"
+#include "verify/symbolic_domain.hpp"
 #include "verify/symbolic_invariants.hpp"
 
 #include <algorithm>
@@ -786,6 +787,9 @@ private:
 } // namespace
 
 ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) {
+    // Every term of the proof is made, and gone, in here (the result is
+    // concrete), so its work count depends on this proof alone.
+    const FreshContext context;
     ProofResult result;
     result.handler = spec.name;
     result.explored_only = options.explore_only;

@@ -1,7 +1,6 @@
 #include "verify/verification_run.hpp"
 
 #include "verify/state_graph.hpp"
-#include "verify/symbolic_domain.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -42,7 +41,6 @@ std::string file_stem(std::string s) {
 
 HandlerOutcome prove_one(const HandlerSpec& spec, const RunOptions& options, std::mutex& lock,
                          const std::function<bool(const Counterexample&, const Replay&)>& accept) {
-    const FreshContext context;
     HandlerOutcome out;
     out.name = spec.name;
     out.group = spec.group;
