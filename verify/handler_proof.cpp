@@ -58,9 +58,13 @@ Skolems make_skolems(const std::vector<IndexClass>& classes) {
     return s;
 }
 
-// Thrown out of the explorer once a stop_at_failure proof has its failure.
-struct StopExploring {
-    std::size_t paths;
+// Paths that end in one post-state: what prove_handler proves once.
+struct EndState {
+    SState after;
+    std::vector<unsigned> key;       // the ids of its arrays
+    z3::expr first_condition;        // the first path's whole condition
+    std::vector<z3::expr> decisions; // each path's own decisions
+    std::vector<std::size_t> paths;
 };
 
 constexpr std::array<ObjectKind, 6> kKinds = {ObjectKind::FrameHolds, ObjectKind::Baseptr,
@@ -803,6 +807,14 @@ ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) 
         if (spec.precondition) {
             explorer.assume(spec.precondition(before, args));
         }
+        // Paths that end in the same post-state are proved once, under the
+        // disjunction of their conditions: the same goals over the same
+        // terms, so one proof covers each of them. z3 shares equal terms
+        // while they live, so equal arrays have equal ids here. grant_unmap
+        // ends its 22 successful paths in 6 states: its walk of the caller's
+        // address to an L1 entry stops in one of five ways, which changes
+        // the condition of a path, not what it writes.
+        std::vector<EndState> ends;
         result.paths = explorer.explore(
             [&] {
                 SState after = before;
@@ -810,31 +822,62 @@ ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) 
                 if (rc == 0) {
                     ++result.ok_paths;
                 }
-                const bool mine = explorer.current_path() % options.shards == options.shard;
-                if (!options.explore_only && mine) {
-                    const z3::expr pc = explorer.path_condition();
-                    if (options.restore_unchanged) {
-                        const std::set<std::string> same =
-                            PathProver(spec, options, result, before, after, witness, args, pc,
-                                       explorer.current_path())
-                                .unchanged_arrays();
-                        result.restored += same.size();
-                        restore_arrays(after, before, same);
-                    }
-                    PathProver(spec, options, result, before, after, witness, args, pc,
-                               explorer.current_path())
-                        .run();
+                std::vector<unsigned> key;
+                for (const auto& [name, a] : state_arrays(after)) {
+                    key.push_back(a.id());
                 }
-                if (options.progress) {
-                    options.progress(explorer.current_path(), result.queries);
+                auto at = std::find_if(ends.begin(), ends.end(),
+                                       [&](const EndState& e) { return e.key == key; });
+                if (at == ends.end()) {
+                    ends.push_back(
+                        {std::move(after), std::move(key), explorer.path_condition(), {}, {}});
+                    at = std::prev(ends.end());
                 }
-                if (options.stop_at_failure && result.stopped) {
-                    throw StopExploring{explorer.current_path() + 1};
-                }
+                at->decisions.push_back(explorer.decisions());
+                at->paths.push_back(explorer.current_path());
             },
             spec.max_paths);
-    } catch (const StopExploring& stop) {
-        result.paths = stop.paths; // the rest were not explored
+        result.end_states = ends.size();
+        std::size_t covered = 0; // paths of this shard's end states proved so far
+        for (std::size_t k = 0; k < ends.size() && !options.explore_only; ++k) {
+            const EndState& end = ends[k];
+            if (k % options.shards != options.shard) {
+                continue;
+            }
+            z3::expr pc = end.first_condition;
+            if (end.paths.size() > 1) {
+                z3::expr_vector any(sym_ctx());
+                for (const auto& d : end.decisions) {
+                    any.push_back(d);
+                }
+                pc = explorer.assumptions() && z3::mk_or(any);
+            }
+            if (options.trace && end.paths.size() > 1) {
+                std::string also;
+                for (std::size_t i = 1; i < end.paths.size(); ++i) {
+                    also += " " + std::to_string(end.paths[i]);
+                }
+                std::fprintf(stderr, "  %s path %zu ends as paths%s do: proved once for all\n",
+                             spec.name.c_str(), end.paths.front(), also.c_str());
+            }
+            SState after = end.after;
+            if (options.restore_unchanged) {
+                const std::set<std::string> same = PathProver(spec, options, result, before, after,
+                                                              witness, args, pc, end.paths.front())
+                                                       .unchanged_arrays();
+                result.restored += same.size();
+                restore_arrays(after, before, same);
+            }
+            PathProver(spec, options, result, before, after, witness, args, pc, end.paths.front())
+                .run();
+            covered += end.paths.size();
+            if (options.progress) {
+                options.progress(covered, result.queries);
+            }
+            if (options.stop_at_failure && result.stopped) {
+                break;
+            }
+        }
     } catch (const PathBoundExceeded& e) {
         result.error = e.what();
     } catch (const z3::exception& e) {

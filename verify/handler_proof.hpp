@@ -37,6 +37,9 @@ struct ProofResult {
     std::string handler;
     std::size_t paths = 0;
     std::size_t ok_paths = 0; // paths that return 0 (kOk / GNTST_okay)
+    // Distinct post-states the paths end in: each is proved once, under the
+    // disjunction of its paths' conditions.
+    std::size_t end_states = 0;
     std::size_t queries = 0;
     std::size_t skipped = 0;  // invariants a path cannot affect (reads nothing it wrote)
     std::size_t restored = 0; // arrays a path stored to but left as they were, over all paths

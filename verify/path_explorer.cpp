@@ -58,6 +58,22 @@ bool Explorer::decide(const z3::expr& cond) {
     return d;
 }
 
+z3::expr Explorer::assumptions() const {
+    z3::expr all = ctx_.bool_val(true);
+    for (const auto& a : assumptions_) {
+        all = all && a;
+    }
+    return all;
+}
+
+z3::expr Explorer::decisions() const {
+    z3::expr all = ctx_.bool_val(true);
+    for (const auto& t : taken_) {
+        all = all && t;
+    }
+    return all;
+}
+
 z3::expr Explorer::path_condition() const {
     z3::expr pc = ctx_.bool_val(true);
     for (const auto& a : assumptions_) {

@@ -27,6 +27,10 @@ public:
 
     // The conjunction of this path's decisions (and the assumptions).
     [[nodiscard]] z3::expr path_condition() const;
+    // The parts of it: the assumptions every path shares, and this path's
+    // decisions alone.
+    [[nodiscard]] z3::expr assumptions() const;
+    [[nodiscard]] z3::expr decisions() const;
 
     // Runs `path` once per feasible path, at most max_paths times; returns
     // how many paths there were. Throws PathBoundExceeded past the bound.

@@ -103,6 +103,7 @@ HandlerOutcome merge_shards(std::vector<HandlerOutcome>& parts, std::size_t max_
         ProofResult& r = m.proof;
         r.paths = std::max(r.paths, p.proof.paths);
         r.ok_paths = std::max(r.ok_paths, p.proof.ok_paths);
+        r.end_states = std::max(r.end_states, p.proof.end_states);
         r.queries += p.proof.queries;
         r.skipped += p.proof.skipped;
         r.restored += p.proof.restored;
@@ -132,8 +133,8 @@ HandlerOutcome merge_shards(std::vector<HandlerOutcome>& parts, std::size_t max_
 
 std::vector<HandlerOutcome> run_handlers(const std::vector<const HandlerSpec*>& specs,
                                          const RunOptions& options) {
-    // Every handler's paths are split over the threads, so one handler with
-    // most of the work (update_va_mapping) does not leave a core idle.
+    // Every handler's end states are split over the threads, so one handler
+    // with most of the work does not leave a core idle.
     const unsigned shards = std::max(1U, options.jobs);
     std::vector<std::vector<HandlerOutcome>> parts(specs.size(),
                                                    std::vector<HandlerOutcome>(shards));
@@ -239,6 +240,7 @@ void to_json(nlohmann::json& j, const HandlerOutcome& o) {
     j["status"] = o.status();
     j["paths"] = o.proof.paths;
     j["successful_paths"] = o.proof.ok_paths;
+    j["end_states"] = o.proof.end_states;
     j["queries"] = o.proof.queries;
     j["skipped"] = o.proof.skipped;
     j["restored_arrays"] = o.proof.restored;

@@ -71,6 +71,18 @@ struct PinTwiceDropOnce {
     }
 };
 
+// The same bug reached two ways: a branch on an argument that changes
+// nothing, so each path of one way ends in the state of a path of the other.
+struct BrokenPinTwoWays {
+    template <class V>
+    static Rc run(State<V>& s, const Args<V>& a) {
+        if (a.u8(3) == 0) {
+            return BrokenPinTable::run(s, a);
+        }
+        return BrokenPinTable::run(s, a);
+    }
+};
+
 } // namespace
 
 HandlerSpec broken_pin_spec() {
@@ -115,6 +127,40 @@ TEST_CASE("proof: a handler split over two threads is proved path for path as on
     const HandlerSpec broken = broken_pin_spec();
     const auto r = run_handlers({&broken}, two);
     CHECK(r[0].status() == "refuted");
+}
+
+// Paths that end in one post-state are proved once, under the disjunction
+// of their conditions: a failure on any of them is still found.
+TEST_CASE("proof: paths that end in the same state are proved once, and a bad one is still "
+          "refuted",
+          "[proof]") {
+    const HandlerSpec once = broken_pin_spec();
+    const HandlerSpec twice = make_spec<BrokenPinTwoWays>(
+        "broken_pin_two_ways", "mmu", "pin_table without its level check, reached two ways",
+        {{"d", 16}, {"frame", 32}, {"level", 8}, {"how", 8}}, caller_is_live);
+    ProofOptions o;
+    o.explore_only = true;
+    const auto a = prove_handler(once, o);
+    const auto b = prove_handler(twice, o);
+    REQUIRE(a.paths > 1);
+    CHECK(b.paths == 2 * a.paths);
+    CHECK(b.end_states == a.end_states);
+    CHECK(a.end_states < a.paths); // its failures all leave the state alone
+
+    const auto r = prove_handler(twice);
+    bool names_the_rule = false;
+    for (const auto& f : r.failures) {
+        names_the_rule = names_the_rule || f.invariant == "pinned_is_pagetable";
+    }
+    CHECK(names_the_rule);
+
+    // grant_unmap: how the caller named the PTE (no address, its machine
+    // address, its virtual address through a walk) is no part of the state
+    // the unmap leaves.
+    const auto* unmap = find_handler("grant_unmap");
+    REQUIRE(unmap != nullptr);
+    const auto u = prove_handler(*unmap, o);
+    CHECK(u.end_states < u.ok_paths);
 }
 
 // Equal work counts are how two runs show they asked z3 the same queries, so
