@@ -258,12 +258,12 @@ void add_verify_command(CLI::App& app, Action& action) {
         "Without --handler: every handler of --list, then the isolation theorem and the check "
         "that the invariants are satisfiable. Exit status: 0 only when everything asked for is "
         "proved (with --mutant: killed, by a counterexample the concrete replay confirms), 1 "
-        "otherwise, 2 on bad input. Progress goes to stderr when it is a terminal. Each "
-        "handler's paths are split over the --jobs threads. Paths that end in the same state "
-        "(the same terms) are proved once, under the disjunction of their conditions: the "
-        "444 paths of the catalogue end in 139 states (--count-paths). On two cores the "
-        "whole catalogue takes one to two minutes: the page-table and grant handlers end in "
-        "7 to 32 states, at up to a few seconds of solving each (see --trace). "
+        "otherwise, 2 on bad input. Progress goes to stderr when it is a terminal. Paths that "
+        "end in the same state (the same terms) are proved once, under the disjunction of their "
+        "conditions: the 444 paths of the catalogue end in 139 states (--count-paths), and each "
+        "handler's states are split over the --jobs threads. On two cores the whole catalogue "
+        "takes one to two minutes: the page-table and grant handlers end in 7 to 32 states, at "
+        "up to a few seconds of solving each (see --trace). "
         "Seconds vary by a third with the machine's load; the z3 work count in the summary "
         "and the JSON repeats exactly (each handler is proved in a fresh z3 context): equal "
         "counts mean z3 was asked the same queries. Between builds that ask different "
@@ -289,7 +289,8 @@ void add_verify_command(CLI::App& app, Action& action) {
         "one line per solver query on stderr (goal, result, facts, seconds, z3 work in millions "
         "of resource units): where time goes");
     sub->add_flag("--count-paths", opts->count_paths,
-                  "explore every feasible path of each handler and count them; prove nothing");
+                  "explore every feasible path of each handler, count them and the states they end "
+                  "in; prove nothing");
     sub->callback([&action, opts] {
         action = [opts] {
             if (opts->list_mutants) {

@@ -42,7 +42,7 @@ struct ProofResult {
     std::size_t end_states = 0;
     std::size_t queries = 0;
     std::size_t skipped = 0;  // invariants a path cannot affect (reads nothing it wrote)
-    std::size_t restored = 0; // arrays a path stored to but left as they were, over all paths
+    std::size_t restored = 0; // arrays an end state stored to but left as they were, over all
     std::vector<QueryFailure> failures;
     double seconds = 0;
     double solver_seconds = 0;
@@ -76,8 +76,9 @@ struct ProofOptions {
     bool stop_at_failure = false;
     std::function<bool(const QueryFailure&)> accept;
     bool counterexamples = true; // read a counterexample from each sat query
-    // Proves only the paths whose number is shard modulo shards (each shard
-    // explores them all): how one handler's paths are split over threads.
+    // Proves only the end states whose number is shard modulo shards (each
+    // shard explores every path and groups them the same way): how one
+    // handler's work is split over threads.
     unsigned shard = 0;
     unsigned shards = 1;
     // One incremental solver per path: every goal is checked against the
