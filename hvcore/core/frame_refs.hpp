@@ -86,12 +86,13 @@ ENSO_INLINE Rc need_table_work(State<V>& s, std::uint8_t work, typename V::U32 f
     return kNeedsTableWork;
 }
 
-// Takes a type reference of type t on f. A page-table type needs validated
-// contents: a frame not yet validated as t is sent to the driver for
-// validation, and a frame still holding another table's validated entries
-// (type count zero, kept lazily) is sent for devalidation first.
+// Whether f can take a type reference of type t (kOk), and if not why. A
+// page-table type needs validated contents: a frame not yet validated as t
+// is sent to the driver for validation, and a frame still holding another
+// table's validated entries (type count zero, kept lazily) is sent for
+// devalidation first.
 template <class V>
-ENSO_INLINE Rc get_page_type(State<V>& s, typename V::U32 f, typename V::U8 t) {
+ENSO_INLINE Rc check_page_type(State<V>& s, typename V::U32 f, typename V::U8 t) {
     auto tc = s.frames.type_count.get(f);
     auto cur = s.frames.type.get(f);
     auto validated = frame_has<V>(s, f, kFrameValidated);
@@ -109,12 +110,39 @@ ENSO_INLINE Rc get_page_type(State<V>& s, typename V::U32 f, typename V::U8 t) {
             if (is_pagetable_type<V>(t)) {
                 return need_table_work<V>(s, kWorkValidate, f, t);
             }
-            s.frames.type.set(f, t);
         }
     } else if (cur != t) {
         return kEINVAL;
     }
-    s.frames.type_count.set(f, tc + 1);
+    return kOk;
+}
+
+// Takes a type reference of type t on f when `wanted` (see check_page_type);
+// otherwise leaves f alone. The type is t afterwards whether it was already
+// or is set here, and the stores are made on every path, their values
+// chosen (V::select): paths that differ only in whether or how the type was
+// taken end in the same state, which the verifier proves once.
+template <class V>
+ENSO_INLINE Rc get_page_type_if(State<V>& s, typename V::U32 f, typename V::U8 t,
+                                typename V::Bool wanted) {
+    using U32 = typename V::U32;
+    if (wanted) {
+        if (Rc rc = check_page_type<V>(s, f, t); rc != kOk) {
+            return rc;
+        }
+    }
+    s.frames.type.set(f, V::select(wanted, t, s.frames.type.get(f)));
+    s.frames.type_count.set(f, s.frames.type_count.get(f) + V::select(wanted, U32(1), U32(0)));
+    return kOk;
+}
+
+template <class V>
+ENSO_INLINE Rc get_page_type(State<V>& s, typename V::U32 f, typename V::U8 t) {
+    if (Rc rc = check_page_type<V>(s, f, t); rc != kOk) {
+        return rc;
+    }
+    s.frames.type.set(f, t);
+    s.frames.type_count.set(f, s.frames.type_count.get(f) + 1);
     return kOk;
 }
 

@@ -108,13 +108,11 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
         }
     }
     if (rc == GNTST_okay) {
-        if (writable) {
-            Rc trc = get_page_type<V>(s, frame, as_u8<V>(kTypeWritable));
-            if (trc == kNeedsTableWork) {
-                rc = trc;
-            } else if (trc != kOk) {
-                rc = GNTST_general_error; // a page table is never writably granted
-            }
+        Rc trc = get_page_type_if<V>(s, frame, as_u8<V>(kTypeWritable), writable);
+        if (trc == kNeedsTableWork) {
+            rc = trc;
+        } else if (trc != kOk) {
+            rc = GNTST_general_error; // a page table is never writably granted
         }
     }
     if (rc != GNTST_okay) {

@@ -35,14 +35,14 @@ ENSO_INLINE Rc get_entry_refs(State<V>& s, typename V::U16 d, typename V::U8 lev
     if (s.frames.count.get(f) >= kMaxRefCount) {
         return kEOVERFLOW;
     }
-    if (level == kTypeL1) {
-        if ((pte & kPteRW) != 0) {
-            if (Rc rc = get_page_type<V>(s, f, as_u8<V>(kTypeWritable)); rc != kOk) {
-                return rc;
-            }
-        }
-    } else if (Rc rc = get_page_type<V>(s, f, as_u8<V>(level - 1)); rc != kOk) {
-        return rc; // also refuses linear (same-level) entries
+    // A type reference unless it is a read-only leaf: writable for a leaf,
+    // the next level down for an upper entry (which refuses linear,
+    // same-level, entries).
+    using U8 = typename V::U8;
+    auto typed = level != kTypeL1 || (pte & kPteRW) != 0;
+    auto type = V::select(level == kTypeL1, U8(kTypeWritable), as_u8<V>(level - 1));
+    if (Rc rc = get_page_type_if<V>(s, f, type, typed); rc != kOk) {
+        return rc;
     }
     return get_page<V>(s, f);
 }
