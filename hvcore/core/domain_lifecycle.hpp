@@ -45,13 +45,12 @@ ENSO_INLINE void domain_release_frame(State<V>& s, typename V::U32 f) {
 
 template <class V>
 ENSO_INLINE void domain_mark_dying(State<V>& s, typename V::U16 d) {
-    s.doms.state.set(d, as_u8<V>(kDomDying));
+    // Free at once if it owns nothing (chosen, not branched on: V::select).
+    using U8 = typename V::U8;
+    s.doms.state.set(d, V::select(s.doms.tot_pages.get(d) == 0, U8(kDomFree), U8(kDomDying)));
     s.doms.shared_info.set(d, kNoFrame);
     s.doms.gnttab_nr_frames.set(d, 0);
     s.doms.max_pages.set(d, 0);
-    if (s.doms.tot_pages.get(d) == 0) {
-        s.doms.state.set(d, as_u8<V>(kDomFree));
-    }
 }
 
 // Teardown, once nothing of the domain's references a table: the core's

@@ -266,11 +266,14 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
             pte_frame<V>(pte) == frame) {
             s.mem.store64(table, slot, 0);
         }
-        add_effect<V>(s, d, kEffectTlbFlush); // the grantee may have cached the mapping
     }
     s.grants.map_flags.set(mi, 0);
     grant_release<V>(s, gd, ref, (mflags & kMapReadonly) == 0);
-    add_effect<V>(s, d, kEffectMemslots);
+    // The grantee may have cached a PTE mapping: it is flushed too. Chosen,
+    // not branched on, so unmaps with and without a PTE end alike.
+    using U8 = typename V::U8;
+    auto flush = V::select((mflags & kMapPte) != 0, U8(kEffectTlbFlush), U8(0));
+    s.doms.effects.set(d, as_u8<V>(s.doms.effects.get(d) | flush | kEffectMemslots));
     return GNTST_okay;
 }
 
