@@ -811,7 +811,7 @@ ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) 
         // disjunction of their conditions: the same goals over the same
         // terms, so one proof covers each of them. z3 shares equal terms
         // while they live, so equal arrays have equal ids here. grant_unmap
-        // ends its 22 successful paths in 6 states: its walk of the caller's
+        // ends its 22 successful paths in 4 states: its walk of the caller's
         // address to an L1 entry stops in one of five ways, which changes
         // the condition of a path, not what it writes.
         std::vector<EndState> ends;
