@@ -41,8 +41,10 @@ struct ProofResult {
     // disjunction of its paths' conditions.
     std::size_t end_states = 0;
     std::size_t queries = 0;
-    std::size_t skipped = 0;  // invariants a path cannot affect (reads nothing it wrote)
-    std::size_t restored = 0; // arrays an end state stored to but left as they were, over all
+    std::size_t skipped = 0; // invariants a path cannot affect (reads nothing it wrote)
+    // Arrays an end state stored to but left as they were, summed over the
+    // handler's end states.
+    std::size_t restored = 0;
     std::vector<QueryFailure> failures;
     double seconds = 0;
     double solver_seconds = 0;

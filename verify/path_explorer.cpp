@@ -58,31 +58,26 @@ bool Explorer::decide(const z3::expr& cond) {
     return d;
 }
 
-z3::expr Explorer::assumptions() const {
-    z3::expr all = ctx_.bool_val(true);
-    for (const auto& a : assumptions_) {
-        all = all && a;
+namespace {
+// `first` && each of `more`, in order.
+z3::expr and_all(z3::expr first, const std::vector<z3::expr>& more) {
+    for (const auto& e : more) {
+        first = first && e;
     }
-    return all;
+    return first;
+}
+} // namespace
+
+z3::expr Explorer::assumptions() const {
+    return and_all(ctx_.bool_val(true), assumptions_);
 }
 
 z3::expr Explorer::decisions() const {
-    z3::expr all = ctx_.bool_val(true);
-    for (const auto& t : taken_) {
-        all = all && t;
-    }
-    return all;
+    return and_all(ctx_.bool_val(true), taken_);
 }
 
 z3::expr Explorer::path_condition() const {
-    z3::expr pc = ctx_.bool_val(true);
-    for (const auto& a : assumptions_) {
-        pc = pc && a;
-    }
-    for (const auto& t : taken_) {
-        pc = pc && t;
-    }
-    return pc;
+    return and_all(assumptions(), taken_);
 }
 
 std::size_t Explorer::explore(const std::function<void()>& path, std::size_t max_paths) {

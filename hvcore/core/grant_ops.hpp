@@ -273,7 +273,7 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
     // not branched on, so unmaps with and without a PTE end alike.
     using U8 = typename V::U8;
     auto flush = V::select((mflags & kMapPte) != 0, U8(kEffectTlbFlush), U8(0));
-    s.doms.effects.set(d, as_u8<V>(s.doms.effects.get(d) | flush | kEffectMemslots));
+    add_effect<V>(s, d, as_u8<V>(flush | kEffectMemslots));
     return GNTST_okay;
 }
 

@@ -80,7 +80,7 @@ ENSO_INLINE typename V::Bool domain_live(const State<V>& s, typename V::U16 d) {
 }
 
 template <class V>
-ENSO_INLINE void add_effect(State<V>& s, typename V::U16 d, std::uint8_t effect) {
+ENSO_INLINE void add_effect(State<V>& s, typename V::U16 d, typename V::U8 effect) {
     s.doms.effects.set(d, as_u8<V>(s.doms.effects.get(d) | effect));
 }
 
