@@ -288,4 +288,38 @@ std::uint8_t Core::take_effects(std::uint16_t d) {
     return e;
 }
 
+bool Core::domid_free(std::uint16_t d) const {
+    return d < kMaxDomains && s_.doms.state.get(d) == kDomFree;
+}
+
+int Core::shutdown_code(std::uint16_t d) const {
+    return s_.doms.shutdown_code.get(d);
+}
+
+std::uint32_t Core::root_table(std::uint16_t d) const {
+    return s_.doms.baseptr.get(d);
+}
+
+bool Core::owns_frame(std::uint16_t d, std::uint32_t frame) const {
+    return owned_by<Concrete>(s_, frame, d);
+}
+
+void Core::take_pending_ports(std::uint16_t d, const std::function<void(std::uint32_t)>& each) {
+    auto& mem = s_.mem;
+    const auto si = s_.doms.shared_info.get(d);
+    mem.store64(si, kUpcallPendingWord, 0);
+    mem.store64(si, kPendingSelWord, 0);
+    for (std::uint32_t word = 0; word < kMaxPorts / 64; ++word) {
+        std::uint64_t bits = mem.load64(si, kEvtchnPendingWord + word);
+        if (bits == 0) {
+            continue;
+        }
+        mem.fetch_and64(si, kEvtchnPendingWord + word, ~bits);
+        while (bits != 0) {
+            each(word * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+            bits &= bits - 1;
+        }
+    }
+}
+
 } // namespace enso::core

@@ -87,6 +87,18 @@ public:
     // Effects handlers left for the platform; reading clears them.
     std::uint8_t take_effects(std::uint16_t d);
 
+    // What the platform asks of a domain: its id still free, why it shut
+    // down, the root table it runs on (kNoFrame before it has one), whether
+    // it still owns a frame the platform placed in it.
+    [[nodiscard]] bool domid_free(std::uint16_t d) const;
+    [[nodiscard]] int shutdown_code(std::uint16_t d) const;
+    [[nodiscard]] std::uint32_t root_table(std::uint16_t d) const;
+    [[nodiscard]] bool owns_frame(std::uint16_t d, std::uint32_t frame) const;
+    // Takes d's pending event bits, as its kernel's upcall handler would
+    // (domain 0 has no kernel: the monitor is it), and calls each(port) per
+    // pending port.
+    void take_pending_ports(std::uint16_t d, const std::function<void(std::uint32_t)>& each);
+
     // Whole-table work, in per-entry steps (public for tests and benchmarks).
     Rc validate_table(std::uint32_t frame, std::uint8_t level);
     void devalidate_table(std::uint32_t frame);

@@ -1,3 +1,4 @@
+// The dispatcher: from a hypercall number to its row of the table, and multicall.
 #include "hvcore/core/hypercall_dispatch.hpp"
 
 #include "hvcore/core/guest_memory.hpp"
@@ -8,30 +9,10 @@ long Dispatcher::call(std::uint16_t d, std::uint64_t nr, const HypercallArgs& ar
     if (!core_.domain_exists(d)) {
         return kESRCH;
     }
-    switch (nr) {
-    case __HYPERVISOR_mmu_update:
-        return mmu_update(d, args);
-    case __HYPERVISOR_mmuext_op:
-        return mmuext_op(d, args);
-    case __HYPERVISOR_update_va_mapping:
-        return update_va_mapping(d, args);
-    case __HYPERVISOR_memory_op:
-        return memory_op(d, args);
-    case __HYPERVISOR_grant_table_op:
-        return grant_table_op(d, args);
-    case __HYPERVISOR_event_channel_op:
-        return event_channel_op(d, args);
-    case __HYPERVISOR_multicall:
-        return multicall(d, args);
-    case __HYPERVISOR_console_io:
-        return console_io(d, args);
-    case __HYPERVISOR_xen_version:
-        return xen_version(d, args);
-    case __HYPERVISOR_sched_op:
-        return sched_op(d, args);
-    default:
+    if (nr >= table().size() || table()[nr].handler == nullptr) {
         return kENOSYS;
     }
+    return (this->*table()[nr].handler)(d, args);
 }
 
 // Each entry's result goes back into the guest's list; a multicall inside a

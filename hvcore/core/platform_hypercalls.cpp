@@ -1,5 +1,6 @@
-// console_io, xen_version and sched_op: the small hypercalls a guest kernel
-// needs to say hello, learn what it runs on, and stop.
+// console_io, xen_version, sched_op and callback_op: the small hypercalls a
+// guest kernel needs to say hello, learn what it runs on, take events, and
+// stop.
 #include "hvcore/core/guest_memory.hpp"
 #include "hvcore/core/hypercall_dispatch.hpp"
 
@@ -93,6 +94,26 @@ long Dispatcher::sched_op(std::uint16_t d, const HypercallArgs& a) {
     default:
         return kENOSYS;
     }
+}
+
+// Only CALLBACKOP_register of an event callback: the vCPU's side is the
+// platform's (vcpu_platform.hpp), which may not deliver upcalls at all.
+long Dispatcher::callback_op(std::uint16_t d, const HypercallArgs& a) {
+    if (platform_ == nullptr || !platform_->delivers_upcalls(d)) {
+        return kENOSYS;
+    }
+    if (a[0] != CALLBACKOP_register) {
+        return kENOSYS;
+    }
+    callback_register cb{};
+    if (GuestMemory(core_.state(), d).read(a[1], cb) != kOk) {
+        return kEFAULT;
+    }
+    constexpr std::uint64_t kLowerHalfEnd = 1ULL << 47;
+    if (cb.type != CALLBACKTYPE_event || cb.address == 0 || cb.address >= kLowerHalfEnd) {
+        return kEINVAL;
+    }
+    return platform_->register_event_callback(d, cb.address);
 }
 
 } // namespace enso::core

@@ -9,6 +9,7 @@
 #define __XEN_INTERFACE_VERSION__ 0x00040e00 // the newest interface these headers describe
 #endif
 
+#include <xen/callback.h>
 #include <xen/errno.h>
 #include <xen/event_channel.h>
 #include <xen/grant_table.h>
