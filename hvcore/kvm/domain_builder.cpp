@@ -1,9 +1,11 @@
+// The domain builder for Enso's own guest kernel (domain_builder.hpp).
 #include "hvcore/kvm/domain_builder.hpp"
 
 #include "hvcore/abi/exitless_slot.hpp"
 #include "hvcore/abi/guest_layout.hpp"
 #include "hvcore/abi/hypercall_ports.hpp"
 #include "hvcore/core/page_table_entry.hpp"
+#include "hvcore/kvm/boot_page_tables.hpp"
 #include "hvcore/kvm/hypercall_page.hpp"
 #include "hvcore/kvm/kvm_error.hpp"
 
@@ -11,7 +13,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 #include <set>
 
 namespace enso::kvm {
@@ -23,71 +24,8 @@ using core::kPteP;
 using core::kPteRW;
 using core::kPteUS;
 constexpr std::uint64_t kPage = abi::kPageSize;
-
-struct Mapping {
-    std::uint64_t va;
-    std::uint64_t mfn;
-    std::uint64_t flags; // leaf flags
-};
-
-unsigned slot_of(std::uint64_t va, unsigned level) {
-    return static_cast<unsigned>((va >> (12 + 9 * (level - 1))) & 511);
-}
-
-// Writes 4-level tables for a list of mappings into frames taken in order
-// from table_frames; upper entries are P|RW|US, leaves as given.
-class TableWriter {
-public:
-    TableWriter(MachineMemory& memory, std::vector<std::uint64_t> table_frames)
-        : memory_(memory), frames_(std::move(table_frames)) {
-        l4_ = take();
-    }
-    void map(const Mapping& m) {
-        std::uint64_t table = l4_;
-        for (unsigned level = 4; level > 1; --level) {
-            const auto key = std::make_pair(level, m.va >> (12 + 9 * (level - 1)));
-            auto it = tables_.find(key);
-            if (it == tables_.end()) {
-                const auto child = take();
-                it = tables_.emplace(key, child).first;
-                entry(table, slot_of(m.va, level)) = (child * kPage) | kPteP | kPteRW | kPteUS;
-            }
-            table = it->second;
-        }
-        entry(table, slot_of(m.va, 1)) = (m.mfn * kPage) | m.flags;
-    }
-    [[nodiscard]] std::uint64_t l4() const { return l4_; }
-    [[nodiscard]] std::size_t used() const { return next_; }
-
-    // Tables a set of mappings needs, without writing anything.
-    static std::size_t count(const std::vector<Mapping>& maps) {
-        std::set<std::pair<unsigned, std::uint64_t>> keys;
-        for (const auto& m : maps) {
-            for (unsigned level = 4; level > 1; --level) {
-                keys.emplace(level, m.va >> (12 + 9 * (level - 1)));
-            }
-        }
-        return 1 + keys.size();
-    }
-
-private:
-    std::uint64_t take() {
-        if (next_ >= frames_.size()) {
-            throw KvmError("domain builder: page-table frame count was wrong");
-        }
-        return frames_[next_++];
-    }
-    std::uint64_t& entry(std::uint64_t table, unsigned slot) {
-        return reinterpret_cast<std::uint64_t*>(
-            memory_.frame(static_cast<std::uint32_t>(table)))[slot];
-    }
-
-    MachineMemory& memory_;
-    std::vector<std::uint64_t> frames_;
-    std::size_t next_ = 0;
-    std::uint64_t l4_ = 0;
-    std::map<std::pair<unsigned, std::uint64_t>, std::uint64_t> tables_;
-};
+constexpr std::uint64_t kRW = kPteP | kPteRW | kPteUS | kPteNX;
+constexpr std::uint64_t kRO = kPteP | kPteUS | kPteNX;
 
 void check(core::Rc rc, const std::string& step) {
     if (rc != core::kOk) {
@@ -100,168 +38,228 @@ std::uint64_t ceil_pages(std::uint64_t bytes) {
     return (bytes + kPage - 1) / kPage;
 }
 
-BuiltDomain build(core::Core& core, MachineMemory& memory, const ElfImage& image,
-                  const BuildConfig& config) {
-    const std::uint16_t d = config.domid;
+// Where each boot page goes, in pfn order: kernel, hypercall page,
+// start_info, command page, stack, mfn list, page tables, free.
+struct BootLayout {
+    std::uint64_t kernel_pages = 0;
+    std::uint64_t hypercall_pfn = 0;
+    std::uint64_t start_info_pfn = 0;
+    std::uint64_t command_pfn = 0;
+    std::uint64_t stack_pfn = 0;
+    std::uint64_t mfn_list_pfn = 0;
+    std::uint64_t mfn_list_pages = 0;
+    std::uint64_t pt_pfn = 0;
+};
+
+BootLayout plan_layout(const ElfImage& image, const BuildConfig& config) {
     if (image.lowest < abi::kKernelBaseVa || image.highest > abi::kMfnListVa) {
         throw KvmError("guest kernel must be linked between 0x400000 and 0x40000000");
     }
-    const std::uint64_t kernel_pages = ceil_pages(image.highest - abi::kKernelBaseVa);
-    const std::uint64_t mfn_list_pages = ceil_pages(std::uint64_t{config.nr_pages} * 8);
+    BootLayout l;
+    l.kernel_pages = ceil_pages(image.highest - abi::kKernelBaseVa);
+    l.mfn_list_pages = ceil_pages(std::uint64_t{config.nr_pages} * 8);
+    std::uint64_t pfn = l.kernel_pages;
+    l.hypercall_pfn = pfn++;
+    l.start_info_pfn = pfn++;
+    l.command_pfn = pfn++;
+    l.stack_pfn = pfn;
+    pfn += abi::kStackPages;
+    l.mfn_list_pfn = pfn;
+    pfn += l.mfn_list_pages;
+    l.pt_pfn = pfn;
+    return l;
+}
 
-    BuiltDomain out;
-    std::vector<std::uint32_t> grant_frames;
-    check(core.grant_setup_table(d, 1, grant_frames), "grant table setup");
-    out.shared_info = core.state().doms.shared_info.get(d);
+// Kernel pages take the union of the permissions of the segments they hold.
+std::uint64_t kernel_page_flags(const ElfImage& image, std::uint64_t va) {
+    bool writable = false;
+    bool executable = false;
+    for (const auto& seg : image.segments) {
+        if (va + kPage > seg.vaddr && va < seg.vaddr + seg.mem_size) {
+            writable = writable || seg.writable;
+            executable = executable || seg.executable;
+        }
+    }
+    return kPteP | kPteUS | (writable ? kPteRW : 0) | (executable ? 0 : kPteNX);
+}
 
-    out.mfns.resize(config.nr_pages);
-    for (auto& mfn : out.mfns) {
-        std::uint32_t f = 0;
-        check(core.reserve_frame(d, f), "frame allocation (machine memory or quota too small)");
-        mfn = f;
+class Builder {
+public:
+    Builder(core::Core& core, MachineMemory& memory, const ElfImage& image,
+            const BuildConfig& config)
+        : core_(core), memory_(memory), image_(image), config_(config), d_(config.domid),
+          layout_(plan_layout(image, config)) {}
+
+    BuiltDomain build() {
+        allocate_frames();
+        write_page_tables(boot_mappings());
+        load_kernel();
+        write_hypercall_page();
+        write_mfn_list();
+        open_command_channel();
+        write_start_info();
+        write_command_page();
+        install_page_tables();
+        return out_;
     }
 
-    // pfn layout: kernel, hypercall page, start_info, command page, stack,
-    // mfn list, page tables, free.
-    std::uint64_t pfn = kernel_pages;
-    const std::uint64_t hypercall_pfn = pfn++;
-    const std::uint64_t start_info_pfn = pfn++;
-    const std::uint64_t command_pfn = pfn++;
-    const std::uint64_t stack_pfn = pfn;
-    pfn += abi::kStackPages;
-    const std::uint64_t mfn_list_pfn = pfn;
-    pfn += mfn_list_pages;
-    const std::uint64_t pt_pfn = pfn;
+private:
+    std::uint64_t mfn(std::uint64_t pfn) const { return out_.mfns[pfn]; }
+    std::byte* page(std::uint64_t pfn) {
+        return memory_.frame(static_cast<std::uint32_t>(mfn(pfn)));
+    }
 
-    const std::uint64_t kRW = kPteP | kPteRW | kPteUS | kPteNX;
-    const std::uint64_t kRO = kPteP | kPteUS | kPteNX;
-    std::vector<Mapping> maps;
-    for (std::uint64_t i = 0; i < kernel_pages; ++i) {
-        const std::uint64_t va = abi::kKernelBaseVa + i * kPage;
-        bool writable = false;
-        bool executable = false;
-        for (const auto& seg : image.segments) {
-            if (va + kPage > seg.vaddr && va < seg.vaddr + seg.mem_size) {
-                writable = writable || seg.writable;
-                executable = executable || seg.executable;
+    void allocate_frames() {
+        check(core_.grant_setup_table(d_, 1, grant_frames_), "grant table setup");
+        out_.shared_info = core_.state().doms.shared_info.get(d_);
+        out_.mfns.resize(config_.nr_pages);
+        for (auto& m : out_.mfns) {
+            std::uint32_t f = 0;
+            check(core_.reserve_frame(d_, f),
+                  "frame allocation (machine memory or quota too small)");
+            m = f;
+        }
+    }
+
+    std::vector<BootMapping> boot_mappings() {
+        const BootLayout& l = layout_;
+        std::vector<BootMapping> maps;
+        for (std::uint64_t i = 0; i < l.kernel_pages; ++i) {
+            const std::uint64_t va = abi::kKernelBaseVa + i * kPage;
+            maps.push_back({va, mfn(i), kernel_page_flags(image_, va)});
+        }
+        maps.push_back({abi::kHypercallPageVa, mfn(l.hypercall_pfn), kPteP | kPteUS});
+        maps.push_back({abi::kSharedInfoVa, out_.shared_info, kRW});
+        maps.push_back({abi::kStartInfoVa, mfn(l.start_info_pfn), kRW});
+        maps.push_back({abi::kCommandPageVa, mfn(l.command_pfn), kRW});
+        maps.push_back({abi::kGrantTableVa, grant_frames_.at(0), kRW});
+        for (std::uint64_t i = 0; i < abi::kStackPages; ++i) {
+            maps.push_back(
+                {abi::kStackTopVa - (abi::kStackPages - i) * kPage, mfn(l.stack_pfn + i), kRW});
+        }
+        for (std::uint64_t i = 0; i < l.mfn_list_pages; ++i) {
+            maps.push_back({abi::kMfnListVa + i * kPage, mfn(l.mfn_list_pfn + i), kRO});
+        }
+        // The phys map covers every frame the domain owns; page tables in it
+        // are read-only once their frames are known (write_page_tables).
+        phys_first_ = maps.size();
+        for (auto m : out_.mfns) {
+            maps.push_back({abi::kPhysMapVa + m * kPage, m, kRW});
+        }
+        for (const std::uint64_t shared :
+             {std::uint64_t{out_.shared_info}, std::uint64_t{grant_frames_[0]}}) {
+            maps.push_back({abi::kPhysMapVa + shared * kPage, shared, kRW});
+        }
+        return maps;
+    }
+
+    void write_page_tables(std::vector<BootMapping> maps) {
+        const std::size_t nr_tables = BootPageTables::count(maps);
+        out_.nr_pt_frames = static_cast<std::uint32_t>(nr_tables);
+        out_.first_free_pfn = static_cast<std::uint32_t>(layout_.pt_pfn + nr_tables);
+        if (out_.first_free_pfn > config_.nr_pages) {
+            throw KvmError("domain builder: " + std::to_string(config_.nr_pages) +
+                           " pages are too few; the boot image alone needs " +
+                           std::to_string(out_.first_free_pfn));
+        }
+        const auto first = out_.mfns.begin() + static_cast<std::ptrdiff_t>(layout_.pt_pfn);
+        const std::vector<std::uint64_t> table_frames(
+            first, first + static_cast<std::ptrdiff_t>(nr_tables));
+        const std::set<std::uint64_t> table_set(table_frames.begin(), table_frames.end());
+        for (std::size_t i = phys_first_; i < maps.size(); ++i) {
+            if (table_set.contains(maps[i].mfn)) {
+                maps[i].flags = kRO; // page tables are never writable by the guest
             }
         }
-        maps.push_back({va, out.mfns[i],
-                        kPteP | kPteUS | (writable ? kPteRW : 0) | (executable ? 0 : kPteNX)});
+        BootPageTables tables(memory_, table_frames);
+        for (const auto& m : maps) {
+            tables.map(m);
+        }
+        out_.l4 = static_cast<std::uint32_t>(tables.root());
     }
-    maps.push_back({abi::kHypercallPageVa, out.mfns[hypercall_pfn], kPteP | kPteUS});
-    maps.push_back({abi::kSharedInfoVa, out.shared_info, kRW});
-    maps.push_back({abi::kStartInfoVa, out.mfns[start_info_pfn], kRW});
-    maps.push_back({abi::kCommandPageVa, out.mfns[command_pfn], kRW});
-    maps.push_back({abi::kGrantTableVa, grant_frames.at(0), kRW});
-    for (std::uint64_t i = 0; i < abi::kStackPages; ++i) {
-        maps.push_back(
-            {abi::kStackTopVa - (abi::kStackPages - i) * kPage, out.mfns[stack_pfn + i], kRW});
-    }
-    for (std::uint64_t i = 0; i < mfn_list_pages; ++i) {
-        maps.push_back({abi::kMfnListVa + i * kPage, out.mfns[mfn_list_pfn + i], kRO});
-    }
-    // The phys map covers every frame the domain owns; its entries' flags
-    // are settled once the page-table frames are known.
-    const std::size_t phys_first = maps.size();
-    for (auto mfn : out.mfns) {
-        maps.push_back({abi::kPhysMapVa + mfn * kPage, mfn, kRW});
-    }
-    maps.push_back(
-        {abi::kPhysMapVa + std::uint64_t{out.shared_info} * kPage, out.shared_info, kRW});
-    maps.push_back(
-        {abi::kPhysMapVa + std::uint64_t{grant_frames[0]} * kPage, grant_frames[0], kRW});
 
-    const std::size_t nr_tables = TableWriter::count(maps);
-    out.nr_pt_frames = static_cast<std::uint32_t>(nr_tables);
-    out.first_free_pfn = static_cast<std::uint32_t>(pt_pfn + nr_tables);
-    if (out.first_free_pfn > config.nr_pages) {
-        throw KvmError("domain builder: " + std::to_string(config.nr_pages) +
-                       " pages are too few; the boot image alone needs " +
-                       std::to_string(out.first_free_pfn));
-    }
-    std::set<std::uint64_t> table_set(out.mfns.begin() + static_cast<std::ptrdiff_t>(pt_pfn),
-                                      out.mfns.begin() +
-                                          static_cast<std::ptrdiff_t>(pt_pfn + nr_tables));
-    for (std::size_t i = phys_first; i < maps.size(); ++i) {
-        if (table_set.contains(maps[i].mfn)) {
-            maps[i].flags = kRO; // page tables are never writable by the guest
+    // Kernel segments; bss stays zero, as frames come zeroed.
+    void load_kernel() {
+        for (const auto& seg : image_.segments) {
+            for (std::uint64_t off = 0; off < seg.file_size;) {
+                const std::uint64_t va = seg.vaddr + off;
+                const std::uint64_t in_page = va % kPage;
+                const std::uint64_t n = std::min(kPage - in_page, seg.file_size - off);
+                std::memcpy(page((va - abi::kKernelBaseVa) / kPage) + in_page,
+                            image_.bytes.data() + seg.file_offset + off, n);
+                off += n;
+            }
         }
     }
-    TableWriter tables(memory,
-                       std::vector<std::uint64_t>(
-                           out.mfns.begin() + static_cast<std::ptrdiff_t>(pt_pfn),
-                           out.mfns.begin() + static_cast<std::ptrdiff_t>(pt_pfn + nr_tables)));
-    for (const auto& m : maps) {
-        tables.map(m);
-    }
-    out.l4 = static_cast<std::uint32_t>(tables.l4());
 
-    // Contents: kernel segments (bss stays zero: frames come zeroed).
-    for (const auto& seg : image.segments) {
-        for (std::uint64_t off = 0; off < seg.file_size;) {
-            const std::uint64_t va = seg.vaddr + off;
-            const std::uint64_t in_page = va % kPage;
-            const std::uint64_t n = std::min(kPage - in_page, seg.file_size - off);
-            const auto mfn = out.mfns[(va - abi::kKernelBaseVa) / kPage];
-            std::memcpy(memory.frame(static_cast<std::uint32_t>(mfn)) + in_page,
-                        image.bytes.data() + seg.file_offset + off, n);
-            off += n;
+    void write_hypercall_page() {
+        const auto stubs =
+            make_hypercall_page(config_.transport, abi::kSharedInfoVa + abi::kExitlessSlotOffset);
+        out_.hypercall_page = static_cast<std::uint32_t>(mfn(layout_.hypercall_pfn));
+        std::memcpy(memory_.frame(out_.hypercall_page), stubs.data(), stubs.size());
+    }
+
+    // The list's frames need not be contiguous: filled page by page.
+    void write_mfn_list() {
+        for (std::uint64_t i = 0; i < layout_.mfn_list_pages; ++i) {
+            const std::uint64_t first = i * (kPage / 8);
+            const std::uint64_t n = std::min<std::uint64_t>(kPage / 8, config_.nr_pages - first);
+            std::memcpy(page(layout_.mfn_list_pfn + i), out_.mfns.data() + first, n * 8);
         }
     }
-    const auto page =
-        make_hypercall_page(config.transport, abi::kSharedInfoVa + abi::kExitlessSlotOffset);
-    out.hypercall_page = static_cast<std::uint32_t>(out.mfns[hypercall_pfn]);
-    std::memcpy(memory.frame(out.hypercall_page), page.data(), page.size());
-    auto* list = reinterpret_cast<std::uint64_t*>(
-        memory.frame(static_cast<std::uint32_t>(out.mfns[mfn_list_pfn])));
-    for (std::uint64_t i = 0; i < mfn_list_pages; ++i) {
-        // The list's frames need not be contiguous: fill page by page.
-        auto* dst = reinterpret_cast<std::uint64_t*>(
-            memory.frame(static_cast<std::uint32_t>(out.mfns[mfn_list_pfn + i])));
-        const std::uint64_t first = i * (kPage / 8);
-        const std::uint64_t n = std::min<std::uint64_t>(kPage / 8, config.nr_pages - first);
-        std::memcpy(dst, out.mfns.data() + first, n * 8);
+
+    // The event channel to domain 0 that carries commands.
+    void open_command_channel() {
+        check(core_.evtchn_alloc_unbound(0, d_, 0, out_.guest_cmd_port), "command channel");
+        check(core_.evtchn_bind_interdomain(0, d_, out_.guest_cmd_port, out_.dom0_cmd_port),
+              "command channel bind");
     }
-    (void)list;
 
-    // Event channel to domain 0 for commands.
-    check(core.evtchn_alloc_unbound(0, d, 0, out.guest_cmd_port), "command channel");
-    check(core.evtchn_bind_interdomain(0, d, out.guest_cmd_port, out.dom0_cmd_port),
-          "command channel bind");
+    void write_start_info() {
+        auto* si = reinterpret_cast<start_info_t*>(page(layout_.start_info_pfn));
+        std::snprintf(si->magic, sizeof si->magic, "xen-3.0-x86_64");
+        si->nr_pages = config_.nr_pages;
+        si->shared_info = std::uint64_t{out_.shared_info} * kPage;
+        si->pt_base = abi::kPhysMapVa + std::uint64_t{out_.l4} * kPage;
+        si->nr_pt_frames = out_.nr_pt_frames;
+        si->mfn_list = abi::kMfnListVa;
+        std::snprintf(reinterpret_cast<char*>(si->cmd_line), sizeof si->cmd_line, "%s",
+                      config_.cmd_line.c_str());
+    }
 
-    auto* si = reinterpret_cast<start_info_t*>(
-        memory.frame(static_cast<std::uint32_t>(out.mfns[start_info_pfn])));
-    std::snprintf(si->magic, sizeof si->magic, "xen-3.0-x86_64");
-    si->nr_pages = config.nr_pages;
-    si->shared_info = std::uint64_t{out.shared_info} * kPage;
-    si->pt_base = abi::kPhysMapVa + std::uint64_t{out.l4} * kPage;
-    si->nr_pt_frames = nr_tables;
-    si->mfn_list = abi::kMfnListVa;
-    std::snprintf(reinterpret_cast<char*>(si->cmd_line), sizeof si->cmd_line, "%s",
-                  config.cmd_line.c_str());
-
-    out.command_page = static_cast<std::uint32_t>(out.mfns[command_pfn]);
-    auto* cmd = reinterpret_cast<abi::CommandPage*>(memory.frame(out.command_page));
-    cmd->tsc_khz = config.tsc_khz;
-    cmd->transport = config.transport;
-    cmd->cmd_port = out.guest_cmd_port;
-    cmd->first_free_pfn = out.first_free_pfn;
-    cmd->boot_magic = abi::kPingMagic;
+    void write_command_page() {
+        out_.command_page = static_cast<std::uint32_t>(mfn(layout_.command_pfn));
+        auto* cmd = reinterpret_cast<abi::CommandPage*>(memory_.frame(out_.command_page));
+        cmd->tsc_khz = config_.tsc_khz;
+        cmd->transport = config_.transport;
+        cmd->cmd_port = out_.guest_cmd_port;
+        cmd->first_free_pfn = out_.first_free_pfn;
+        cmd->boot_magic = abi::kPingMagic;
+    }
 
     // The core validates the whole tree as it pins the root.
-    check(core.pin_table(d, out.l4, core::kTypeL4), "pinning the boot page tables");
-    check(core.new_baseptr(d, out.l4), "installing the boot page tables");
-    (void)core.take_effects(d);
+    void install_page_tables() {
+        check(core_.pin_table(d_, out_.l4, core::kTypeL4), "pinning the boot page tables");
+        check(core_.new_baseptr(d_, out_.l4), "installing the boot page tables");
+        (void)core_.take_effects(d_);
+        out_.start = {image_.entry,
+                      abi::kStackTopVa,
+                      abi::kStartInfoVa,
+                      std::uint64_t{out_.l4} * kPage,
+                      abi::kHypercallPageVa + abi::kTssOffset,
+                      abi::kTssLimit};
+    }
 
-    out.start = {image.entry,
-                 abi::kStackTopVa,
-                 abi::kStartInfoVa,
-                 std::uint64_t{out.l4} * kPage,
-                 abi::kHypercallPageVa + abi::kTssOffset,
-                 abi::kTssLimit};
-    return out;
-}
+    core::Core& core_;
+    MachineMemory& memory_;
+    const ElfImage& image_;
+    const BuildConfig& config_;
+    std::uint16_t d_;
+    BootLayout layout_;
+    BuiltDomain out_;
+    std::vector<std::uint32_t> grant_frames_;
+    std::size_t phys_first_ = 0;
+};
 
 } // namespace
 
@@ -271,7 +269,7 @@ BuiltDomain build_domain(core::Core& core, MachineMemory& memory, const ElfImage
     check(core.create_domain(config.domid, max_pages),
           "creating domain " + std::to_string(config.domid));
     try {
-        return build(core, memory, image, config);
+        return Builder(core, memory, image, config).build();
     } catch (...) {
         (void)core.destroy_domain(config.domid);
         throw;

@@ -1,12 +1,13 @@
+// The exitless poller (exitless_poller.hpp).
 #include "hvcore/kvm/exitless_poller.hpp"
 
 #include "hvcore/abi/hypercall_ports.hpp"
+#include "hvcore/kvm/cpu_affinity.hpp"
 #include "hvcore/kvm/kvm_error.hpp"
 
 #include <sys/eventfd.h>
 
 #include <poll.h>
-#include <sched.h>
 #include <unistd.h>
 
 namespace enso::kvm {
@@ -33,10 +34,7 @@ ExitlessPoller::ExitlessPoller(Hooks hooks, std::chrono::microseconds idle, int 
     }
     thread_ = std::thread([this, cpu] {
         if (cpu >= 0) {
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(cpu, &set);
-            (void)::sched_setaffinity(0, sizeof set, &set);
+            (void)pin_current_thread(cpu);
         }
         loop();
     });

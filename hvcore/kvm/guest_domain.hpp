@@ -7,6 +7,7 @@
 #include "hvcore/kvm/domain_builder.hpp"
 #include "hvcore/kvm/guest_stop.hpp"
 #include "hvcore/kvm/guest_vm.hpp"
+#include "hvcore/kvm/port_table.hpp"
 #include "hvcore/kvm/vcpu.hpp"
 
 #include <atomic>
@@ -49,8 +50,18 @@ struct GuestDomain {
         done
     };
     std::atomic<Where> where{Where::starting};
+    [[nodiscard]] const char* where_name() const {
+        static constexpr const char* kNames[] = {"starting",
+                                                 "in the guest",
+                                                 "handling an exit",
+                                                 "waiting for an exitless answer",
+                                                 "waiting for an event",
+                                                 "done"};
+        return kNames[static_cast<int>(where.load())];
+    }
 
     // Guarded by the monitor's lock.
+    PortTable ports;                  // the transports' ports, then devices
     std::uint64_t cr3 = 0;            // what the vCPU runs on
     bool memslots_pending = false;    // left for the vCPU thread (exitless calls)
     bool upcall_registered = false;   // the guest's handler is in the IDT

@@ -1,5 +1,12 @@
 // The monitor: machine memory, the core, domain 0 (the monitor itself, where
-// back ends run) and one KVM VM with one vCPU thread per guest domain. Every
+// back ends run) and one KVM VM with one vCPU thread per guest domain. Its
+// concerns live one per file: lifecycle (monitor.cpp), the run loop and its
+// exit table (run_loop.cpp), the two transports (trap_transport.cpp,
+// exitless_transport.cpp), the core's effects (effects.cpp), the vCPU's own
+// work (vcpu_work.cpp), event upcalls (event_upcall.cpp), stopping a guest
+// (domain_stop.cpp), domain 0's events (dom0_events.cpp), the command
+// channel (command_channel.cpp), back ends and devices (monitor_backends.cpp).
+// Every
 // call into the core - from a vCPU thread (trap transport), the poller
 // (exitless transport) or a back end - runs under one lock, and the effects
 // the core leaves (memory slots, TLB flushes, a new CR3, events, shutdown)
@@ -10,6 +17,7 @@
 #include "hvcore/backends/core_access.hpp"
 #include "hvcore/core/core.hpp"
 #include "hvcore/core/hypercall_dispatch.hpp"
+#include "hvcore/core/vcpu_platform.hpp"
 #include "hvcore/kvm/exitless_poller.hpp"
 #include "hvcore/kvm/guest_domain.hpp"
 #include "hvcore/kvm/kvm_probe.hpp"
@@ -19,6 +27,7 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -27,6 +36,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace enso::kvm {
 
@@ -162,25 +172,87 @@ private:
         bool block = false;
         bool vcpu_work = false;
     };
+    // What a vCPU thread does after an exit (exit_table in run_loop.cpp).
+    struct ExitAction {
+        enum Kind { resume, leave, stop } kind = resume;
+        std::string why; // for stop
+    };
+    using ExitHandler = ExitAction (Monitor::*)(GuestDomain&);
 
     GuestDomain& domain(std::uint16_t d);
+
+    // Lifecycle (monitor.cpp).
+    std::unique_ptr<GuestDomain> create_guest_vm(const DomainConfig& config);
+    void place_domain(GuestDomain& g, const DomainConfig& config); // id, image, slots
+    void register_transport_ports(GuestDomain& g);
+    void attach_to_poller(GuestDomain& g);
+
+    // The run loop, exits by table (run_loop.cpp).
     void vcpu_loop(GuestDomain& g);
+    static ExitHandler exit_handler(std::uint32_t exit_reason);
+    ExitAction on_io(GuestDomain& g);
+    ExitAction on_interrupted(GuestDomain& g);
+    ExitAction on_triple_fault(GuestDomain& g);
+    ExitAction on_mmio(GuestDomain& g);
+    ExitAction on_internal_error(GuestDomain& g);
+    ExitAction on_failed_entry(GuestDomain& g);
+    ExitAction on_halt(GuestDomain& g);
     bool handle_io(GuestDomain& g);
+
+    // The trap transport (trap_transport.cpp).
+    bool on_hypercall_port(GuestDomain& g);
     long trap_call(GuestDomain& g, std::uint64_t nr, const core::HypercallArgs& args,
                    CallEffects& fx);
-    CallOutcome exitless_call(std::uint16_t d, std::uint64_t nr, const core::HypercallArgs& args);
-    // With mu_ held: applies every domain's pending effects. `self` is the
-    // domain whose own thread (vCPU or poller on its behalf) is calling.
-    CallEffects apply_effects(GuestDomain* self, Caller caller = Caller::dom0);
-    void do_vcpu_work(GuestDomain& g); // on g's vCPU thread, with mu_ held
-    // HYPERVISOR_callback_op, with mu_ held (the core has no interrupts).
-    long callback_op(GuestDomain& g, const core::HypercallArgs& args);
     bool event_pending(const GuestDomain& g) const;
     void wait_for_event(GuestDomain& g);
+
+    // The exitless transport (exitless_transport.cpp).
+    ExitlessPoller::Hooks poller_hooks();
+    CallOutcome exitless_call(std::uint16_t d, std::uint64_t nr, const core::HypercallArgs& args);
+    bool on_exitless_wait_port(GuestDomain& g);
+    bool on_exitless_kick_port(GuestDomain& g);
     void wait_for_answer(GuestDomain& g);
+
+    // Effects the core leaves (effects.cpp), with mu_ held: applies every
+    // domain's. `self` is the domain whose own thread (vCPU or poller on
+    // its behalf) is calling.
+    CallEffects apply_effects(GuestDomain* self, Caller caller = Caller::dom0);
+    void apply_domain_effects(GuestDomain& g, std::uint8_t effects, GuestDomain* self,
+                              Caller caller, CallEffects& fx);
+    void update_translations(GuestDomain& g, std::uint8_t effects, GuestDomain* self, Caller caller,
+                             CallEffects& fx);
+    [[nodiscard]] bool root_changed(const GuestDomain& g) const;
+    bool sync_memslots(GuestDomain& g); // true if it flushed translations
+
+    // Work only a vCPU's own thread may do, with mu_ held (vcpu_work.cpp).
+    void do_vcpu_work(GuestDomain& g);
+
+    // Event upcalls as interrupts (event_upcall.cpp), with mu_ held.
+    void deliver_upcall(GuestDomain& g, const GuestDomain* self);
+    class MonitorVcpuPlatform final : public core::VcpuPlatform {
+    public:
+        explicit MonitorVcpuPlatform(Monitor& m) : m_(m) {}
+        [[nodiscard]] bool delivers_upcalls(std::uint16_t d) const override;
+        long register_event_callback(std::uint16_t d, std::uint64_t address) override;
+
+    private:
+        Monitor& m_;
+    };
+    [[nodiscard]] GuestDomain* find_domain(std::uint16_t d) const; // with mu_ held
+
+    // Stopping a guest (domain_stop.cpp).
     void stop_domain(GuestDomain& g, GuestStop stop); // with mu_ held
     void kick(GuestDomain& g);
     GuestStop fault_stop(GuestDomain& g, StopKind kind, std::string reason);
+    bool fault(GuestDomain& g, std::string reason); // takes mu_; returns false
+
+    // The command channel (command_channel.cpp).
+    std::uint64_t post_command(GuestDomain& g, abi::Command cmd,
+                               std::initializer_list<std::uint64_t> args);
+    bool await_answer(GuestDomain& g, std::unique_lock<std::mutex>& lock, std::uint64_t seq,
+                      std::chrono::steady_clock::time_point until);
+    std::string describe_unanswered(const GuestDomain& g) const;
+    void keep_stopped_registers(GuestDomain& g, std::unique_lock<std::mutex>& lock);
 
     MonitorConfig config_;
     UniqueFd kvm_;
@@ -188,13 +260,17 @@ private:
     std::mutex mu_;
     core::Core core_;
     core::Dispatcher dispatcher_;
+    MonitorVcpuPlatform vcpu_platform_{*this};
     std::uint64_t tsc_khz_ = 0;
     std::map<std::uint16_t, std::unique_ptr<GuestDomain>> domains_;
     std::unique_ptr<ExitlessPoller> poller_;
-    // Domain 0's side: command answers arrive as events on its ports. The
-    // monitor consumes dom0's pending bits (as a guest kernel would) and
-    // counts events per port; a waiter names the port it waits on.
+
+    // Domain 0's side (dom0_events.cpp): command answers arrive as events
+    // on its ports. The monitor consumes dom0's pending bits (as a guest
+    // kernel would) and counts events per port; a waiter names the port it
+    // waits on.
     void consume_dom0_events();
+    void signal_dom0_port(std::uint32_t port); // with mu_ held
     std::condition_variable dom0_cv_;
     std::map<std::uint32_t, std::uint64_t> dom0_port_events_;
     // A command waits for its answer: woken only when the answer is there,
@@ -207,6 +283,7 @@ private:
         bool answered = false;
     };
     std::map<std::uint32_t, CommandWaiter> dom0_waiters_;
+    std::map<std::uint32_t, UniqueFd> dom0_port_fds_;
 
     // Back ends and devices (monitor_backends.cpp), guarded by mu_.
     class MonitorCoreAccess final : public backends::CoreAccess {
@@ -221,17 +298,8 @@ private:
     MonitorCoreAccess core_access_{*this};
     std::map<std::uint16_t, std::vector<std::unique_ptr<GuestBackend>>> backends_;
     std::map<std::pair<std::uint16_t, std::uint32_t>, UniqueFd> ring_kicks_;
-    std::map<std::uint32_t, UniqueFd> dom0_port_fds_;
-    struct PortRange {
-        std::uint16_t first = 0;
-        std::uint16_t count = 0;
-        std::shared_ptr<PortDevice> device;
-    };
-    std::map<std::uint16_t, std::vector<PortRange>> port_devices_;
-    std::shared_ptr<PortDevice> port_device(std::uint16_t d, std::uint16_t port);
     bool device_io(GuestDomain& g, PortDevice& device); // on g's vCPU thread
     void destroy_backends(std::uint16_t d);             // without mu_
-    void signal_dom0_port(std::uint32_t port);          // with mu_ held
 };
 
 } // namespace enso::kvm

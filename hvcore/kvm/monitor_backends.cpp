@@ -1,13 +1,11 @@
 // The monitor's side of back ends and emulated devices: domain 0's access to
-// the core, back ends owned per guest, ring kicks, domain 0's event ports as
-// eventfds, and port devices.
+// the core, back ends owned per guest, ring kicks, and port devices.
 #include "hvcore/abi/hypercall_ports.hpp"
 #include "hvcore/kvm/kvm_error.hpp"
 #include "hvcore/kvm/monitor.hpp"
 
 #include <fmt/format.h>
 #include <linux/kvm.h>
-#include <sys/eventfd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -48,17 +46,21 @@ void Monitor::remove_backend(std::uint16_t d, const GuestBackend* backend) {
 
 void Monitor::destroy_backends(std::uint16_t d) {
     std::vector<std::unique_ptr<GuestBackend>> list;
+    std::vector<PortTable::Entry> devices;
     {
         std::lock_guard lock(mu_);
+        if (GuestDomain* g = find_domain(d); g != nullptr) {
+            devices = g->ports.take_devices();
+        }
         const auto it = backends_.find(d);
         if (it != backends_.end()) {
             list = std::move(it->second);
             backends_.erase(it);
         }
-        port_devices_.erase(d);
         ring_kicks_.erase(ring_kicks_.lower_bound({d, 0}),
                           ring_kicks_.lower_bound({static_cast<std::uint16_t>(d + 1), 0}));
     }
+    devices.clear(); // without the lock: a device may call the core as it goes
     while (!list.empty()) {
         list.pop_back(); // newest first
     }
@@ -78,63 +80,22 @@ int Monitor::ring_kick_fd(std::uint16_t d, std::uint32_t ring) {
     return fd.get();
 }
 
-int Monitor::dom0_port_fd(std::uint32_t port) {
-    std::lock_guard lock(mu_);
-    auto& fd = dom0_port_fds_[port];
-    if (!fd.valid()) {
-        fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-        if (!fd.valid()) {
-            dom0_port_fds_.erase(port);
-            throw_errno("eventfd for domain 0's port");
-        }
-    }
-    return fd.get();
-}
-
-void Monitor::release_dom0_port_fd(std::uint32_t port) {
-    std::lock_guard lock(mu_);
-    dom0_port_fds_.erase(port);
-}
-
-void Monitor::signal_dom0_port(std::uint32_t port) {
-    const auto it = dom0_port_fds_.find(port);
-    if (it != dom0_port_fds_.end()) {
-        const std::uint64_t one = 1;
-        (void)::write(it->second.get(), &one, sizeof one);
-    }
-}
-
 void Monitor::add_port_device(std::uint16_t d, std::uint16_t first, std::uint16_t count,
                               PortDevice device) {
-    (void)domain(d);
+    GuestDomain& g = domain(d);
     std::lock_guard lock(mu_);
-    port_devices_[d].push_back({first, count, std::make_shared<PortDevice>(std::move(device))});
-}
-
-std::shared_ptr<PortDevice> Monitor::port_device(std::uint16_t d, std::uint16_t port) {
-    std::lock_guard lock(mu_);
-    const auto it = port_devices_.find(d);
-    if (it == port_devices_.end()) {
-        return nullptr;
-    }
-    for (const auto& r : it->second) {
-        if (port >= r.first && port < r.first + r.count) {
-            return r.device;
-        }
-    }
-    return nullptr;
+    g.ports.add(first, count, true, [this, device = std::move(device)](GuestDomain& guest) mutable {
+        return device_io(guest, device);
+    });
 }
 
 bool Monitor::device_io(GuestDomain& g, PortDevice& device) {
     auto& run = g.vcpu->state();
     const auto& io = run.io;
     if (io.size != 4 || io.count != 1) {
-        std::lock_guard lock(mu_);
-        stop_domain(g, fault_stop(g, StopKind::fault,
-                                  fmt::format("device port {:#x}: {}-byte access, count {} (only "
-                                              "single 4-byte accesses)",
-                                              io.port, io.size, io.count)));
-        return false;
+        return fault(g, fmt::format("device port {:#x}: {}-byte access, count {} (only single "
+                                    "4-byte accesses)",
+                                    io.port, io.size, io.count));
     }
     auto* data = reinterpret_cast<std::uint8_t*>(&run) + io.data_offset;
     std::uint32_t value = 0;
