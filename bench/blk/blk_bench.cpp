@@ -238,138 +238,194 @@ bool native_intact(const enso::bench::NativeResult& r, const Workload& w) {
            (!reads || r.checked_blocks == r.ios * (w.bytes / 4096));
 }
 
-// A guest row: path set means blkfront over that path, else the emulated disk.
-void guest_io(benchmark::State& s, const std::string& name, const std::string& key,
-              const Workload& w, EngineKind engine, bool direct, std::optional<GuestPath> path) {
-    auto& rig = BlkRig::get(image_bytes(), g_transport);
+// The session a guest row runs on: blkfront over `path` connected afresh,
+// or (no path) the rig's main guest with its emulated disk. Null, with the
+// row skipped, when there is none here.
+enso::bench::BlkSession* open_session(benchmark::State& s, BlkRig& rig, EngineKind engine,
+                                      bool direct, const std::optional<GuestPath>& path) {
     if (!rig.ok()) {
         s.SkipWithError(rig.why().c_str());
-        return;
+        return nullptr;
     }
     if (path && path->wait_irq && !rig.irq_ok()) {
         s.SkipWithError(rig.irq_why().c_str());
-        return;
+        return nullptr;
     }
-    enso::bench::BlkSession* session = &rig.main();
+    if (!path) {
+        return &rig.main();
+    }
+    BlkPathConfig config;
+    config.path = path->path;
+    config.notify = path->notify;
+    config.spin = std::chrono::microseconds(g_spin_us);
+    // Set by the thread itself: a back end started after someone reniced
+    // this process must not inherit a lower priority than the vCPU it
+    // serves (a spinning vCPU would starve it).
+    config.nice = g_backend_nice != 0 ? g_backend_nice : g_nice;
+    config.cpu = g_cpu;
     try {
-        if (path) {
-            BlkPathConfig config;
-            config.path = path->path;
-            config.notify = path->notify;
-            config.spin = std::chrono::microseconds(g_spin_us);
-            // Set by the thread itself: a back end started after someone
-            // reniced this process must not inherit a lower priority than
-            // the vCPU it serves (a spinning vCPU would starve it).
-            config.nice = g_backend_nice != 0 ? g_backend_nice : g_nice;
-            config.cpu = g_cpu;
-            session = &rig.connect(engine, direct, config);
-        }
+        return &rig.connect(engine, direct, config);
     } catch (const std::exception& e) {
         s.SkipWithError(e.what());
-        return;
+        return nullptr;
     }
-    const bool emulated = !path.has_value();
-    auto& count = counts()[name];
-    if (count == 0) {
-        count = first_count(w, emulated);
+}
+
+std::uint32_t device_of(const std::optional<GuestPath>& path) {
+    return path ? enso::abi::kBlkDevicePv : enso::abi::kBlkDeviceEmulated;
+}
+
+// How the front end waits for completions on this path (kBlkRunWait*).
+std::uint64_t wait_options(const std::optional<GuestPath>& path) {
+    std::uint64_t options = 0;
+    if (path && path->wait_event) {
+        options |= enso::abi::kBlkRunWaitEvent;
     }
-    {
-        // Untimed: the first touch of each buffer page (a shadow-paging
-        // fault under PVM) and each persistent grant's map happen here.
-        auto warm = spec_of(w, emulated ? enso::abi::kBlkDeviceEmulated : enso::abi::kBlkDevicePv,
-                            std::min<std::uint64_t>(count, 2 * w.qd + 2), ++g_seed);
-        if (path && path->wait_irq) {
-            warm.options |= enso::abi::kBlkRunWaitIrq;
-        }
-        (void)session->run(warm);
+    if (path && path->wait_irq) {
+        options |= enso::abi::kBlkRunWaitIrq;
     }
+    return options;
+}
+
+// Untimed: the first touch of each buffer page (a shadow-paging fault under
+// PVM) and each persistent grant's map happen here.
+void warm_up(enso::bench::BlkSession& session, const Workload& w, std::uint64_t count,
+             const std::optional<GuestPath>& path) {
+    auto warm = spec_of(w, device_of(path), std::min<std::uint64_t>(count, 2 * w.qd + 2), ++g_seed);
+    if (path && path->wait_irq) {
+        warm.options |= enso::abi::kBlkRunWaitIrq;
+    }
+    (void)session.run(warm);
+}
+
+// A guest row's totals, with the ratios to the twins run beside it.
+struct GuestTotals {
     Totals t;
     double ratio_sum = 0; // guest IOPS over its paired twin's, per iteration
     double paired_native_iops = 0;
     bool twins_intact = true;
-    for (auto _ : s) {
-        auto spec = spec_of(w, emulated ? enso::abi::kBlkDeviceEmulated : enso::abi::kBlkDevicePv,
-                            count, ++g_seed);
-        if (path && path->wait_event) {
-            spec.options |= enso::abi::kBlkRunWaitEvent;
-        }
-        if (path && path->wait_irq) {
-            spec.options |= enso::abi::kBlkRunWaitIrq;
-        }
-        // The twin runs right before, the same I/Os: the machine's load
-        // drifts, and this ratio is taken between adjacent measurements.
-        enso::bench::NativeResult twin;
-        try {
-            twin = enso::bench::run_native(rig.image(), native_params(w, count, engine, direct));
-        } catch (const std::exception& e) {
-            s.SkipWithError(e.what());
-            return;
-        }
-        twins_intact = twins_intact && native_intact(twin, w);
-        const auto r = session->run(spec);
-        if (!r.outcome.completed || r.outcome.status != 0 || r.stats.ios == 0) {
-            const auto msg = r.outcome.stop ? r.outcome.stop->describe()
-                                            : fmt::format("guest run failed: status {}, {} I/Os",
-                                                          r.outcome.status, r.stats.ios);
-            s.SkipWithError(msg.c_str());
-            return;
-        }
-        const double seconds = static_cast<double>(r.outcome.tsc_cycles) / rig.tsc_hz();
-        s.SetIterationTime(seconds / static_cast<double>(r.stats.ios));
-        t.seconds += seconds;
-        t.ios += r.stats.ios;
-        t.bytes += r.stats.bytes;
-        t.lat_p50_us += static_cast<double>(r.stats.lat_p50) / rig.tsc_hz() * 1e6;
-        t.lat_p99_us += static_cast<double>(r.stats.lat_p99) / rig.tsc_hz() * 1e6;
-        t.exits += static_cast<double>(r.outcome.exits.exits);
-        t.host_exits += static_cast<double>(r.host_exits);
-        t.user_exits += static_cast<double>(r.outcome.exits.user_exits);
-        t.kicks += static_cast<double>(r.stats.kicks);
-        t.waits += static_cast<double>(r.stats.waits);
-        t.interrupts += static_cast<double>(r.stats.interrupts);
-        t.cpu_seconds += r.host_cpu_seconds;
-        t.qd_used += static_cast<double>(r.queue_depth);
-        ++t.iterations;
-        const bool reads = !enso::blkio::is_write(w.pattern);
-        t.intact = t.intact && r.stats.io_errors == 0 && r.stats.bad_blocks == 0 &&
-                   r.stats.readback_bad == 0 &&
-                   (!reads || r.stats.checked_blocks == r.stats.ios * (w.bytes / 4096));
-        next_count(name, r.stats.ios, seconds);
-        const double twin_iops =
-            twin.seconds > 0 ? static_cast<double>(twin.ios) / twin.seconds : 0;
-        paired_native_iops += twin_iops;
-        ratio_sum += twin_iops > 0 ? static_cast<double>(r.stats.ios) / seconds / twin_iops : 0;
-        if (g_verbose) {
-            const auto& b = r.backend;
-            std::fprintf(stderr,
-                         "%s: %lu I/Os in %.3f s, qd %lu (max in flight %lu), %lu requests, "
-                         "%lu front-end stalls, %lu kicks, exits %lu (user %lu); back end: %lu "
-                         "batches, %lu core calls, %lu stalls, %lu io waits, %lu sleeps, %lu "
-                         "kicks seen, %lu notifies, maps %lu, copies %lu, hits %lu\n",
-                         name.c_str(), r.stats.ios, seconds, r.queue_depth, r.stats.max_inflight,
-                         r.stats.requests, r.stats.stalls, r.stats.kicks, r.outcome.exits.exits,
-                         r.outcome.exits.user_exits, b.server.batches, b.server.core_calls,
-                         b.server.stalls, b.io_waits, b.sleeps, b.kicks, b.server.notifies,
-                         b.path.grant_maps, b.path.grant_copies, b.path.persistent_hits);
-        }
+};
+
+// One guest run's figures added to the row's totals.
+void add_run(Totals& t, const enso::bench::BlkRunResult& r, double seconds, double tsc_hz,
+             const Workload& w) {
+    t.seconds += seconds;
+    t.ios += r.stats.ios;
+    t.bytes += r.stats.bytes;
+    t.lat_p50_us += static_cast<double>(r.stats.lat_p50) / tsc_hz * 1e6;
+    t.lat_p99_us += static_cast<double>(r.stats.lat_p99) / tsc_hz * 1e6;
+    t.exits += static_cast<double>(r.outcome.exits.exits);
+    t.host_exits += static_cast<double>(r.host_exits);
+    t.user_exits += static_cast<double>(r.outcome.exits.user_exits);
+    t.kicks += static_cast<double>(r.stats.kicks);
+    t.waits += static_cast<double>(r.stats.waits);
+    t.interrupts += static_cast<double>(r.stats.interrupts);
+    t.cpu_seconds += r.host_cpu_seconds;
+    t.qd_used += static_cast<double>(r.queue_depth);
+    ++t.iterations;
+    const bool reads = !enso::blkio::is_write(w.pattern);
+    t.intact = t.intact && r.stats.io_errors == 0 && r.stats.bad_blocks == 0 &&
+               r.stats.readback_bad == 0 &&
+               (!reads || r.stats.checked_blocks == r.stats.ios * (w.bytes / 4096));
+}
+
+// --enso_blk_verbose: one guest run's counters, the back end's included.
+void print_run(const std::string& name, const enso::bench::BlkRunResult& r, double seconds) {
+    const auto& b = r.backend;
+    std::fprintf(stderr,
+                 "%s: %lu I/Os in %.3f s, qd %lu (max in flight %lu), %lu requests, "
+                 "%lu front-end stalls, %lu kicks, exits %lu (user %lu); back end: %lu "
+                 "batches, %lu core calls, %lu stalls, %lu io waits, %lu sleeps, %lu "
+                 "kicks seen, %lu notifies, maps %lu, copies %lu, hits %lu\n",
+                 name.c_str(), r.stats.ios, seconds, r.queue_depth, r.stats.max_inflight,
+                 r.stats.requests, r.stats.stalls, r.stats.kicks, r.outcome.exits.exits,
+                 r.outcome.exits.user_exits, b.server.batches, b.server.core_calls, b.server.stalls,
+                 b.io_waits, b.sleeps, b.kicks, b.server.notifies, b.path.grant_maps,
+                 b.path.grant_copies, b.path.persistent_hits);
+}
+
+// One iteration: the native twin, then the guest run of the same I/Os.
+// False, with the row skipped, when either failed.
+bool guest_iteration(benchmark::State& s, BlkRig& rig, enso::bench::BlkSession& session,
+                     const std::string& name, const Workload& w, std::uint64_t count,
+                     EngineKind engine, bool direct, const std::optional<GuestPath>& path,
+                     GuestTotals& g) {
+    auto spec = spec_of(w, device_of(path), count, ++g_seed);
+    spec.options |= wait_options(path);
+    // The twin runs right before, the same I/Os: the machine's load
+    // drifts, and this ratio is taken between adjacent measurements.
+    enso::bench::NativeResult twin;
+    try {
+        twin = enso::bench::run_native(rig.image(), native_params(w, count, engine, direct));
+    } catch (const std::exception& e) {
+        s.SkipWithError(e.what());
+        return false;
     }
-    publish(s, t, true);
-    if (t.iterations > 0) {
-        s.counters["ratio_to_native"] = ratio_sum / t.iterations;
-        s.counters["native_IOPS"] = paired_native_iops / t.iterations;
-        s.counters["integrity_ok"] = t.intact && twins_intact ? 1 : 0;
+    g.twins_intact = g.twins_intact && native_intact(twin, w);
+    const auto r = session.run(spec);
+    if (!r.outcome.completed || r.outcome.status != 0 || r.stats.ios == 0) {
+        const auto msg = r.outcome.stop ? r.outcome.stop->describe()
+                                        : fmt::format("guest run failed: status {}, {} I/Os",
+                                                      r.outcome.status, r.stats.ios);
+        s.SkipWithError(msg.c_str());
+        return false;
     }
+    const double seconds = static_cast<double>(r.outcome.tsc_cycles) / rig.tsc_hz();
+    s.SetIterationTime(seconds / static_cast<double>(r.stats.ios));
+    add_run(g.t, r, seconds, rig.tsc_hz(), w);
+    next_count(name, r.stats.ios, seconds);
+    const double twin_iops = twin.seconds > 0 ? static_cast<double>(twin.ios) / twin.seconds : 0;
+    g.paired_native_iops += twin_iops;
+    g.ratio_sum += twin_iops > 0 ? static_cast<double>(r.stats.ios) / seconds / twin_iops : 0;
+    if (g_verbose) {
+        print_run(name, r, seconds);
+    }
+    return true;
+}
+
+// The persistent-poll rows' IOPS kept per workload; the emulated rows get
+// pv_over_emulated from them.
+void pair_with_pv(benchmark::State& s, const std::string& key, const std::optional<GuestPath>& path,
+                  const Totals& t) {
     if (path && path->path == DataPath::persistent && path->notify == NotifyMode::poll) {
         auto& pv = pv_totals()[key];
         pv.ios += t.ios;
         pv.seconds += t.seconds;
     }
-    if (emulated) {
+    if (!path) {
         const auto pv = pv_totals().find(key);
         if (pv != pv_totals().end() && t.iops() > 0) {
             s.counters["pv_over_emulated"] = pv->second.iops() / t.iops();
         }
     }
+}
+
+// A guest row: path set means blkfront over that path, else the emulated disk.
+void guest_io(benchmark::State& s, const std::string& name, const std::string& key,
+              const Workload& w, EngineKind engine, bool direct, std::optional<GuestPath> path) {
+    auto& rig = BlkRig::get(image_bytes(), g_transport);
+    enso::bench::BlkSession* session = open_session(s, rig, engine, direct, path);
+    if (session == nullptr) {
+        return;
+    }
+    auto& count = counts()[name]; // next_count adjusts it after each iteration
+    if (count == 0) {
+        count = first_count(w, !path.has_value());
+    }
+    warm_up(*session, w, count, path);
+    GuestTotals g;
+    for (auto _ : s) {
+        if (!guest_iteration(s, rig, *session, name, w, count, engine, direct, path, g)) {
+            return;
+        }
+    }
+    publish(s, g.t, true);
+    if (g.t.iterations > 0) {
+        s.counters["ratio_to_native"] = g.ratio_sum / g.t.iterations;
+        s.counters["native_IOPS"] = g.paired_native_iops / g.t.iterations;
+        s.counters["integrity_ok"] = g.t.intact && g.twins_intact ? 1 : 0;
+    }
+    pair_with_pv(s, key, path, g.t);
 }
 
 void native_io(benchmark::State& s, const std::string& name, const Workload& w, EngineKind engine,
@@ -504,6 +560,80 @@ bool selected(const std::string& filter, const std::string& name) {
     }
 }
 
+// The suite's own flags (--enso_blk_*): true when `a` is one of them. A
+// value that is not wholly a number throws.
+bool own_flag(const std::string& a) {
+    // --flag=N into out.
+    const auto number = [&](std::string_view flag, auto& out) {
+        if (a.rfind(flag, 0) != 0) {
+            return false;
+        }
+        const std::string v = a.substr(flag.size());
+        std::size_t used = 0;
+        const long n = std::stol(v, &used);
+        if (used != v.size()) {
+            throw std::invalid_argument("not a number: " + v);
+        }
+        out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+        return true;
+    };
+    if (a == "--enso_blk_verbose") {
+        g_verbose = true;
+    } else if (a == "--enso_blk_exitless") {
+        g_transport = enso::abi::kTransportExitless;
+    } else if (a == "--enso_blk_trap") {
+        g_transport = enso::abi::kTransportTrap;
+        g_cpu = -1;
+    } else {
+        return number("--enso_blk_spin_us=", g_spin_us) || number("--enso_blk_nice=", g_nice) ||
+               number("--enso_blk_backend_nice=", g_backend_nice) ||
+               number("--enso_blk_cpu=", g_cpu);
+    }
+    return true;
+}
+
+// The results file's context: how this run was set up, and why rows were
+// skipped if they were.
+void add_context(BlkRig& rig, bool niced) {
+    benchmark::AddCustomContext("enso_suite", "blk");
+    benchmark::AddCustomContext(
+        "enso_blk_nice",
+        niced ? std::to_string(g_nice) + " (native twin, vCPU and back end alike)"
+              : "0: nice " + std::to_string(g_nice) + " was refused (no CAP_SYS_NICE)");
+    benchmark::AddCustomContext("enso_quick", g_quick ? "true" : "false");
+    benchmark::AddCustomContext("enso_guests", rig.ok() ? "running" : rig.why());
+    benchmark::AddCustomContext("enso_blk_irq",
+                                rig.irq_ok() ? "delivered: " + rig.irq_why() : rig.irq_why());
+    if (!rig.ok()) {
+        return;
+    }
+    benchmark::AddCustomContext("enso_guest_tsc_khz", std::to_string(rig.monitor().tsc_khz()));
+    benchmark::AddCustomContext("enso_guest_pages", std::to_string(enso::bench::kBlkGuestPages));
+    benchmark::AddCustomContext("enso_blk_image",
+                                fmt::format("{} ({} MiB)", rig.image(), rig.image_bytes() >> 20));
+    benchmark::AddCustomContext("enso_blk_engine",
+                                "io_uring on an O_DIRECT image, unless the name says "
+                                "<pread|uring>-<direct|buffered>");
+    benchmark::AddCustomContext(
+        "enso_blk_policy",
+        fmt::format("guest: {} transport, completions polled (-event: blocks for the back "
+                    "end's event when idle; -irq: the event's upcall as an interrupt at "
+                    "CPL3 consumes them), kicks through the ring's "
+                    "ioeventfd only when the back end asked (req_event); back end (on CPU "
+                    "{}) poll: polls ring and engine while it had work in the last {} us, "
+                    "then sleeps on the engine (I/O in flight) or on the kick; kick: sleeps "
+                    "as soon as there is nothing to do",
+                    g_transport == enso::abi::kTransportExitless
+                        ? "exitless (vCPU pinned to the last CPU)"
+                        : "trap",
+                    g_cpu < 0 ? std::string("any") : std::to_string(g_cpu), g_spin_us));
+    benchmark::AddCustomContext(
+        "enso_blk_limits",
+        "emulated disk: synchronous, one I/O at a time (qd_used 1); in-flight pages are "
+        "bounded by the guest's grant table (1536 refs) and domain 0's maptrack (900 maps "
+        "per ring): 1 MiB at qd32 uses what qd_used says");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -514,48 +644,19 @@ int main(int argc, char** argv) {
     options.quick_env = "ENSO_QUICK";
     options.repetitions = 3;
     options.quick_repetitions = 2;
-    options.own_flag = [](const std::string& a) {
-        // --flag=N into out; a value that is not wholly a number throws.
-        const auto number = [&](std::string_view flag, auto& out) {
-            if (a.rfind(flag, 0) != 0) {
-                return false;
-            }
-            const std::string v = a.substr(flag.size());
-            std::size_t used = 0;
-            const long n = std::stol(v, &used);
-            if (used != v.size()) {
-                throw std::invalid_argument("not a number: " + v);
-            }
-            out = static_cast<std::remove_reference_t<decltype(out)>>(n);
-            return true;
-        };
-        if (a == "--enso_blk_verbose") {
-            g_verbose = true;
-        } else if (a == "--enso_blk_exitless") {
-            g_transport = enso::abi::kTransportExitless;
-        } else if (a == "--enso_blk_trap") {
-            g_transport = enso::abi::kTransportTrap;
-            g_cpu = -1;
-        } else {
-            return number("--enso_blk_spin_us=", g_spin_us) || number("--enso_blk_nice=", g_nice) ||
-                   number("--enso_blk_backend_nice=", g_backend_nice) ||
-                   number("--enso_blk_cpu=", g_cpu);
-        }
-        return true;
-    };
+    options.own_flag = own_flag;
     const auto cl = enso::bench::init_suite(argc, argv, options);
     if (!cl.ok) {
         return 2;
     }
     g_quick = cl.quick;
-    const bool listing = cl.listing;
-    const std::string& filter = cl.filter;
     register_main();
     register_engines();
     // Nothing to set up (a 1 GiB image, a guest) when nothing will run.
-    const bool any = std::any_of(registered().begin(), registered().end(),
-                                 [&](const std::string& name) { return selected(filter, name); });
-    if (listing || !any) {
+    const bool any =
+        std::any_of(registered().begin(), registered().end(),
+                    [&](const std::string& name) { return selected(cl.filter, name); });
+    if (cl.listing || !any) {
         benchmark::RunSpecifiedBenchmarks();
         benchmark::Shutdown();
         return 0;
@@ -563,43 +664,7 @@ int main(int argc, char** argv) {
     // Before the rig: every thread it starts inherits the nice value.
     const bool niced = g_nice == 0 || ::setpriority(PRIO_PROCESS, 0, g_nice) == 0;
     auto& rig = BlkRig::get(image_bytes(), g_transport);
-    benchmark::AddCustomContext("enso_suite", "blk");
-    benchmark::AddCustomContext(
-        "enso_blk_nice",
-        niced ? std::to_string(g_nice) + " (native twin, vCPU and back end alike)"
-              : "0: nice " + std::to_string(g_nice) + " was refused (no CAP_SYS_NICE)");
-    benchmark::AddCustomContext("enso_quick", g_quick ? "true" : "false");
-    benchmark::AddCustomContext("enso_guests", rig.ok() ? "running" : rig.why());
-    benchmark::AddCustomContext("enso_blk_irq",
-                                rig.irq_ok() ? "delivered: " + rig.irq_why() : rig.irq_why());
-    if (rig.ok()) {
-        benchmark::AddCustomContext("enso_guest_tsc_khz", std::to_string(rig.monitor().tsc_khz()));
-        benchmark::AddCustomContext("enso_guest_pages",
-                                    std::to_string(enso::bench::kBlkGuestPages));
-        benchmark::AddCustomContext(
-            "enso_blk_image", fmt::format("{} ({} MiB)", rig.image(), rig.image_bytes() >> 20));
-        benchmark::AddCustomContext("enso_blk_engine",
-                                    "io_uring on an O_DIRECT image, unless the name says "
-                                    "<pread|uring>-<direct|buffered>");
-        benchmark::AddCustomContext(
-            "enso_blk_policy",
-            fmt::format("guest: {} transport, completions polled (-event: blocks for the back "
-                        "end's event when idle; -irq: the event's upcall as an interrupt at "
-                        "CPL3 consumes them), kicks through the ring's "
-                        "ioeventfd only when the back end asked (req_event); back end (on CPU "
-                        "{}) poll: polls ring and engine while it had work in the last {} us, "
-                        "then sleeps on the engine (I/O in flight) or on the kick; kick: sleeps "
-                        "as soon as there is nothing to do",
-                        g_transport == enso::abi::kTransportExitless
-                            ? "exitless (vCPU pinned to the last CPU)"
-                            : "trap",
-                        g_cpu < 0 ? std::string("any") : std::to_string(g_cpu), g_spin_us));
-        benchmark::AddCustomContext(
-            "enso_blk_limits",
-            "emulated disk: synchronous, one I/O at a time (qd_used 1); in-flight pages are "
-            "bounded by the guest's grant table (1536 refs) and domain 0's maptrack (900 maps "
-            "per ring): 1 MiB at qd32 uses what qd_used says");
-    }
+    add_context(rig, niced);
     benchmark::RunSpecifiedBenchmarks();
     if (rig.ok()) {
         enso::bench::write_topology_beside_results(argc, argv, rig.monitor());

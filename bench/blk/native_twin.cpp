@@ -61,6 +61,34 @@ bool one_io(backends::IoEngine& engine, backends::IoKind kind, std::uint64_t off
     return c.result == static_cast<std::int64_t>(bytes);
 }
 
+// After a write run, as the guest does: reads back the last writes, up to
+// 16 MiB, through iov (one I/O's buffer). Returns the blocks that are not
+// this run's (or, when no block was written twice, not the very write).
+std::uint64_t read_back(backends::IoEngine& engine, const NativeParams& p, iovec* iov) {
+    const std::uint64_t blocks = p.io_bytes / blkio::kBlockSize;
+    const std::uint64_t limit = std::max<std::uint64_t>(1, (16ULL << 20) / p.io_bytes);
+    const std::uint64_t n = std::min(p.count, limit);
+    const bool exact = !blkio::is_random(p.pattern) && p.count * p.io_bytes <= p.span_bytes;
+    const auto* base = static_cast<const unsigned char*>(iov->iov_base);
+    std::uint64_t bad = 0;
+    for (std::uint64_t j = p.count - n; j < p.count; ++j) {
+        const std::uint64_t off = blkio::io_offset(p.pattern, j, p.io_bytes, p.span_bytes, p.seed);
+        if (!one_io(engine, backends::IoKind::read, off, iov, p.io_bytes)) {
+            ++bad;
+            continue;
+        }
+        for (std::uint64_t k = 0; k < blocks; ++k) {
+            std::uint64_t gen = 0;
+            const auto v =
+                blkio::check_block(base + k * blkio::kBlockSize, off / blkio::kBlockSize + k, &gen);
+            const bool mine = blkio::generation_seed(gen) == (p.seed & 0xffffffffULL) &&
+                              (!exact || gen == blkio::write_generation(p.seed, j));
+            bad += v == blkio::BlockVerdict::ok && mine ? 0 : 1;
+        }
+    }
+    return bad;
+}
+
 } // namespace
 
 NativeResult run_native(const std::string& image, const NativeParams& p_in) {
@@ -149,26 +177,7 @@ NativeResult run_native(const std::string& image, const NativeParams& p_in) {
     out.lat_p50_us = static_cast<double>(hist->percentile(50, 100)) / 1000.0;
     out.lat_p99_us = static_cast<double>(hist->percentile(99, 100)) / 1000.0;
     if (write && p.verify_writes) {
-        // As the guest does: the last writes, up to 16 MiB.
-        const std::uint64_t limit = std::max<std::uint64_t>(1, (16ULL << 20) / p.io_bytes);
-        const std::uint64_t n = std::min(p.count, limit);
-        const bool exact = !blkio::is_random(p.pattern) && p.count * p.io_bytes <= p.span_bytes;
-        for (std::uint64_t j = p.count - n; j < p.count; ++j) {
-            const std::uint64_t off =
-                blkio::io_offset(p.pattern, j, p.io_bytes, p.span_bytes, p.seed);
-            if (!one_io(*engine, backends::IoKind::read, off, &iov[0], p.io_bytes)) {
-                ++out.readback_bad;
-                continue;
-            }
-            for (std::uint64_t k = 0; k < blocks; ++k) {
-                std::uint64_t gen = 0;
-                const auto v =
-                    blkio::check_block(block_of(0)(k), off / blkio::kBlockSize + k, &gen);
-                const bool mine = blkio::generation_seed(gen) == (p.seed & 0xffffffffULL) &&
-                                  (!exact || gen == blkio::write_generation(p.seed, j));
-                out.readback_bad += v == blkio::BlockVerdict::ok && mine ? 0 : 1;
-            }
-        }
+        out.readback_bad = read_back(*engine, p, &iov[0]);
     }
     return out;
 }

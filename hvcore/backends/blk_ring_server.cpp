@@ -119,145 +119,164 @@ void BlkRingServer::take_requests() {
     if (!connected()) {
         return;
     }
-    unsigned avail = ring_.pending();
-    batch_.clear();
-    while (avail > 0 && !free_slots_.empty()) {
-        blkif_request raw{};
-        ring_.peek(raw);
-        const std::uint32_t slot = free_slots_.back();
-        Pending& p = pending_[slot];
-        const BlkCheck check = parse_request(raw, limits_, p.io);
-        if (check != BlkCheck::ok) {
-            ring_.skip();
-            --avail;
-            ++stats_.requests;
-            ++stats_.refused;
-            answer(p.io.id, p.io.operation, blk_status(check));
-            continue;
-        }
-        if (p.io.op != BlkOp::flush) {
-            bool impossible = false;
-            if (!path_->reserve(p.io, p.buffers, impossible)) {
-                if (!impossible) {
-                    ++stats_.stalls; // stays on the ring until completions free budget
-                    break;
-                }
-                ring_.skip();
-                --avail;
-                ++stats_.requests;
-                ++stats_.refused;
-                answer(p.io.id, p.io.operation, BLKIF_RSP_ERROR);
-                continue;
-            }
-        }
-        ring_.skip();
-        --avail;
-        ++stats_.requests;
-        free_slots_.pop_back();
-        p.acquired = false;
-        batch_.push_back(slot);
-    }
+    take_off_ring();
     if (batch_.empty()) {
         return;
     }
     ++stats_.batches;
-
     // Descriptors and grants: without the core where the path can (pages
     // kept mapped), the rest in one core call for the whole batch.
-    std::int16_t status[kBlkRingSize];
-    bool fetched[kBlkRingSize];
-    bool slow[kBlkRingSize];
-    bool any_slow = false;
-    for (std::size_t k = 0; k < batch_.size(); ++k) {
-        Pending& p = pending_[batch_[k]];
-        status[k] = BLKIF_RSP_OKAY;
-        fetched[k] = false;
-        slow[k] = false;
-        if (p.io.op == BlkOp::flush) {
-            continue;
-        }
-        if (p.io.indirect) {
-            fetched[k] = path_->fetch_indirect_fast(p.io, segs_.data());
-            if (fetched[k]) {
-                const BlkCheck check = parse_segments(segs_.data(), limits_, p.io);
-                if (check != BlkCheck::ok) {
-                    status[k] = blk_status(check);
-                    ++stats_.refused;
-                    path_->unreserve(p.buffers);
-                    continue;
-                }
-            }
-        }
-        if ((!p.io.indirect || fetched[k]) && path_->acquire_fast(p.io, p.buffers)) {
-            p.acquired = true;
-            continue;
-        }
-        slow[k] = true;
-        any_slow = true;
-    }
-    if (any_slow) {
+    if (acquire_without_core()) {
         access_.run([&](core::Core& core) {
-            for (std::size_t k = 0; k < batch_.size(); ++k) {
-                if (!slow[k]) {
-                    continue;
+            for (Taken& t : batch_) {
+                if (t.slow) {
+                    acquire_in_core(core, t);
                 }
-                Pending& p = pending_[batch_[k]];
-                bool ok = true;
-                if (p.io.indirect && !fetched[k]) {
-                    ok = path_->fetch_indirect(core, p.io, p.buffers, segs_.data());
-                    if (ok) {
-                        const BlkCheck check = parse_segments(segs_.data(), limits_, p.io);
-                        if (check != BlkCheck::ok) {
-                            status[k] = blk_status(check);
-                            ++stats_.refused;
-                            (void)path_->complete(core, p.io, p.buffers, false);
-                            continue;
-                        }
-                    }
-                }
-                ok = ok && path_->acquire(core, p.io, p.buffers);
-                if (!ok) {
-                    status[k] = BLKIF_RSP_ERROR;
-                    ++stats_.grant_errors;
-                    (void)path_->complete(core, p.io, p.buffers, false);
-                    continue;
-                }
-                p.acquired = true;
             }
         });
         ++stats_.core_calls;
     }
+    submit_batch();
+}
 
-    for (std::size_t k = 0; k < batch_.size(); ++k) {
-        const std::uint32_t slot = batch_[k];
+BlkRingServer::Admission BlkRingServer::admit_head(Pending& p, std::int16_t& refusal) {
+    blkif_request raw{};
+    ring_.peek(raw);
+    const BlkCheck check = parse_request(raw, limits_, p.io);
+    if (check != BlkCheck::ok) {
+        refusal = blk_status(check);
+        return Admission::refuse;
+    }
+    if (p.io.op == BlkOp::flush) {
+        return Admission::take;
+    }
+    bool impossible = false;
+    if (path_->reserve(p.io, p.buffers, impossible)) {
+        return Admission::take;
+    }
+    if (!impossible) {
+        return Admission::stall;
+    }
+    refusal = BLKIF_RSP_ERROR;
+    return Admission::refuse;
+}
+
+void BlkRingServer::take_off_ring() {
+    batch_.clear();
+    for (unsigned avail = ring_.pending(); avail > 0 && !free_slots_.empty(); --avail) {
+        const std::uint32_t slot = free_slots_.back();
         Pending& p = pending_[slot];
-        if (status[k] != BLKIF_RSP_OKAY) {
-            answer(p.io.id, p.io.operation, status[k]);
-            free_slots_.push_back(slot);
+        std::int16_t refusal = BLKIF_RSP_OKAY;
+        const Admission admission = admit_head(p, refusal);
+        if (admission == Admission::stall) {
+            ++stats_.stalls; // stays on the ring until completions free budget
+            break;
+        }
+        ring_.skip();
+        ++stats_.requests;
+        if (admission == Admission::refuse) {
+            ++stats_.refused;
+            answer(p.io.id, p.io.operation, refusal);
             continue;
         }
-        IoRequest r;
-        r.kind = p.io.op == BlkOp::read    ? IoKind::read
-                 : p.io.op == BlkOp::write ? IoKind::write
-                                           : IoKind::flush;
-        r.offset = p.io.offset;
-        r.iov = p.buffers.iov;
-        r.iovcnt = p.io.op == BlkOp::flush ? 0 : p.io.nr_segments;
-        r.bytes = p.io.bytes;
-        r.tag = slot;
-        if (!engine_.submit(r)) {
-            // Cannot happen with capacity >= the ring's size; answered, not lost.
-            if (p.acquired) {
-                access_.run(
-                    [&](core::Core& core) { (void)path_->complete(core, p.io, p.buffers, false); });
-                p.acquired = false;
+        free_slots_.pop_back();
+        p.acquired = false;
+        batch_.push_back(Taken{slot});
+    }
+}
+
+bool BlkRingServer::segments_valid(Taken& t, Pending& p) {
+    const BlkCheck check = parse_segments(segs_.data(), limits_, p.io);
+    if (check == BlkCheck::ok) {
+        return true;
+    }
+    t.status = blk_status(check);
+    ++stats_.refused;
+    return false;
+}
+
+bool BlkRingServer::acquire_without_core() {
+    bool any_slow = false;
+    for (Taken& t : batch_) {
+        Pending& p = pending_[t.slot];
+        if (p.io.op == BlkOp::flush) {
+            continue;
+        }
+        if (p.io.indirect) {
+            t.fetched = path_->fetch_indirect_fast(p.io, segs_.data());
+            if (t.fetched && !segments_valid(t, p)) {
+                path_->unreserve(p.buffers);
+                continue;
             }
-            ++stats_.io_errors;
-            answer(p.io.id, p.io.operation, BLKIF_RSP_ERROR);
-            free_slots_.push_back(slot);
+        }
+        if ((!p.io.indirect || t.fetched) && path_->acquire_fast(p.io, p.buffers)) {
+            p.acquired = true;
             continue;
         }
-        ++in_flight_;
+        t.slow = true;
+        any_slow = true;
+    }
+    return any_slow;
+}
+
+void BlkRingServer::acquire_in_core(core::Core& core, Taken& t) {
+    Pending& p = pending_[t.slot];
+    bool ok = true;
+    if (p.io.indirect && !t.fetched) {
+        ok = path_->fetch_indirect(core, p.io, p.buffers, segs_.data());
+        if (ok && !segments_valid(t, p)) {
+            (void)path_->complete(core, p.io, p.buffers, false);
+            return;
+        }
+    }
+    ok = ok && path_->acquire(core, p.io, p.buffers);
+    if (!ok) {
+        t.status = BLKIF_RSP_ERROR;
+        ++stats_.grant_errors;
+        (void)path_->complete(core, p.io, p.buffers, false);
+        return;
+    }
+    p.acquired = true;
+}
+
+namespace {
+
+IoRequest io_request(const BlkIo& io, const SegmentBuffers& buffers, std::uint32_t tag) {
+    IoRequest r;
+    r.kind = io.op == BlkOp::read    ? IoKind::read
+             : io.op == BlkOp::write ? IoKind::write
+                                     : IoKind::flush;
+    r.offset = io.offset;
+    r.iov = buffers.iov;
+    r.iovcnt = io.op == BlkOp::flush ? 0 : io.nr_segments;
+    r.bytes = io.bytes;
+    r.tag = tag;
+    return r;
+}
+
+} // namespace
+
+void BlkRingServer::submit_batch() {
+    for (const Taken& t : batch_) {
+        Pending& p = pending_[t.slot];
+        if (t.status != BLKIF_RSP_OKAY) {
+            answer(p.io.id, p.io.operation, t.status);
+            free_slots_.push_back(t.slot);
+            continue;
+        }
+        if (engine_.submit(io_request(p.io, p.buffers, t.slot))) {
+            ++in_flight_;
+            continue;
+        }
+        // Cannot happen with capacity >= the ring's size; answered, not lost.
+        if (p.acquired) {
+            access_.run(
+                [&](core::Core& core) { (void)path_->complete(core, p.io, p.buffers, false); });
+            p.acquired = false;
+        }
+        ++stats_.io_errors;
+        answer(p.io.id, p.io.operation, BLKIF_RSP_ERROR);
+        free_slots_.push_back(t.slot);
     }
     engine_.commit();
 }

@@ -83,8 +83,32 @@ private:
         bool acquired = false;
     };
 
+    // A request taken off the ring in this pass, on its way to the engine.
+    struct Taken {
+        std::uint32_t slot;
+        std::int16_t status = BLKIF_RSP_OKAY; // else answered with it, not submitted
+        bool fetched = false;                 // its indirect descriptors were read without the core
+        bool slow = false;                    // needs the batch's core call
+    };
+    enum class Admission { take, refuse, stall };
+
     void reap();
+    // A pass's new requests: taken off the ring, made reachable, submitted.
     void take_requests();
+    // Parses the request at the ring's head into p and reserves its path
+    // budget; a stall leaves it on the ring.
+    Admission admit_head(Pending& p, std::int16_t& refusal);
+    // Fills batch_ while slots and budget last; refused requests answered.
+    void take_off_ring();
+    // Descriptors and grants where the path needs no core call; true when
+    // some request still needs one (marked slow).
+    bool acquire_without_core();
+    // Inside the batch's core call: a slow request's descriptors and grants.
+    void acquire_in_core(core::Core& core, Taken& t);
+    // An indirect request's descriptors (in segs_) checked; a bad one refuses t.
+    bool segments_valid(Taken& t, Pending& p);
+    // Hands the batch to the engine; what failed before is answered instead.
+    void submit_batch();
     void answer(std::uint64_t id, std::uint8_t operation, std::int16_t status);
     void push_responses();
 
@@ -99,7 +123,7 @@ private:
 
     std::vector<Pending> pending_; // kBlkRingSize slots
     std::vector<std::uint32_t> free_slots_;
-    std::vector<std::uint32_t> batch_; // slots taken in this pass
+    std::vector<Taken> batch_; // taken in this pass
     std::vector<IoCompletion> done_;
     std::vector<blkif_request_segment> segs_; // an indirect request's descriptors
     unsigned in_flight_ = 0;

@@ -1,6 +1,6 @@
-// The concrete invariant checker: every rule of ANCHORS.md as a named check,
-// walking the whole state. Returns every violation with the frames and domains
-// involved (empty when the state is sound).
+// The concrete invariant checker: every rule of docs/design.md as a named
+// check, walking the whole state. Returns every violation with the frames and
+// domains involved (empty when the state is sound).
 #pragma once
 
 #include "hvcore/core/core.hpp"

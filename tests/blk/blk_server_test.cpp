@@ -366,9 +366,9 @@ TEST_CASE(
     CHECK(m.violations().empty());
 }
 
-// A regression: a 256-segment indirect request whose indirect page and data
-// pages are all past the persistent cache holds 257 per-request maps; the
-// map handles once overflowed their array (into the count of them).
+// A 256-segment indirect request whose indirect page and data pages are all
+// past the persistent cache holds 257 per-request maps at once: one more
+// than its segments, which the array of map handles must have room for.
 TEST_CASE("a full indirect request past the persistent cache holds and releases 257 maps") {
     auto limits = InProcessBlk::small_limits();
     limits.max_mapped = 600;

@@ -52,6 +52,123 @@ int16_t good_read() {
     return wait_response(kBadCookie + 1, 2000000);
 }
 
+int64_t as_value(int16_t status) {
+    return static_cast<int64_t>(status);
+}
+
+// A ref whose entry says nothing: allocated and freed again.
+uint32_t ungranted_ref() {
+    const long ref = gref_alloc();
+    gref_free(static_cast<uint32_t>(ref));
+    return static_cast<uint32_t>(ref);
+}
+
+// Grants a malformed request makes, ended once it is answered.
+struct RequestGrants {
+    uint32_t refs[2] = {};
+    uint32_t n = 0;
+
+    // A grant of mfn to `to` (0 on failure, left in the request as is).
+    uint32_t grant(uint64_t mfn, domid_t to, bool readonly) {
+        const long ref = gref_alloc();
+        if (ref < 0) {
+            return 0;
+        }
+        gref_grant(static_cast<uint32_t>(ref), to, mfn, readonly);
+        refs[n++] = static_cast<uint32_t>(ref);
+        return static_cast<uint32_t>(ref);
+    }
+
+    void end() {
+        for (uint32_t i = 0; i < n; ++i) {
+            if (gref_end(refs[i]) == 0) {
+                gref_free(refs[i]);
+            }
+        }
+    }
+};
+
+// kBlkBadRingIndex: a producer index far past anything the ring can hold.
+// values[0]: the answer to it (if any), values[1]: a good read's afterwards.
+void bad_ring_index(blkif_front_ring_t* ring, Result& r) {
+    ring->sring->req_prod = ring->req_prod_pvt + 1000;
+    asm volatile("" : : : "memory");
+    blkfront_kick();
+    r.values[0] = static_cast<uint64_t>(as_value(wait_response(kBadCookie, 200000)));
+    ring->sring->req_prod = ring->req_prod_pvt; // undo, for what follows
+    r.values[1] = static_cast<uint64_t>(as_value(good_read()));
+}
+
+// An indirect request broken as `kind` says: its descriptor page ungranted,
+// its segment count impossible, or its operation not one indirect allows.
+void make_bad_indirect(abi::BlkBadKind kind, uint64_t id, blkif_request_indirect_t* ind,
+                       RequestGrants& grants) {
+    ind->operation = BLKIF_OP_INDIRECT;
+    ind->indirect_op = kind == abi::kBlkBadIndirectOp ? BLKIF_OP_FLUSH_DISKCACHE : BLKIF_OP_READ;
+    ind->nr_segments = kind == abi::kBlkBadIndirectCount ? 1000 : 1;
+    ind->id = id;
+    ind->sector_number = 0;
+    ind->indirect_grefs[0] =
+        kind == abi::kBlkBadIndirectRef ? ungranted_ref() : grants.grant(g_bad_page, 0, true);
+}
+
+// Writes into req a one-page read at sector 0 broken as `kind` says.
+void make_bad_request(abi::BlkBadKind kind, uint64_t id, uint64_t sectors, blkif_request_t* req,
+                      RequestGrants& grants) {
+    memset(req, 0, sizeof *req);
+    req->operation = BLKIF_OP_READ;
+    req->nr_segments = 1;
+    req->id = id;
+    req->sector_number = 0;
+    req->seg[0].first_sect = 0;
+    req->seg[0].last_sect = 7;
+    switch (kind) {
+    case abi::kBlkBadUngranted:
+        req->seg[0].gref = ungranted_ref();
+        break;
+    case abi::kBlkBadForeignGrant:
+        req->seg[0].gref = grants.grant(g_bad_page, 7, false);
+        break;
+    case abi::kBlkBadReadOnlyRead:
+        req->seg[0].gref = grants.grant(g_bad_page, 0, true);
+        break;
+    case abi::kBlkBadSectorRange:
+        req->seg[0].gref = grants.grant(g_bad_page, 0, false);
+        req->seg[0].first_sect = 5;
+        req->seg[0].last_sect = 2;
+        break;
+    case abi::kBlkBadSectorInPage:
+        req->seg[0].gref = grants.grant(g_bad_page, 0, false);
+        req->seg[0].last_sect = 8;
+        break;
+    case abi::kBlkBadNoSegments:
+        req->nr_segments = 0;
+        break;
+    case abi::kBlkBadTooManySegs:
+        req->seg[0].gref = grants.grant(g_bad_page, 0, false);
+        req->nr_segments = BLKIF_MAX_SEGMENTS_PER_REQUEST + 1;
+        break;
+    case abi::kBlkBadPastEnd:
+        req->seg[0].gref = grants.grant(g_bad_page, 0, false);
+        req->sector_number = sectors - 4; // the page's last 4 sectors are past the end
+        break;
+    case abi::kBlkBadWrapSector:
+        req->seg[0].gref = grants.grant(g_bad_page, 0, false);
+        req->sector_number = ~0ULL - 3;
+        break;
+    case abi::kBlkBadOperation:
+        req->operation = 42;
+        break;
+    case abi::kBlkBadIndirectRef:
+    case abi::kBlkBadIndirectCount:
+    case abi::kBlkBadIndirectOp:
+        make_bad_indirect(kind, id, reinterpret_cast<blkif_request_indirect_t*>(req), grants);
+        break;
+    default:
+        break;
+    }
+}
+
 } // namespace
 
 void cmd_blk_connect(Args a, Result& r) {
@@ -110,16 +227,8 @@ void cmd_blk_bad_request(Args a, Result& r) {
         return;
     }
     const auto kind = static_cast<abi::BlkBadKind>(a[0]);
-    const uint64_t sectors = blkfront_config().sectors;
     if (kind == abi::kBlkBadRingIndex) {
-        // A producer index far past anything the ring can hold.
-        ring->sring->req_prod = ring->req_prod_pvt + 1000;
-        asm volatile("" : : : "memory");
-        blkfront_kick();
-        r.values[0] =
-            static_cast<uint64_t>(static_cast<int64_t>(wait_response(kBadCookie, 200000)));
-        ring->sring->req_prod = ring->req_prod_pvt; // undo, for what follows
-        r.values[1] = static_cast<uint64_t>(static_cast<int64_t>(good_read()));
+        bad_ring_index(ring, r);
         return;
     }
     const long id = blkfront_claim_slot(kBadCookie);
@@ -127,103 +236,18 @@ void cmd_blk_bad_request(Args a, Result& r) {
         r.status = id;
         return;
     }
-    // Grants this request makes, ended once it is answered.
-    uint32_t refs[2];
-    uint32_t nr_refs = 0;
-    auto grant = [&](uint64_t mfn, domid_t to, bool readonly) -> uint32_t {
-        const long ref = gref_alloc();
-        if (ref < 0) {
-            return 0;
-        }
-        gref_grant(static_cast<uint32_t>(ref), to, mfn, readonly);
-        refs[nr_refs++] = static_cast<uint32_t>(ref);
-        return static_cast<uint32_t>(ref);
-    };
-    blkif_request_t* req = RING_GET_REQUEST(ring, ring->req_prod_pvt);
-    memset(req, 0, sizeof *req);
-    req->operation = BLKIF_OP_READ;
-    req->nr_segments = 1;
-    req->id = static_cast<uint64_t>(id);
-    req->sector_number = 0;
-    req->seg[0].first_sect = 0;
-    req->seg[0].last_sect = 7;
-    auto* ind = reinterpret_cast<blkif_request_indirect_t*>(req);
-    switch (kind) {
-    case abi::kBlkBadUngranted: {
-        const long ref = gref_alloc(); // a ref whose entry says nothing
-        req->seg[0].gref = static_cast<uint32_t>(ref);
-        gref_free(static_cast<uint32_t>(ref));
-        break;
-    }
-    case abi::kBlkBadForeignGrant:
-        req->seg[0].gref = grant(g_bad_page, 7, false);
-        break;
-    case abi::kBlkBadReadOnlyRead:
-        req->seg[0].gref = grant(g_bad_page, 0, true);
-        break;
-    case abi::kBlkBadSectorRange:
-        req->seg[0].gref = grant(g_bad_page, 0, false);
-        req->seg[0].first_sect = 5;
-        req->seg[0].last_sect = 2;
-        break;
-    case abi::kBlkBadSectorInPage:
-        req->seg[0].gref = grant(g_bad_page, 0, false);
-        req->seg[0].last_sect = 8;
-        break;
-    case abi::kBlkBadNoSegments:
-        req->nr_segments = 0;
-        break;
-    case abi::kBlkBadTooManySegs:
-        req->seg[0].gref = grant(g_bad_page, 0, false);
-        req->nr_segments = BLKIF_MAX_SEGMENTS_PER_REQUEST + 1;
-        break;
-    case abi::kBlkBadPastEnd:
-        req->seg[0].gref = grant(g_bad_page, 0, false);
-        req->sector_number = sectors - 4; // the page's last 4 sectors are past the end
-        break;
-    case abi::kBlkBadWrapSector:
-        req->seg[0].gref = grant(g_bad_page, 0, false);
-        req->sector_number = ~0ULL - 3;
-        break;
-    case abi::kBlkBadOperation:
-        req->operation = 42;
-        break;
-    case abi::kBlkBadIndirectRef:
-    case abi::kBlkBadIndirectCount:
-    case abi::kBlkBadIndirectOp: {
-        ind->operation = BLKIF_OP_INDIRECT;
-        ind->indirect_op =
-            kind == abi::kBlkBadIndirectOp ? BLKIF_OP_FLUSH_DISKCACHE : BLKIF_OP_READ;
-        ind->nr_segments = kind == abi::kBlkBadIndirectCount ? 1000 : 1;
-        ind->id = static_cast<uint64_t>(id);
-        ind->sector_number = 0;
-        if (kind == abi::kBlkBadIndirectRef) {
-            const long ref = gref_alloc();
-            ind->indirect_grefs[0] = static_cast<uint32_t>(ref);
-            gref_free(static_cast<uint32_t>(ref));
-        } else {
-            ind->indirect_grefs[0] = grant(g_bad_page, 0, true);
-        }
-        break;
-    }
-    default:
-        break;
-    }
+    RequestGrants grants;
+    make_bad_request(kind, static_cast<uint64_t>(id), blkfront_config().sectors,
+                     RING_GET_REQUEST(ring, ring->req_prod_pvt), grants);
     ++ring->req_prod_pvt;
     blkfront_push();
     const int16_t status = wait_response(kBadCookie, 2000000);
+    r.values[0] = static_cast<uint64_t>(as_value(status));
     if (status == kNoResponse) {
-        // Unanswered: the slot and grants stay (the back end may still act).
-        r.values[0] = static_cast<uint64_t>(static_cast<int64_t>(status));
-        return;
+        return; // unanswered: the slot and grants stay (the back end may still act)
     }
-    for (uint32_t i = 0; i < nr_refs; ++i) {
-        if (gref_end(refs[i]) == 0) {
-            gref_free(refs[i]);
-        }
-    }
-    r.values[0] = static_cast<uint64_t>(static_cast<int64_t>(status));
-    r.values[1] = static_cast<uint64_t>(static_cast<int64_t>(good_read()));
+    grants.end();
+    r.values[1] = static_cast<uint64_t>(as_value(good_read()));
 }
 
 } // namespace enso::guest

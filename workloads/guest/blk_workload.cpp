@@ -262,13 +262,8 @@ long blk_run(const BlkRunParams& p, abi::BlkRunStats& stats, uint64_t* tsc_cycle
 
 namespace {
 
-long blk_run_inner(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cycles,
-                   uint64_t* qd_used) {
-    BlkRunParams p = p_in;
-    stats = abi::BlkRunStats{};
-    stats.first_bad_lba = ~0ULL;
-    *tsc_cycles = 0;
-    *qd_used = 0;
+// Checks the parameters, the span clamped to the disk (0: all of it).
+long validate(BlkRunParams& p) {
     const uint64_t disk_bytes = blk_disk_sectors(p.device) * 512;
     if (p.span_bytes == 0 || p.span_bytes > disk_bytes) {
         p.span_bytes = disk_bytes;
@@ -280,33 +275,30 @@ long blk_run_inner(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* 
         p.span_bytes < p.io_bytes || p.count == 0 || p.queue_depth == 0) {
         return -XEN_EINVAL;
     }
-    const auto pages = static_cast<uint32_t>(p.io_bytes / kBlockSize);
-    if ((p.options & abi::kBlkRunReadBackOnly) != 0) {
-        if (!blkio::is_write(p.pattern)) {
-            return -XEN_EINVAL;
-        }
-        if (const long rc = pool_pages(pages); rc != 0) {
-            return rc;
-        }
-        Slot s{};
-        s.pages = g_pool;
-        g_run.stats = &stats;
-        g_run.hist.clear();
-        read_back(p, stats, s);
-        stats.ios = 0;
-        stats.bytes = 0;
-        return 0;
+    return 0;
+}
+
+// kBlkRunReadBackOnly: checks what an earlier write run left, nothing timed.
+long read_back_only(const BlkRunParams& p, abi::BlkRunStats& stats, uint32_t pages) {
+    if (!blkio::is_write(p.pattern)) {
+        return -XEN_EINVAL;
     }
-    const uint64_t qd = usable_depth(p, pages);
-    if (qd == 0) {
-        printk("blk: no queue depth for %lu-page I/Os: %u grants free\n", uint64_t{pages},
-               blkfront_grants_free());
-        return -XEN_ENOSPC;
-    }
-    if (const long rc = pool_pages(static_cast<uint32_t>(qd * pages)); rc != 0) {
+    if (const long rc = pool_pages(pages); rc != 0) {
         return rc;
     }
-    *qd_used = qd;
+    Slot s{};
+    s.pages = g_pool;
+    g_run.stats = &stats;
+    g_run.hist.clear();
+    read_back(p, stats, s);
+    stats.ios = 0;
+    stats.bytes = 0;
+    return 0;
+}
+
+// g_run at the start of a run: nothing in flight, qd slots of `pages` pool
+// pages each, all free.
+void start_run(const BlkRunParams& p, abi::BlkRunStats& stats, uint64_t qd, uint32_t pages) {
     Run& run = g_run;
     run.p = &p;
     run.stats = &stats;
@@ -319,47 +311,50 @@ long blk_run_inner(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* 
         run.slots[i].pages = g_pool + uint64_t{i} * pages;
         run.free_slots[run.nr_free++] = i;
     }
-    const uint64_t kicks0 = blkfront_stats().kicks;
-    const uint64_t requests0 = blkfront_stats().requests;
-    const uint64_t stalls0 = blkfront_stats().stalls;
-    const uint64_t waits0 = blkfront_stats().waits;
+}
+
+// Submits I/Os while slots are free and the run has more: true when it
+// submitted any. A submission error other than a full ring lands in *status.
+bool submit_ready(const BlkRunParams& p, abi::BlkRunStats& stats, uint32_t pages, uint64_t& issued,
+                  long* status) {
+    Run& run = g_run;
     const bool write = blkio::is_write(p.pattern);
     const uint8_t op = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+    bool submitted = false;
+    while (issued < p.count && run.nr_free > 0) {
+        const uint32_t slot = run.free_slots[run.nr_free - 1];
+        Slot& s = run.slots[slot];
+        s.index = issued;
+        s.offset = blkio::io_offset(p.pattern, issued, p.io_bytes, p.span_bytes, p.seed);
+        if (write) {
+            blkio::fill_io([&](uint64_t k) { return page_va(s.pages[k]); }, s.offset, p.io_bytes,
+                           blkio::write_generation(p.seed, issued));
+        }
+        --run.nr_free;
+        ++run.inflight;
+        s.t0 = rdtsc_ordered();
+        const long rc = submit(p, op, s.offset / 512, s.pages, pages, slot);
+        if (rc != 0) {
+            ++run.nr_free;
+            --run.inflight;
+            *status = rc == -XEN_EAGAIN ? 0 : rc;
+            break;
+        }
+        ++issued;
+        submitted = true;
+        stats.max_inflight = run.inflight > stats.max_inflight ? run.inflight : stats.max_inflight;
+    }
+    return submitted;
+}
 
+// The timed loop: keeps the queue full until every I/O is answered (or a
+// submission fails). Returns 0 or that errno.
+long issue_all(const BlkRunParams& p, abi::BlkRunStats& stats, uint32_t pages) {
+    Run& run = g_run;
     long status = 0;
     uint64_t issued = 0;
-    const uint64_t start = rdtsc_ordered();
     while (run.completed < p.count && status == 0) {
-        bool submitted = false;
-        while (issued < p.count && run.nr_free > 0) {
-            const uint32_t slot = run.free_slots[run.nr_free - 1];
-            Slot& s = run.slots[slot];
-            s.index = issued;
-            s.offset = blkio::io_offset(p.pattern, issued, p.io_bytes, p.span_bytes, p.seed);
-            if (write) {
-                blkio::fill_io([&](uint64_t k) { return page_va(s.pages[k]); }, s.offset,
-                               p.io_bytes, blkio::write_generation(p.seed, issued));
-            }
-            --run.nr_free;
-            ++run.inflight;
-            s.t0 = rdtsc_ordered();
-            const long rc = submit(p, op, s.offset / 512, s.pages, pages, slot);
-            if (rc == -XEN_EAGAIN) {
-                ++run.nr_free;
-                --run.inflight;
-                break;
-            }
-            if (rc != 0) {
-                ++run.nr_free;
-                --run.inflight;
-                status = rc;
-                break;
-            }
-            ++issued;
-            submitted = true;
-            stats.max_inflight =
-                run.inflight > stats.max_inflight ? run.inflight : stats.max_inflight;
-        }
+        const bool submitted = submit_ready(p, stats, pages, issued, &status);
         if (submitted && p.device == abi::kBlkDevicePv) {
             blkfront_push();
         }
@@ -367,35 +362,83 @@ long blk_run_inner(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* 
             idle(p, issued < p.count && run.nr_free > 0);
         }
     }
-    if (status == 0 && (p.options & abi::kBlkRunFlushAtEnd) != 0) {
-        run.flush_status = 1;
-        while ((status = submit(p, BLKIF_OP_FLUSH_DISKCACHE, 0, nullptr, 0, kFlushCookie)) ==
-               -XEN_EAGAIN) {
-            (void)poll(p);
-        }
-        if (p.device == abi::kBlkDevicePv) {
-            blkfront_push();
-        }
+    return status;
+}
+
+// Submits the run's closing flush (its answer comes with the drain).
+long submit_flush(const BlkRunParams& p) {
+    g_run.flush_status = 1;
+    long status = 0;
+    while ((status = submit(p, BLKIF_OP_FLUSH_DISKCACHE, 0, nullptr, 0, kFlushCookie)) ==
+           -XEN_EAGAIN) {
+        (void)poll(p);
     }
-    if (!drain(p, status == 0 && (p.options & abi::kBlkRunFlushAtEnd) != 0)) {
-        printk("blk: %lu I/Os never answered\n", run.inflight);
-        status = status != 0 ? status : -XEN_ETIMEDOUT;
+    if (p.device == abi::kBlkDevicePv) {
+        blkfront_push();
     }
-    const uint64_t end = rdtsc_ordered();
-    *tsc_cycles = end - start;
+    return status;
+}
+
+// The run's figures into stats: its I/Os, latencies, the flush's answer
+// and blkfront's counters since `before`.
+void record_run(abi::BlkRunStats& stats, const BlkfrontStats& before) {
+    const Run& run = g_run;
+    const BlkfrontStats& now = blkfront_stats();
     stats.ios = run.completed;
     stats.lat_p50 = run.hist.percentile(50, 100);
     stats.lat_p99 = run.hist.percentile(99, 100);
     stats.lat_max = run.hist.max();
-    stats.kicks = blkfront_stats().kicks - kicks0;
-    stats.requests = blkfront_stats().requests - requests0;
-    stats.stalls = blkfront_stats().stalls - stalls0;
-    stats.waits = blkfront_stats().waits - waits0;
+    stats.kicks = now.kicks - before.kicks;
+    stats.requests = now.requests - before.requests;
+    stats.stalls = now.stalls - before.stalls;
+    stats.waits = now.waits - before.waits;
     stats.flush_status =
         run.flush_status == 1 ? 0 : static_cast<uint64_t>(static_cast<int64_t>(run.flush_status));
-    if (status == 0 && write && (p.options & abi::kBlkRunVerifyWrites) != 0) {
+}
+
+long blk_run_inner(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* tsc_cycles,
+                   uint64_t* qd_used) {
+    BlkRunParams p = p_in;
+    stats = abi::BlkRunStats{};
+    stats.first_bad_lba = ~0ULL;
+    *tsc_cycles = 0;
+    *qd_used = 0;
+    if (const long rc = validate(p); rc != 0) {
+        return rc;
+    }
+    const auto pages = static_cast<uint32_t>(p.io_bytes / kBlockSize);
+    if ((p.options & abi::kBlkRunReadBackOnly) != 0) {
+        return read_back_only(p, stats, pages);
+    }
+    const uint64_t qd = usable_depth(p, pages);
+    if (qd == 0) {
+        printk("blk: no queue depth for %lu-page I/Os: %u grants free\n", uint64_t{pages},
+               blkfront_grants_free());
+        return -XEN_ENOSPC;
+    }
+    if (const long rc = pool_pages(static_cast<uint32_t>(qd * pages)); rc != 0) {
+        return rc;
+    }
+    *qd_used = qd;
+    start_run(p, stats, qd, pages);
+    const BlkfrontStats before = blkfront_stats();
+    const bool flush = (p.options & abi::kBlkRunFlushAtEnd) != 0;
+
+    const uint64_t start = rdtsc_ordered();
+    long status = issue_all(p, stats, pages);
+    if (status == 0 && flush) {
+        status = submit_flush(p);
+    }
+    if (!drain(p, status == 0 && flush)) {
+        printk("blk: %lu I/Os never answered\n", g_run.inflight);
+        status = status != 0 ? status : -XEN_ETIMEDOUT;
+    }
+    *tsc_cycles = rdtsc_ordered() - start;
+
+    record_run(stats, before);
+    if (status == 0 && blkio::is_write(p.pattern) && (p.options & abi::kBlkRunVerifyWrites) != 0) {
         const uint64_t bytes = stats.bytes; // the run's, not the read-back's
-        read_back(p, stats, run.slots[0]);
+        read_back(p, stats, g_run.slots[0]);
         stats.bytes = bytes;
     }
     return status;
@@ -403,17 +446,115 @@ long blk_run_inner(const BlkRunParams& p_in, abi::BlkRunStats& stats, uint64_t* 
 
 } // namespace
 
+namespace {
+
+// Writes whose every predecessor was acknowledged too: the prefix a flush
+// covers when it is submitted. A bit per write: up to 1 Mi writes.
+uint8_t g_acked[1U << 17];
+
+bool acked(uint64_t i) {
+    return (g_acked[i / 8] & (1U << (i % 8))) != 0;
+}
+
+// The write stream between polls.
+struct Stream {
+    uint64_t io_bytes = 0;
+    uint64_t count = 0;
+    uint64_t flush_every = 0;
+    uint64_t seed = 0;
+    uint32_t pages = 0;
+    uint64_t issued = 0;
+    uint64_t prefix = 0;         // writes 0..prefix-1 all acknowledged
+    uint64_t flushed_prefix = 0; // the prefix the last flush submitted covers
+    bool flush_in_flight = false;
+    uint64_t acked_count = 0;
+};
+
+// A flush once flush_every more writes are acknowledged: true when submitted.
+bool stream_flush_if_due(Stream& st) {
+    if (st.flush_in_flight || st.prefix - st.flushed_prefix < st.flush_every) {
+        return false;
+    }
+    g_run.flush_status = 1;
+    if (blkfront_submit(BLKIF_OP_FLUSH_DISKCACHE, 0, nullptr, 0, kFlushCookie) != 0) {
+        return false;
+    }
+    st.flush_in_flight = true;
+    st.flushed_prefix = st.prefix;
+    return true;
+}
+
+// The next writes, while slots are free: true when it submitted any.
+bool stream_submit_writes(Stream& st, abi::BlkStreamProgress& progress) {
+    Run& run = g_run;
+    bool submitted = false;
+    while (st.issued < st.count && run.nr_free > 0) {
+        const uint32_t slot = run.free_slots[run.nr_free - 1];
+        Slot& s = run.slots[slot];
+        s.index = st.issued;
+        s.offset = st.issued * st.io_bytes;
+        blkio::fill_io([&](uint64_t k) { return page_va(s.pages[k]); }, s.offset, st.io_bytes,
+                       blkio::write_generation(st.seed, st.issued));
+        if (blkfront_submit(BLKIF_OP_WRITE, s.offset / 512, s.pages, st.pages, slot) != 0) {
+            break;
+        }
+        --run.nr_free;
+        ++run.inflight;
+        ++st.issued;
+        progress.submitted = st.issued;
+        submitted = true;
+    }
+    return submitted;
+}
+
+// Completions: the acknowledged prefix and a flush's answer, published.
+// Returns 0, or -XEN_EIO when a write or a flush failed.
+long stream_reap(Stream& st, abi::BlkRunStats& stats, abi::BlkStreamProgress& progress) {
+    Run& run = g_run;
+    const uint64_t done_before = run.completed;
+    const uint64_t errors_before = stats.io_errors;
+    const uint32_t free_before = run.nr_free;
+    if (blkfront_poll(on_done, &run) == 0) {
+        cpu_relax();
+    }
+    // on_done pushes each freed slot onto free_slots: the slots this poll
+    // freed are the entries past free_before.
+    for (uint32_t k = free_before; k < run.nr_free; ++k) {
+        const uint64_t i = run.slots[run.free_slots[k]].index;
+        g_acked[i / 8] = static_cast<uint8_t>(g_acked[i / 8] | (1U << (i % 8)));
+    }
+    st.acked_count += run.completed - done_before;
+    progress.acked = st.acked_count;
+    progress.errors = stats.io_errors;
+    if (stats.io_errors != errors_before) {
+        return -XEN_EIO;
+    }
+    while (st.prefix < st.count && acked(st.prefix)) {
+        ++st.prefix;
+    }
+    if (st.flush_in_flight && run.flush_status != 1) {
+        st.flush_in_flight = false;
+        if (run.flush_status != BLKIF_RSP_OKAY) {
+            progress.errors = progress.errors + 1;
+            return -XEN_EIO;
+        }
+        progress.flushes = progress.flushes + 1;
+        // Published last: the host may stop the guest between any two stores.
+        __atomic_store_n(&progress.durable, st.flushed_prefix, __ATOMIC_RELEASE);
+    }
+    return 0;
+}
+
+} // namespace
+
 long blk_stream(uint64_t io_bytes, uint64_t queue_depth, uint64_t count, uint64_t flush_every,
                 uint64_t seed, abi::BlkStreamProgress& progress) {
-    // Writes whose every predecessor was acknowledged too: the prefix a
-    // flush covers when it is submitted.
-    static uint8_t acked[1U << 17]; // a bit per write: up to 1 Mi writes
     if (!blkfront_connected() || io_bytes == 0 || io_bytes % kBlockSize != 0 ||
-        count > sizeof acked * 8 || flush_every == 0 ||
+        count > sizeof g_acked * 8 || flush_every == 0 ||
         count * io_bytes > blkfront_config().sectors * 512) {
         return -XEN_EINVAL;
     }
-    memset(acked, 0, (count + 7) / 8);
+    memset(g_acked, 0, (count + 7) / 8);
     progress.submitted = 0;
     progress.acked = 0;
     progress.durable = 0;
@@ -432,86 +573,24 @@ long blk_stream(uint64_t io_bytes, uint64_t queue_depth, uint64_t count, uint64_
         return -XEN_ENOMEM;
     }
     abi::BlkRunStats stats{};
-    Run& run = g_run;
-    run.p = &p;
-    run.stats = &stats;
-    run.hist.clear();
-    run.completed = 0;
-    run.inflight = 0;
-    run.nr_free = 0;
-    for (uint32_t i = static_cast<uint32_t>(qd); i-- > 0;) {
-        run.slots[i].pages = g_pool + uint64_t{i} * pages;
-        run.free_slots[run.nr_free++] = i;
-    }
-    uint64_t issued = 0;
-    uint64_t prefix = 0;         // writes 0..prefix-1 all acknowledged
-    uint64_t flushed_prefix = 0; // the prefix the last flush submitted covers
-    bool flush_in_flight = false;
-    run.flush_status = 1;
-    uint64_t acked_count = 0;
-    while (prefix < count || flush_in_flight) {
-        bool submitted = false;
-        if (!flush_in_flight && prefix - flushed_prefix >= flush_every) {
-            run.flush_status = 1;
-            if (blkfront_submit(BLKIF_OP_FLUSH_DISKCACHE, 0, nullptr, 0, kFlushCookie) == 0) {
-                flush_in_flight = true;
-                flushed_prefix = prefix;
-                submitted = true;
-            }
-        }
-        while (issued < count && run.nr_free > 0) {
-            const uint32_t slot = run.free_slots[run.nr_free - 1];
-            Slot& s = run.slots[slot];
-            s.index = issued;
-            s.offset = issued * io_bytes;
-            blkio::fill_io([&](uint64_t k) { return page_va(s.pages[k]); }, s.offset, io_bytes,
-                           blkio::write_generation(seed, issued));
-            if (blkfront_submit(BLKIF_OP_WRITE, s.offset / 512, s.pages, pages, slot) != 0) {
-                break;
-            }
-            --run.nr_free;
-            ++run.inflight;
-            ++issued;
-            progress.submitted = issued;
-            submitted = true;
-        }
-        if (submitted) {
+    start_run(p, stats, qd, pages);
+    Stream st;
+    st.io_bytes = io_bytes;
+    st.count = count;
+    st.flush_every = flush_every;
+    st.seed = seed;
+    st.pages = pages;
+    while (st.prefix < count || st.flush_in_flight) {
+        const bool flushed = stream_flush_if_due(st);
+        const bool wrote = stream_submit_writes(st, progress);
+        if (flushed || wrote) {
             blkfront_push();
         }
-        // Completions: on_done pushes each freed slot onto free_slots, so the
-        // slots this poll freed are the entries past free_before.
-        const uint64_t done_before = run.completed;
-        const uint64_t errors_before = stats.io_errors;
-        const uint32_t free_before = run.nr_free;
-        if (blkfront_poll(on_done, &run) == 0) {
-            cpu_relax();
+        if (const long rc = stream_reap(st, stats, progress); rc != 0) {
+            return rc;
         }
-        // Slots freed in this poll are the last run.nr_free - free_before entries.
-        for (uint32_t k = free_before; k < run.nr_free; ++k) {
-            const uint64_t i = run.slots[run.free_slots[k]].index;
-            acked[i / 8] = static_cast<uint8_t>(acked[i / 8] | (1U << (i % 8)));
-        }
-        acked_count += run.completed - done_before;
-        progress.acked = acked_count;
-        progress.errors = stats.io_errors;
-        if (stats.io_errors != errors_before) {
-            return -XEN_EIO;
-        }
-        while (prefix < count && (acked[prefix / 8] & (1U << (prefix % 8))) != 0) {
-            ++prefix;
-        }
-        if (flush_in_flight && run.flush_status != 1) {
-            flush_in_flight = false;
-            if (run.flush_status != BLKIF_RSP_OKAY) {
-                progress.errors = progress.errors + 1;
-                return -XEN_EIO;
-            }
-            progress.flushes = progress.flushes + 1;
-            // Published last: the host may stop the guest between any two stores.
-            __atomic_store_n(&progress.durable, flushed_prefix, __ATOMIC_RELEASE);
-        }
-        if (prefix == count && !flush_in_flight && flushed_prefix < count) {
-            flush_every = 1; // a last flush for the tail
+        if (st.prefix == count && !st.flush_in_flight && st.flushed_prefix < count) {
+            st.flush_every = 1; // a last flush for the tail
         }
     }
     return 0;

@@ -2,7 +2,7 @@
 // pattern at a queue depth, timed with the TSC, every written block stamped
 // (workloads/blkio) and every read block checked; and the crash test's
 // write stream with flushes. The device is blkfront or the emulated disk;
-// the native twin (workloads/blkio/native_twin) runs the same patterns and
+// the native twin (bench/blk/native_twin.hpp) runs the same patterns and
 // checks on the host.
 #pragma once
 
