@@ -2,7 +2,7 @@
 // no VM, no exit, no guest memory copies - only the handlers and the driver
 // around them. Each benchmark does a complete operation per iteration (every
 // iteration really changes references), and each has its twin where one
-// makes sense (DESIGN.md, "Measuring honestly"), named as in every suite:
+// makes sense (docs/design.md, "Measuring"), named as in every suite:
 //   - core/mmu_update/inprocess   vs core/mmu_update/native (hand-written, plain
 //     arrays, the same rules) and core/mmu_update_l1_only/native (L1 rules only)
 //   - core/grant_copy_4k/inprocess vs core/grant_copy_4k/native (the copy alone)

@@ -1,5 +1,5 @@
 // The hypercall suite: what each hypercall costs a guest over each transport,
-// paired in the same run with its twins (DESIGN.md, "Measuring honestly"):
+// paired in the same run with its twins (docs/design.md, "Measuring"):
 //   floor      the platform's limit: a bare exit (exit_floor) or a bare ring
 //              round trip (ring_floor), neither touching the core;
 //   inprocess  the same handler called in the monitor's process, no VM;

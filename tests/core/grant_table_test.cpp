@@ -1,6 +1,6 @@
 // Grant tables v1 through the concrete core: setup, map and unmap (guest
 // grantee with a PTE, domain 0 without), status bits, end of access, copy,
-// and the grant XSAs of ANCHORS.md (218, 224, 227, 230, 234). Every state
+// and the grant advisories XSA-218, 224, 227, 230 and 234. Every state
 // change is followed by the invariant checker.
 #include "tests/core/test_machine.hpp"
 
