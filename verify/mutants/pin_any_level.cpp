@@ -1,6 +1,8 @@
 // The bug the concrete tests found in pin_table before it was fixed (no XSA
 // of its own; the pin-validation family of XSA-252): no check that the
 // level is a page-table level, so a pinned frame need not be a table.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/retype_live_table.
 #include "hvcore/core/pv_mmu.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

@@ -1,6 +1,8 @@
 // Pin reference counting (the XSA-252 family): Xen's pins are not
 // nestable. The copy of pin_table below pins a frame again, taking a second
 // type reference the single pin flag can never give back.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/unpin_live_root.
 #include "hvcore/core/pv_mmu.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

@@ -1,6 +1,8 @@
 // XSA-148: PV superpage handling let a guest keep a PSE (superpage) L2
 // entry through the fast path that skips revalidation. The copy of
 // mod_entry below lets PSE change on the fast path and skips its flag check.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/superpage_entry.
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"
 #include "verify/mutants/mmu_update_with.hpp"

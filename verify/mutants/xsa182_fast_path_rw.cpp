@@ -1,6 +1,8 @@
 // XSA-182: Xen's fast path for L4/L3 updates allowed flipping RW without
 // revalidation, so a guest could make a page-table entry writable. The copy
 // of mod_entry below lets RW change on the fast path.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/fastpath_rw_flip.
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"
 #include "verify/mutants/mmu_update_with.hpp"

@@ -1,6 +1,8 @@
 // XSA-185: a 32-bit PV guest could make an L3 entry point at the L3 itself
 // (a recursive mapping) and so write its own page tables. The copy below
 // lets an L4 entry map its own table, taking only a general reference.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/linear_pagetable.
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"
 #include "verify/mutants/mmu_update_with.hpp"

@@ -1,6 +1,8 @@
 // XSA-188: a use-after-free in the event-channel code, where one end of a
 // channel outlived the other. The copy of evtchn_close below closes the
 // caller's end and leaves the peer bound to it.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/evtchn_send_closed.
 #include "hvcore/core/event_channel_ops.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

@@ -1,6 +1,8 @@
 // XSA-214: a page given up through grant transfer kept its type when it
 // changed owner. The copy below returns a frame to the free pool (at the
 // end of decrease_reservation) without resetting its type.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/release_pinned_table.
 #include "hvcore/core/memory_reservation.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

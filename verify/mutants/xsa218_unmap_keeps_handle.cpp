@@ -1,6 +1,8 @@
 // XSA-218: races in grant unmap could put a mapping's references twice. The
 // copy of grant_unmap below releases the grant but leaves the maptrack
 // handle in use, so the same mapping can be unmapped (and put) again.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/grant_double_unmap.
 #include "hvcore/core/grant_ops.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

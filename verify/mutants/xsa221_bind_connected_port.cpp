@@ -2,6 +2,8 @@
 // dereference on a port in an unexpected state). The copy of
 // evtchn_bind_interdomain below binds to a remote port without checking
 // that it is still unbound, stealing it from an existing channel.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/evtchn_bind_not_offered.
 #include "hvcore/core/event_channel_ops.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

@@ -1,6 +1,8 @@
 // XSA-224: grant-table operations mishandled reference counts on some
 // paths. The copy of grant_release below forgets to drop the writable type
 // reference a writable mapping held.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/grant_forged_handle.
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"
 #include "verify/mutants/grant_mutant_args.hpp"

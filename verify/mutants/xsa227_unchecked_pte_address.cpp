@@ -1,6 +1,8 @@
 // XSA-227: a grant map with GNTMAP_contains_pte wrote the PTE at a machine
 // address Xen did not check was a page-table slot of the caller. The copy
 // of grant_map below takes the address as given (aligned and in range).
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/grant_map_foreign_pte.
 #include "hvcore/core/grant_ops.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

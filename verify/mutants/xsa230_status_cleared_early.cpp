@@ -2,6 +2,8 @@
 // copy and unmap paths, while the grant was still in use. The copy of
 // grant_release below clears GTF_reading whenever a read-only use ends,
 // even if other users remain.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/grant_end_while_mapped.
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"
 #include "verify/mutants/grant_mutant_args.hpp"

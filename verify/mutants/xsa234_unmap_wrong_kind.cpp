@@ -3,6 +3,8 @@
 // unmap dropping a writable reference). The copy of grant_unmap below
 // decides what to release from the kind of mapping (host or device), not
 // from what the handle recorded.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/grant_unmap_mode.
 #include "hvcore/core/grant_ops.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

@@ -2,6 +2,8 @@
 // could be chained without bound. The copy below accepts a read-only upper
 // entry to any validated table of the same level, as linear page tables do,
 // taking only a general reference.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/linear_pagetable.
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"
 #include "verify/mutants/mmu_update_with.hpp"

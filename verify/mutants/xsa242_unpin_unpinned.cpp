@@ -1,6 +1,8 @@
 // XSA-242: Xen could drop the last type reference of a page in a path that
 // did not hold it. The copy of unpin_table below drops the pin's references
 // without checking the frame is pinned.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/unpin_live_root.
 #include "hvcore/core/pv_mmu.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

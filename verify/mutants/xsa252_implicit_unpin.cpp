@@ -1,6 +1,8 @@
 // XSA-252: XENMEM_decrease_reservation on a pinned page-table page unpinned
 // it implicitly, and the page was freed while still a page table. The copy
 // of release_frame below does that: unpins, and frees without devalidating.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/release_pinned_table.
 #include "hvcore/core/memory_reservation.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

@@ -1,6 +1,8 @@
 // XSA-317: incorrect error handling in event-channel port allocation. The
 // copy of evtchn_alloc_unbound below accepts a port number beyond the
 // table, whose index then lands in another domain's ports.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/evtchn_foreign_port.
 #include "hvcore/core/event_channel_ops.hpp"
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"

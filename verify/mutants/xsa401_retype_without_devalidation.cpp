@@ -2,6 +2,8 @@
 // table be taken as writable. The copy of get_page_type below changes a
 // frame's type as soon as its type count is zero, without sending a
 // still-validated table for devalidation first.
+// Hostile twin (the same attack from a real guest, which the core refuses):
+// tests/hostile/retype_live_table.
 #include "verify/handler_catalog.hpp"
 #include "verify/mutant.hpp"
 #include "verify/mutants/mmu_update_with.hpp"

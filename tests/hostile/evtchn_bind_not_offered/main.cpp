@@ -2,6 +2,8 @@
 // domain 0 allocated for itself (kArgExtra), the victim's command port,
 // already bound to domain 0 (kArgRef), its own command port, port 0 and one
 // past the table (-EINVAL), and a domain that does not exist (-ESRCH).
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa221_bind_connected_port.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/boot_info.hpp"

@@ -3,6 +3,8 @@
 // domain 0 acts on another domain's ports), names domains that do not
 // exist as the remote end (-ESRCH), and unmasks and closes ports past the
 // table (-EINVAL).
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa317_port_out_of_range.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 

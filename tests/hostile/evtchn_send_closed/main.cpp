@@ -3,6 +3,8 @@
 // loopback channel after either end closed; closes twice. Sending on a
 // closed port is -EINVAL (on an unbound one it is a no-op, as in Xen);
 // SCHEDOP_poll and the FIFO ABI (XSA-221, XSA-188) are not offered: -ENOSYS.
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa188_close_leaves_peer.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/events.hpp"

@@ -4,6 +4,8 @@
 // mmu_update, with MMU_PT_UPDATE_PRESERVE_AD, with update_va_mapping, and
 // together with A/D changes - each must be revalidated and refused. A change
 // of A alone takes the fast path and is allowed.
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa182_fast_path_rw.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/page_tables.hpp"

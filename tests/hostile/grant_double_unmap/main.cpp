@@ -3,6 +3,8 @@
 // an address, and in one batch with a fresh mapping's handle twice: every
 // second unmap is GNTST_bad_handle, and no reference is dropped twice (the
 // driver's invariant check, and the victim ending its grant afterwards).
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa218_unmap_keeps_handle.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/page_tables.hpp"

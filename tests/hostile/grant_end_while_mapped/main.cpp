@@ -7,6 +7,8 @@
 //   step 1 (go): grant; answer {ref, frame}   (the driver maps it as dom0)
 //   step 2: the attack; answer                (the driver checks, unmaps)
 //   step 3: the frame can go now
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa230_status_cleared_early.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/boot_info.hpp"

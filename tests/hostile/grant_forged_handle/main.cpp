@@ -3,6 +3,8 @@
 // another mapping - a free page, its own data page, a second mapping of the
 // same grant (GNTST_general_error: the mapping removed must be the one the
 // handle made). The right unmaps then succeed.
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa224_release_keeps_type_ref.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/page_tables.hpp"

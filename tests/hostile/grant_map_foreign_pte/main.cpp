@@ -5,6 +5,8 @@
 // names a slot of the victim's L4, a slot of its own L4, a misaligned slot,
 // a present slot, a data frame and an address past machine memory: each is
 // GNTST_general_error, and the victim's table is untouched.
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa227_unchecked_pte_address.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/frame_allocator.hpp"

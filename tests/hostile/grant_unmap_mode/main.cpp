@@ -4,6 +4,8 @@
 // handle cannot remove the writable mapping; then everything is unmapped.
 // What each unmap releases is what its handle recorded (the driver checks
 // the counts with the invariant checker).
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa234_unmap_wrong_kind.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/page_tables.hpp"

@@ -3,6 +3,8 @@
 // altogether: an L4 slot pointing at the L4 itself (read-only and
 // writable), an L3 and an L2 entry pointing at their own table, and an L3
 // entry pointing up at the L4. All -EINVAL, and the slots stay empty.
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa185_recursive_l4.cpp, verify/mutants/xsa240_linear_page_table.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/page_tables.hpp"

@@ -2,6 +2,8 @@
 // in use. Gives back a pinned L1, its root L4, a linked L1, its shared_info
 // and grant-table frames, its command page (still mapped), a victim's frame
 // and frame 0: not one extent is released. A 2 MiB extent is refused too.
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa252_implicit_unpin.cpp, verify/mutants/xsa214_free_keeps_type.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/boot_info.hpp"

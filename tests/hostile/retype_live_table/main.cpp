@@ -3,6 +3,8 @@
 // anything references it: -EINVAL), has GNTTABOP_copy write into the L1
 // (never: GNTST_general_error), and gives the L1 back to the pool (refused:
 // no extent released). Pinning the L1 as what it is stays allowed.
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa401_retype_without_devalidation.cpp, verify/mutants/pin_any_level.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/frame_allocator.hpp"

@@ -3,6 +3,8 @@
 // a present L2 entry whose other bits stay as they are (the fast path must
 // not let it through); then flags an L1 entry may not carry (PAT, PCD, PWT,
 // G). Every one is -EINVAL.
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa148_superpage_fast_path.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/page_tables.hpp"

@@ -3,6 +3,8 @@
 // mapping of it (-EINVAL), releasing it (no extent), a second unpin and a
 // new_baseptr to it while unpinned (-EINVAL). Re-pinning works, and the
 // guest runs on throughout.
+// Seeded-bug twin (the same bug planted in the core and killed by the prover):
+// verify/mutants/xsa242_unpin_unpinned.cpp, verify/mutants/pin_nestable.cpp.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
 #include "workloads/guest/page_tables.hpp"
