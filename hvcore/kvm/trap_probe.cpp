@@ -95,9 +95,9 @@ constexpr std::uint8_t kCommonCode[] = {
 // After the probed instruction: movq $1,REC+0x70; out %al,$0xe9; 1: pause; jmp 1b
 constexpr std::uint8_t kTail[] = {0x48, 0xc7, 0x04, 0x25, 0x70, 0x00, 0x02, 0x00, 0x01,
                                   0x00, 0x00, 0x00, 0xe6, 0xe9, 0xf3, 0x90, 0xeb, 0xfc};
-// The SYSCALL target: mov %cs,%ecx; mov %rcx,REC+0x78; movq $1,REC+0x80;
-// out %al,$0xe9; 1: pause; jmp 1b
-constexpr std::uint8_t kSyscallCode[] = {0x8c, 0xc9, 0x48, 0x89, 0x0c, 0x25, 0x78, 0x00, 0x02, 0x00,
+// The SYSCALL target (keeps RCX and R11, where SYSCALL leaves RIP and RFLAGS):
+// mov %cs,%edx; mov %rdx,REC+0x78; movq $1,REC+0x80; out %al,$0xe9; 1: pause; jmp 1b
+constexpr std::uint8_t kSyscallCode[] = {0x8c, 0xca, 0x48, 0x89, 0x14, 0x25, 0x78, 0x00, 0x02, 0x00,
                                          0x48, 0xc7, 0x04, 0x25, 0x80, 0x00, 0x02, 0x00, 0x01, 0x00,
                                          0x00, 0x00, 0xe6, 0xe9, 0xf3, 0x90, 0xeb, 0xfc};
 
@@ -279,9 +279,11 @@ std::vector<Case> all_cases() {
         bytes({0x0f, 0x05}))
         ->syscall_msrs = true;
     {
-        auto* c = add("syscall.sce_set",
-                      "syscall at CPL3 with EFER.SCE and LSTAR set: enters LSTAR at CS 0x10?",
-                      bytes({0x0f, 0x05}));
+        auto* c =
+            add("syscall.sce_set",
+                "syscall at CPL3 with EFER.SCE and LSTAR set: enters LSTAR (0x10800, or 0 if KVM "
+                "refused it) at CS 0x10?",
+                bytes({0x0f, 0x05}));
         c->efer = kEfer | kEferSce;
         c->syscall_msrs = true;
     }
@@ -411,6 +413,9 @@ void write_memory(ProbeVm& p, const Case& c) {
     std::memcpy(p.at(kCode), c.insn.data(), c.insn.size());
     std::memcpy(p.at(kCode + c.insn.size()), kTail, sizeof kTail);
     std::memcpy(p.at(kSyscallTarget), kSyscallCode, sizeof kSyscallCode);
+    // Also at 0, LSTAR's reset value: where KVM refuses to set LSTAR (PVM
+    // refuses every KVM_SET_MSRS), a SYSCALL that is not #UD lands there.
+    std::memcpy(p.at(0), kSyscallCode, sizeof kSyscallCode);
     std::memset(p.at(kRecord + kRecStored), kStoreFill, 16);
 }
 
@@ -694,10 +699,10 @@ void read_outcome(ProbeVm& p, const Case& c, const RunEnd& end, TrapFinding& f) 
     }
     if (our_exit && p.load(kRecord + kRecSyscalled) == 1) {
         f.outcome = TrapOutcome::redirected;
-        f.result = fmt::format("the target ran with cs {:#x} (sregs cs {:#x}, dpl {}); rcx {:#x} "
-                               "r11 {:#x}",
-                               p.load(kRecord + kRecSyscallCs), sregs.cs.selector, sregs.cs.dpl,
-                               regs.rcx, regs.r11);
+        f.result = fmt::format("the target ran at rip {:#x} with cs {:#x} (sregs cs {:#x}, dpl "
+                               "{}); rcx {:#x} r11 {:#x}",
+                               regs.rip, p.load(kRecord + kRecSyscallCs), sregs.cs.selector,
+                               sregs.cs.dpl, regs.rcx, regs.r11);
         return;
     }
     if (end.timed_out) {
