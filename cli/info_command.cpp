@@ -1,10 +1,12 @@
 // enso info: what this host offers, readable or as JSON.
 #include "cli/commands.hpp"
 #include "hvcore/kvm/host_info.hpp"
+#include "hvcore/kvm/trap_probe.hpp"
 
 #include <fmt/core.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,7 @@ namespace {
 struct InfoOptions {
     bool json = false;
     bool perf = false;
+    bool no_traps = false;
 };
 
 void row(std::string_view key, std::string_view value) {
@@ -72,6 +75,16 @@ void print_readable(const kvm::HostInfo& info) {
     }
 }
 
+// The exception-delivery findings (trap_probe.hpp), each with what it asks.
+void print_traps(const kvm::TrapProbe& probe) {
+    fmt::print("Exceptions at guest CPL3\n");
+    row("probe", probe.detail);
+    for (const auto& f : probe.findings) {
+        fmt::print("  {:<30} {}: {}\n", f.name, kvm::trap_outcome_name(f.outcome), f.result);
+        fmt::print("  {:<30} ({})\n", "", f.meaning);
+    }
+}
+
 } // namespace
 
 void add_info_command(CLI::App& app, Action& action) {
@@ -80,13 +93,26 @@ void add_info_command(CLI::App& app, Action& action) {
                                            "capabilities, toolchain, build");
     sub->add_flag("--json", opts->json, "print JSON (the host context of every results file)");
     sub->add_flag("--perf", opts->perf, "also probe perf (runs `perf stat` once)");
+    sub->add_flag("--no-trap-probe", opts->no_traps,
+                  "skip the probe of exception delivery at guest CPL3 (about 50 tiny VMs)");
     sub->callback([&action, opts] {
         action = [opts] {
             const auto info = kvm::collect_host_info(opts->perf);
+            std::optional<kvm::TrapProbe> traps;
+            if (info.kvm.usable() && !opts->no_traps) {
+                traps = kvm::probe_cpl3_traps(info.kvm.device_path);
+            }
             if (opts->json) {
-                fmt::print("{}\n", info.to_json().dump(2));
+                auto j = info.to_json();
+                if (traps) {
+                    j["cpl3_traps"] = traps->to_json();
+                }
+                fmt::print("{}\n", j.dump(2));
             } else {
                 print_readable(info);
+                if (traps) {
+                    print_traps(*traps);
+                }
             }
             return 0;
         };
