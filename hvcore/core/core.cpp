@@ -1,6 +1,7 @@
 #include "hvcore/core/core.hpp"
 
 #include "hvcore/core/domain_lifecycle.hpp"
+#include "hvcore/core/guest_memory.hpp"
 #include "hvcore/core/memory_reservation.hpp"
 #include "hvcore/core/pv_mmu.hpp"
 #include "hvcore/core/state_init.hpp"
@@ -302,6 +303,14 @@ std::uint32_t Core::root_table(std::uint16_t d) const {
 
 bool Core::owns_frame(std::uint16_t d, std::uint32_t frame) const {
     return owned_by<Concrete>(s_, frame, d);
+}
+
+Rc Core::guest_read(std::uint16_t d, std::uint64_t va, std::span<std::byte> out) const {
+    return GuestMemory(s_, d).copy_from(va, out);
+}
+
+Rc Core::guest_write(std::uint16_t d, std::uint64_t va, std::span<const std::byte> in) const {
+    return GuestMemory(s_, d).copy_to(va, in);
 }
 
 void Core::take_pending_ports(std::uint16_t d, const std::function<void(std::uint32_t)>& each) {

@@ -98,6 +98,10 @@ public:
     // (domain 0 has no kernel: the monitor is it), and calls each(port) per
     // pending port.
     void take_pending_ports(std::uint16_t d, const std::function<void(std::uint32_t)>& each);
+    // Guest memory by virtual address, with the guest's own rights (as a
+    // hypercall's arguments are read): for the platform's exception frames.
+    Rc guest_read(std::uint16_t d, std::uint64_t va, std::span<std::byte> out) const;
+    Rc guest_write(std::uint16_t d, std::uint64_t va, std::span<const std::byte> in) const;
 
     // Whole-table work, in per-entry steps (public for tests and benchmarks).
     Rc validate_table(std::uint32_t frame, std::uint8_t level);

@@ -39,8 +39,9 @@ class Dispatcher {
 public:
     explicit Dispatcher(Core& core) : core_(core) {}
 
-    // The platform's per-vCPU side (callback_op); none: those calls are
-    // -ENOSYS, as for an in-process core.
+    // The platform's per-vCPU side (callback_op, set_trap_table,
+    // stack_switch, set_gdt, iret); none: those calls are -ENOSYS, as for an
+    // in-process core.
     void set_platform(VcpuPlatform* platform) { platform_ = platform; }
 
     // Returns the value for the guest's rax: >= 0 on success, -errno otherwise.
@@ -65,6 +66,10 @@ public:
     long xen_version(std::uint16_t d, const HypercallArgs& a);
     long sched_op(std::uint16_t d, const HypercallArgs& a);
     long callback_op(std::uint16_t d, const HypercallArgs& a);
+    long set_trap_table(std::uint16_t d, const HypercallArgs& a);
+    long stack_switch(std::uint16_t d, const HypercallArgs& a);
+    long set_gdt(std::uint16_t d, const HypercallArgs& a);
+    long iret(std::uint16_t d, const HypercallArgs& a);
 
 private:
     Core& core_;

@@ -27,6 +27,10 @@ constexpr Row kRows[] = {
     {__HYPERVISOR_xen_version, {&Dispatcher::xen_version, false}},
     {__HYPERVISOR_sched_op, {&Dispatcher::sched_op, false}},
     {__HYPERVISOR_callback_op, {&Dispatcher::callback_op, false}},
+    {__HYPERVISOR_set_trap_table, {&Dispatcher::set_trap_table, false}},
+    {__HYPERVISOR_stack_switch, {&Dispatcher::stack_switch, false}},
+    {__HYPERVISOR_set_gdt, {&Dispatcher::set_gdt, false}},
+    {__HYPERVISOR_iret, {&Dispatcher::iret, false}},
 };
 
 constexpr HypercallTable make_table() {

@@ -99,6 +99,12 @@ long Dispatcher::mmuext_op(std::uint16_t d, const HypercallArgs& a) {
         case MMUEXT_NEW_BASEPTR:
             rc = frame_ok ? core_.new_baseptr(d, frame) : kEINVAL;
             break;
+        case MMUEXT_NEW_USER_BASEPTR:
+            // Only a user address space shared with the kernel's (the same
+            // root, or none), as XTF registers it: it needs no reference of
+            // its own. A separate user root is not modelled yet.
+            rc = mfn == 0 || (frame_ok && core_.root_table(d) == frame) ? kOk : kENOSYS;
+            break;
         case MMUEXT_TLB_FLUSH_LOCAL:
             rc = tlb_flush_local<Concrete>(core_.state(), d);
             break;

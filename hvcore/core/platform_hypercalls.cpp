@@ -1,9 +1,12 @@
-// console_io, xen_version, sched_op and callback_op: the small hypercalls a
-// guest kernel needs to say hello, learn what it runs on, take events, and
-// stop.
+// console_io, xen_version and sched_op: the small hypercalls a guest kernel
+// needs to say hello, learn what it runs on, and stop; and the vCPU-side
+// ones (callback_op, set_trap_table, stack_switch, set_gdt, iret) that the
+// platform carries out.
 #include "hvcore/core/guest_memory.hpp"
 #include "hvcore/core/hypercall_dispatch.hpp"
 
+#include <array>
+#include <span>
 #include <string>
 
 namespace enso::core {
@@ -96,10 +99,10 @@ long Dispatcher::sched_op(std::uint16_t d, const HypercallArgs& a) {
     }
 }
 
-// Only CALLBACKOP_register of an event callback: the vCPU's side is the
-// platform's (vcpu_platform.hpp), which may not deliver upcalls at all.
+// The vCPU-side hypercalls: decoded and checked here, installed by the
+// platform (vcpu_platform.hpp); without one they are -ENOSYS.
 long Dispatcher::callback_op(std::uint16_t d, const HypercallArgs& a) {
-    if (platform_ == nullptr || !platform_->delivers_upcalls(d)) {
+    if (platform_ == nullptr || !platform_->accepts_callbacks(d)) {
         return kENOSYS;
     }
     if (a[0] != CALLBACKOP_register) {
@@ -110,10 +113,68 @@ long Dispatcher::callback_op(std::uint16_t d, const HypercallArgs& a) {
         return kEFAULT;
     }
     constexpr std::uint64_t kLowerHalfEnd = 1ULL << 47;
-    if (cb.type != CALLBACKTYPE_event || cb.address == 0 || cb.address >= kLowerHalfEnd) {
+    const bool known = cb.type == CALLBACKTYPE_event || cb.type == CALLBACKTYPE_syscall ||
+                       cb.type == CALLBACKTYPE_syscall32 || cb.type == CALLBACKTYPE_sysenter;
+    if (!known || cb.address == 0 || cb.address >= kLowerHalfEnd) {
         return kEINVAL;
     }
-    return platform_->register_event_callback(d, cb.address);
+    return platform_->register_callback(d, cb);
+}
+
+long Dispatcher::set_trap_table(std::uint16_t d, const HypercallArgs& a) {
+    if (platform_ == nullptr) {
+        return kENOSYS;
+    }
+    if (a[0] == 0) {
+        return platform_->set_trap_table(d, {}, true);
+    }
+    const GuestMemory guest(core_.state(), d);
+    constexpr std::size_t kVectors = 256;
+    std::array<trap_info, kVectors> entries{};
+    std::size_t n = 0;
+    for (; n < kVectors; ++n) {
+        if (guest.read(a[0] + n * sizeof(trap_info), entries[n]) != kOk) {
+            return kEFAULT;
+        }
+        if (entries[n].address == 0) {
+            break; // the sentinel
+        }
+    }
+    return platform_->set_trap_table(d, std::span(entries.data(), n), false);
+}
+
+long Dispatcher::stack_switch(std::uint16_t d, const HypercallArgs& a) {
+    return platform_ == nullptr ? kENOSYS : platform_->stack_switch(d, a[0], a[1]);
+}
+
+// Xen's GDT holds 14 frames of the guest's (512 descriptors each).
+long Dispatcher::set_gdt(std::uint16_t d, const HypercallArgs& a) {
+    constexpr std::uint64_t kMaxFrames = 14;
+    if (platform_ == nullptr) {
+        return kENOSYS;
+    }
+    const std::uint64_t entries = a[1];
+    if (entries > kMaxFrames * 512) {
+        return kEINVAL;
+    }
+    const std::uint64_t nr_frames = (entries + 511) / 512;
+    std::array<std::uint64_t, kMaxFrames> frames{};
+    const GuestMemory guest(core_.state(), d);
+    for (std::uint64_t i = 0; i < nr_frames; ++i) {
+        if (guest.read(a[0] + i * 8, frames[i]) != kOk) {
+            return kEFAULT;
+        }
+        if (!core_.owns_frame(d, static_cast<std::uint32_t>(frames[i])) ||
+            frames[i] >= core_.nr_frames()) {
+            return kEINVAL;
+        }
+    }
+    return platform_->set_gdt(d, std::span(frames.data(), nr_frames),
+                              static_cast<std::uint32_t>(entries));
+}
+
+long Dispatcher::iret(std::uint16_t d, const HypercallArgs& /*a*/) {
+    return platform_ == nullptr ? kENOSYS : platform_->iret(d);
 }
 
 } // namespace enso::core

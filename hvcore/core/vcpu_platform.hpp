@@ -1,11 +1,13 @@
 // What the platform keeps per vCPU that the core does not model: where event
-// upcalls and exceptions are delivered. The dispatcher decodes and checks a
-// guest's arguments; the platform (the KVM monitor) installs them.
+// upcalls and exceptions are delivered, the kernel stack, the descriptor
+// tables, and the vCPU's registers (for iret). The dispatcher decodes and
+// checks a guest's arguments; the platform (the KVM monitor) installs them.
 #pragma once
 
 #include "hvcore/core/xen_abi.hpp"
 
 #include <cstdint>
+#include <span>
 
 namespace enso::core {
 
@@ -13,12 +15,22 @@ class VcpuPlatform {
 public:
     virtual ~VcpuPlatform() = default;
 
-    // Whether d's vCPU can take event upcalls at all (-ENOSYS otherwise, and
-    // before any argument is read: the guest then polls for events).
-    [[nodiscard]] virtual bool delivers_upcalls(std::uint16_t d) const = 0;
-    // Installs an event callback whose type and address the dispatcher
-    // checked; returns 0 or -errno.
-    virtual long register_event_callback(std::uint16_t d, std::uint64_t address) = 0;
+    // Whether d's vCPU takes callbacks at all (-ENOSYS otherwise, before
+    // any argument is read: an Enso kernel without an irqchip polls).
+    [[nodiscard]] virtual bool accepts_callbacks(std::uint16_t d) const = 0;
+    // A callback whose type is one of Xen's four and whose address the
+    // dispatcher checked; returns 0 or -errno.
+    virtual long register_callback(std::uint16_t d, const callback_register& cb) = 0;
+    // set_trap_table: entries up to the sentinel (at most 256); none and
+    // `clear`: the guest passed NULL, which empties the table.
+    virtual long set_trap_table(std::uint16_t d, std::span<const trap_info> entries,
+                                bool clear) = 0;
+    virtual long stack_switch(std::uint16_t d, std::uint64_t ss, std::uint64_t sp) = 0;
+    virtual long set_gdt(std::uint16_t d, std::span<const std::uint64_t> frames,
+                         std::uint32_t entries) = 0;
+    // HYPERVISOR_iret on the calling vCPU: restores the frame its stack
+    // holds and returns the saved rax (or -errno).
+    virtual long iret(std::uint16_t d) = 0;
 };
 
 } // namespace enso::core

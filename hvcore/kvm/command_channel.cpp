@@ -16,7 +16,11 @@ std::uint64_t Monitor::command_data_va() {
 }
 
 std::uint8_t* Monitor::command_data(std::uint16_t d) {
-    return domain(d).command->data;
+    GuestDomain& g = domain(d);
+    if (g.command == nullptr) {
+        throw KvmError(fmt::format("domain {} takes no commands (a Xen PV kernel)", d));
+    }
+    return g.command->data;
 }
 
 CommandOutcome Monitor::command(std::uint16_t d, abi::Command cmd,
@@ -63,6 +67,9 @@ CommandOutcome Monitor::command(std::uint16_t d, abi::Command cmd,
 // number the guest answers, and signals it. Returns that number.
 std::uint64_t Monitor::post_command(GuestDomain& g, abi::Command cmd,
                                     std::initializer_list<std::uint64_t> args) {
+    if (g.command == nullptr) {
+        throw KvmError(fmt::format("domain {} takes no commands (a Xen PV kernel)", g.domid));
+    }
     if (!core_.owns_frame(g.domid, g.built.command_page)) {
         throw KvmError(fmt::format("domain {} gave its command page away", g.domid));
     }

@@ -5,6 +5,7 @@
 #include "hvcore/kvm/monitor.hpp"
 
 #include <sys/eventfd.h>
+#include <xen/io/console.h>
 
 #include <unistd.h>
 
@@ -15,6 +16,11 @@ void Monitor::consume_dom0_events() {
     core_.take_pending_ports(0, [&](std::uint32_t port) {
         ++dom0_port_events_[port];
         signal_dom0_port(port);
+        for (auto& [id, g] : domains_) {
+            if (g->xen_pv && g->built.dom0_console_port == port) {
+                drain_console(*g);
+            }
+        }
         const auto w = dom0_waiters_.find(port);
         if (w != dom0_waiters_.end() &&
             __atomic_load_n(&w->second.page->done_seq, __ATOMIC_ACQUIRE) == w->second.seq) {
@@ -25,6 +31,16 @@ void Monitor::consume_dom0_events() {
     if (wake) {
         dom0_cv_.notify_all();
     }
+}
+
+// A Xen PV kernel's console ring (xenconsoled's job): the monitor consumes
+// it so that the kernel, which waits for its output to be taken, goes on.
+// The text itself arrives through console_io too (XTF writes to both), so
+// the ring's copy is dropped.
+void Monitor::drain_console(GuestDomain& g) {
+    auto* ring = reinterpret_cast<xencons_interface*>(memory_.frame(g.built.console_page));
+    const auto prod = __atomic_load_n(&ring->out_prod, __ATOMIC_ACQUIRE);
+    __atomic_store_n(&ring->out_cons, prod, __ATOMIC_RELEASE);
 }
 
 int Monitor::dom0_port_fd(std::uint32_t port) {

@@ -31,12 +31,15 @@ struct BuiltDomain {
     std::vector<std::uint64_t> mfns; // pfn -> machine frame
     std::uint32_t l4 = 0;
     std::uint32_t shared_info = 0;
-    std::uint32_t command_page = 0;
+    std::uint32_t command_page = 0;   // 0: none (a Xen PV kernel takes no commands)
     std::uint32_t hypercall_page = 0; // also holds the TSS, and the GDT and IDT for upcalls
     std::uint32_t guest_cmd_port = 0;
     std::uint32_t dom0_cmd_port = 0;
     std::uint32_t nr_pt_frames = 0;
     std::uint32_t first_free_pfn = 0;
+    // A Xen PV kernel's console ring and domain 0's end of its channel.
+    std::uint32_t console_page = 0;
+    std::uint32_t dom0_console_port = 0;
 };
 
 // Throws KvmError with the reason (image does not fit, core refused a step);

@@ -1,6 +1,6 @@
-// Event upcalls as interrupts: the guest's event callback goes into its IDT
-// (the vCPU side of callback_op), and each upcall the core raises is
-// injected through the domain's irqfd unless the guest masked events.
+// Event upcalls as interrupts for Enso's own kernel: its event callback goes
+// into its IDT, and each upcall the core raises is injected through the
+// domain's irqfd unless the guest masked events.
 #include "hvcore/abi/guest_layout.hpp"
 #include "hvcore/abi/hypercall_ports.hpp"
 #include "hvcore/kvm/irq_setup.hpp"
@@ -11,23 +11,16 @@
 
 namespace enso::kvm {
 
-bool Monitor::MonitorVcpuPlatform::delivers_upcalls(std::uint16_t d) const {
-    const GuestDomain* g = m_.find_domain(d);
-    return g != nullptr && g->upcall_fd.valid(); // else no irqchip: events are polled
-}
-
-long Monitor::MonitorVcpuPlatform::register_event_callback(std::uint16_t d, std::uint64_t address) {
-    GuestDomain* g = m_.find_domain(d);
-    if (g == nullptr) {
-        return -ESRCH;
-    }
-    const auto page = g->built.hypercall_page;
-    if (!m_.core_.owns_frame(d, page)) {
+// Enso's own kernel takes its event upcall as an interrupt through a gate
+// on its hypercall page.
+long Monitor::install_upcall_gate(GuestDomain& g, std::uint64_t address) {
+    const auto page = g.built.hypercall_page;
+    if (!core_.owns_frame(g.domid, page)) {
         return -EINVAL; // it gave its hypercall page away: nowhere to put the IDT
     }
-    write_idt_gate(m_.memory_.frame(page) + abi::kIdtOffset, abi::kUpcallVector, address);
-    g->upcall_registered = true;
-    g->upcall_load_pending = true; // IDTR and IF, on the vCPU's thread
+    write_idt_gate(memory_.frame(page) + abi::kIdtOffset, abi::kUpcallVector, address);
+    g.upcall_registered = true;
+    g.upcall_load_pending = true; // IDTR and IF, on the vCPU's thread
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "hvcore/kvm/guest_vm.hpp"
 #include "hvcore/kvm/port_table.hpp"
 #include "hvcore/kvm/vcpu.hpp"
+#include "hvcore/kvm/xen_pv_vcpu.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -62,6 +63,8 @@ struct GuestDomain {
 
     // Guarded by the monitor's lock.
     PortTable ports;                  // the transports' ports, then devices
+    bool xen_pv = false;              // an unmodified Xen PV kernel (DomainConfig::xen_pv)
+    XenPvVcpu pv;                     // its vCPU state as Xen keeps it
     std::uint64_t cr3 = 0;            // what the vCPU runs on
     bool memslots_pending = false;    // left for the vCPU thread (exitless calls)
     bool upcall_registered = false;   // the guest's handler is in the IDT

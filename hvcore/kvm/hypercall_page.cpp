@@ -6,6 +6,8 @@
 #include "hvcore/abi/hypercall_ports.hpp"
 #include "hvcore/kvm/irq_setup.hpp"
 
+#include <xen/xen.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <initializer_list>
@@ -102,33 +104,6 @@ void emit_exitless_common(Emitter& e, std::uint64_t slot_va) {
     e.bytes({0xc3});                      // ret
 }
 
-// A 64-bit TSS whose I/O bitmap allows only the monitor's ports (a set bit
-// denies a port; the byte past the bitmap must be all ones).
-void write_tss(HypercallPage& page) {
-    std::uint8_t* tss = page.data() + abi::kTssOffset;
-    std::fill(tss, tss + abi::kTssLimit + 1, std::uint8_t{0});
-    tss[0x66] = static_cast<std::uint8_t>(abi::kTssIoBitmapOffset);
-    tss[0x67] = static_cast<std::uint8_t>(abi::kTssIoBitmapOffset >> 8);
-    std::uint8_t* bitmap = tss + abi::kTssIoBitmapOffset;
-    std::fill(bitmap, bitmap + 256 / 8 + 1, std::uint8_t{0xff});
-    const auto open = [bitmap](unsigned port) {
-        for (unsigned p = port; p < port + 4U; ++p) { // 4-byte `out`
-            bitmap[p / 8] = static_cast<std::uint8_t>(bitmap[p / 8] & ~(1U << (p % 8)));
-        }
-    };
-    for (std::uint8_t port :
-         {abi::kPortHypercall, abi::kPortExitlessKick, abi::kPortExitlessWait, abi::kPortFloor}) {
-        open(port);
-    }
-    for (unsigned ring = 0; ring < abi::kMaxKickRings; ++ring) {
-        open(abi::kPortRingKick + 4 * ring);
-    }
-    // The emulated disk's registers (the full-virtualization baseline).
-    for (unsigned reg = 0; reg < abi::kEmuRegisters; ++reg) {
-        open(abi::kPortEmuFirst + 4 * reg);
-    }
-}
-
 } // namespace
 
 HypercallPage make_hypercall_page(abi::Transport transport, std::uint64_t slot_va) {
@@ -152,13 +127,60 @@ HypercallPage make_hypercall_page(abi::Transport transport, std::uint64_t slot_v
         Emitter e(page, common);
         emit_exitless_common(e, slot_va);
     }
-    write_tss(page);
+    write_io_tss(page.data() + abi::kTssOffset);
     // The GDT an upcall's IDT gate and IRETQ read, and an IDT with no gate
     // present until the guest registers its handler (irq_setup.hpp).
     auto* bytes = reinterpret_cast<std::byte*>(page.data());
     std::fill(page.data() + abi::kIdtOffset, page.data() + abi::kIdtOffset + abi::kIdtLimit + 1,
               std::uint8_t{0});
     write_gdt(bytes + abi::kGdtOffset, abi::kHypercallPageVa + abi::kTssOffset, abi::kTssLimit);
+    return page;
+}
+
+// A 64-bit TSS whose I/O bitmap allows only the monitor's ports (a set bit
+// denies a port; the byte past the bitmap must be all ones).
+void write_io_tss(std::uint8_t* tss, std::initializer_list<std::uint8_t> extra_ports) {
+    std::fill(tss, tss + abi::kTssLimit + 1, std::uint8_t{0});
+    tss[0x66] = static_cast<std::uint8_t>(abi::kTssIoBitmapOffset);
+    tss[0x67] = static_cast<std::uint8_t>(abi::kTssIoBitmapOffset >> 8);
+    std::uint8_t* bitmap = tss + abi::kTssIoBitmapOffset;
+    std::fill(bitmap, bitmap + 256 / 8 + 1, std::uint8_t{0xff});
+    const auto open = [bitmap](unsigned port) {
+        for (unsigned p = port; p < port + 4U; ++p) { // 4-byte `out`
+            bitmap[p / 8] = static_cast<std::uint8_t>(bitmap[p / 8] & ~(1U << (p % 8)));
+        }
+    };
+    for (std::uint8_t port :
+         {abi::kPortHypercall, abi::kPortExitlessKick, abi::kPortExitlessWait, abi::kPortFloor}) {
+        open(port);
+    }
+    for (unsigned ring = 0; ring < abi::kMaxKickRings; ++ring) {
+        open(abi::kPortRingKick + 4 * ring);
+    }
+    // The emulated disk's registers (the full-virtualization baseline).
+    for (unsigned reg = 0; reg < abi::kEmuRegisters; ++reg) {
+        open(abi::kPortEmuFirst + 4 * reg);
+    }
+    for (std::uint8_t port : extra_ports) {
+        bitmap[port / 8] = static_cast<std::uint8_t>(bitmap[port / 8] & ~(1U << (port % 8)));
+    }
+}
+
+HypercallPage make_xen_hypercall_page() {
+    HypercallPage page{};
+    page.fill(0xcc);
+    for (std::uint32_t nr = 0; nr < page.size() / abi::kStubSize; ++nr) {
+        Emitter e(page, std::size_t{nr} * abi::kStubSize);
+        if (nr == __HYPERVISOR_iret) {
+            e.bytes({0x51, 0x41, 0x53, 0x50}); // push %rcx; push %r11; push %rax
+        }
+        e.bytes({0xb8}); // mov $nr, %eax
+        e.imm32(nr);
+        e.bytes({kOut, abi::kPortHypercall});
+        if (nr != __HYPERVISOR_iret) {
+            e.bytes({0xc3}); // ret
+        }
+    }
     return page;
 }
 

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 
 namespace enso::kvm {
 
@@ -19,5 +20,14 @@ using HypercallPage = std::array<std::uint8_t, 4096>;
 // slot_va, kicks a sleeping poller, spins for the answer and falls back to
 // an exit (kPortExitlessWait) when it is late or the vCPU has work.
 HypercallPage make_hypercall_page(abi::Transport transport, std::uint64_t slot_va);
+
+// A Xen PV kernel's hypercall page, written where its ELF note says: 128
+// trap stubs of 32 bytes, as Xen's, with Xen's iret stub (push %rcx, %r11,
+// %rax, then the call; it does not return: the monitor restores the frame).
+HypercallPage make_xen_hypercall_page();
+
+// A 64-bit TSS at tss whose I/O bitmap allows only the monitor's ports and
+// the given extra ones (single bytes), kTssLimit + 1 bytes long.
+void write_io_tss(std::uint8_t* tss, std::initializer_list<std::uint8_t> extra_ports = {});
 
 } // namespace enso::kvm

@@ -4,10 +4,12 @@
 
 #include "hvcore/abi/exitless_slot.hpp"
 #include "hvcore/abi/hypercall_ports.hpp"
+#include "hvcore/abi/xen_pv_layout.hpp"
 #include "hvcore/kvm/cpu_affinity.hpp"
 #include "hvcore/kvm/elf_image.hpp"
 #include "hvcore/kvm/irq_setup.hpp"
 #include "hvcore/kvm/kvm_error.hpp"
+#include "hvcore/kvm/xen_pv_builder.hpp"
 
 #include <fmt/format.h>
 #include <linux/kvm.h>
@@ -151,7 +153,15 @@ std::unique_ptr<GuestDomain> Monitor::create_guest_vm(const DomainConfig& config
 // Picks the domain id, builds the domain in the core from the kernel image
 // and gives the VM the memory slots the core's state allows.
 void Monitor::place_domain(GuestDomain& g, const DomainConfig& config) {
-    const ElfImage image = load_elf(config.kernel.empty() ? default_guest_kernel() : config.kernel);
+    const auto kernel = config.kernel.empty() ? default_guest_kernel() : config.kernel;
+    if (config.xen_pv && config.transport != abi::kTransportTrap) {
+        throw KvmError("a Xen PV kernel runs over the trap transport only: its iret restores "
+                       "registers, which only the vCPU's own thread may do");
+    }
+    std::optional<ElfImage> image;
+    if (!config.xen_pv) {
+        image = load_elf(kernel);
+    }
     std::lock_guard lock(mu_);
     const auto taken = [&](std::uint16_t id) { return domains_.contains(id); };
     const std::uint16_t d = config.domid != 0 ? config.domid : core_.pick_free_domid(taken);
@@ -161,14 +171,23 @@ void Monitor::place_domain(GuestDomain& g, const DomainConfig& config) {
     if (taken(d) || !core_.domid_free(d)) {
         throw KvmError("domain id " + std::to_string(d) + " is not free");
     }
-    BuildConfig build;
-    build.domid = d;
-    build.nr_pages = config.pages;
-    build.transport = config.transport;
-    build.tsc_khz = tsc_khz_;
-    build.cmd_line = config.cmd_line;
     g.domid = d;
-    g.built = build_domain(core_, memory_, image, build);
+    g.xen_pv = config.xen_pv;
+    if (config.xen_pv) {
+        XenPvBuildConfig build;
+        build.domid = d;
+        build.nr_pages = config.pages;
+        build.cmd_line = config.cmd_line;
+        g.built = build_xen_pv_domain(core_, memory_, kernel, build);
+    } else {
+        BuildConfig build;
+        build.domid = d;
+        build.nr_pages = config.pages;
+        build.transport = config.transport;
+        build.tsc_khz = tsc_khz_;
+        build.cmd_line = config.cmd_line;
+        g.built = build_domain(core_, memory_, *image, build);
+    }
     sync_memslots(g);
     g.cr3 = g.built.start.cr3;
     std::byte* si = memory_.frame(g.built.shared_info);
@@ -177,7 +196,9 @@ void Monitor::place_domain(GuestDomain& g, const DomainConfig& config) {
         si + offsetof(shared_info_t, vcpu_info[0].evtchn_upcall_pending));
     g.upcall_mask = reinterpret_cast<std::uint8_t*>(
         si + offsetof(shared_info_t, vcpu_info[0].evtchn_upcall_mask));
-    g.command = reinterpret_cast<abi::CommandPage*>(memory_.frame(g.built.command_page));
+    g.command = g.built.command_page == 0
+                    ? nullptr
+                    : reinterpret_cast<abi::CommandPage*>(memory_.frame(g.built.command_page));
 }
 
 // The ports every guest may use, whichever transport it calls through: the
@@ -191,6 +212,12 @@ void Monitor::register_transport_ports(GuestDomain& g) {
                 [this](GuestDomain& d) { return on_exitless_wait_port(d); });
     g.ports.add(abi::kPortExitlessKick, 1, false,
                 [this](GuestDomain& d) { return on_exitless_kick_port(d); });
+    if (g.xen_pv) {
+        for (std::uint32_t v = 0; v < abi::kExceptionVectors; ++v) {
+            g.ports.add(static_cast<std::uint16_t>(abi::kPortException + v), 1, true,
+                        [this, v](GuestDomain& d) { return on_exception_port(d, v); });
+        }
+    }
 }
 
 void Monitor::destroy_domain(std::uint16_t d) {
@@ -249,6 +276,18 @@ std::string Monitor::poller_state() {
                            *g->upcall_pending);
     }
     return out;
+}
+
+std::uint64_t Monitor::xen_pv_exceptions(std::uint16_t d) {
+    GuestDomain& g = domain(d);
+    std::lock_guard lock(mu_);
+    return g.pv.exceptions;
+}
+
+std::uint64_t Monitor::xen_pv_emulated(std::uint16_t d) {
+    GuestDomain& g = domain(d);
+    std::lock_guard lock(mu_);
+    return g.pv.emulated;
 }
 
 std::uint64_t Monitor::upcall_injections(std::uint16_t d) {

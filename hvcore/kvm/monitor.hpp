@@ -35,6 +35,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,11 @@ struct DomainConfig {
     // event upcall (HYPERVISOR_callback_op, CALLBACKTYPE_event) delivered as
     // an interrupt at CPL3 (irq_setup.hpp). Without it the call is -ENOSYS.
     bool event_irq = false;
+    // The kernel is an unmodified Xen PV kernel (XTF's tests): built from
+    // its Xen ELF notes with Xen's start-of-day layout (xen_pv_builder.hpp),
+    // its exceptions delivered as Xen delivers them (xen_pv_exceptions.cpp).
+    // It takes no commands; it runs until it shuts down. Trap transport.
+    bool xen_pv = false;
 };
 
 struct CommandOutcome {
@@ -157,6 +163,11 @@ public:
     void add_port_device(std::uint16_t d, std::uint16_t first, std::uint16_t count,
                          PortDevice device);
 
+    // Exceptions of a Xen PV guest that reached the monitor, and how many of
+    // those were instructions it emulated.
+    [[nodiscard]] std::uint64_t xen_pv_exceptions(std::uint16_t d);
+    [[nodiscard]] std::uint64_t xen_pv_emulated(std::uint16_t d);
+
     // Upcalls injected through the domain's irqfd so far.
     [[nodiscard]] std::uint64_t upcall_injections(std::uint16_t d);
 
@@ -229,15 +240,45 @@ private:
 
     // Event upcalls as interrupts (event_upcall.cpp), with mu_ held.
     void deliver_upcall(GuestDomain& g, const GuestDomain* self);
+    long install_upcall_gate(GuestDomain& g, std::uint64_t address);
+    // The vCPU hypercalls (vcpu_platform.cpp), with mu_ held; `calling_` is
+    // the domain whose vCPU thread is in a trap call (iret needs its
+    // registers), null otherwise.
     class MonitorVcpuPlatform final : public core::VcpuPlatform {
     public:
         explicit MonitorVcpuPlatform(Monitor& m) : m_(m) {}
-        [[nodiscard]] bool delivers_upcalls(std::uint16_t d) const override;
-        long register_event_callback(std::uint16_t d, std::uint64_t address) override;
+        [[nodiscard]] bool accepts_callbacks(std::uint16_t d) const override;
+        long register_callback(std::uint16_t d, const callback_register& cb) override;
+        long set_trap_table(std::uint16_t d, std::span<const trap_info> entries,
+                            bool clear) override;
+        long stack_switch(std::uint16_t d, std::uint64_t ss, std::uint64_t sp) override;
+        long set_gdt(std::uint16_t d, std::span<const std::uint64_t> frames,
+                     std::uint32_t entries) override;
+        long iret(std::uint16_t d) override;
 
     private:
+        GuestDomain* xen_pv(std::uint16_t d) const;
         Monitor& m_;
     };
+    GuestDomain* calling_ = nullptr;
+
+    // A Xen PV guest's exceptions (xen_pv_exceptions.cpp), on its vCPU
+    // thread: emulated, bounced to its handler, or the end of the guest.
+    bool on_exception_port(GuestDomain& g, std::uint32_t vector);
+    template <class T>
+    bool read_guest(const GuestDomain& g, std::uint64_t va, T& out) { // with mu_ held
+        return core_.guest_read(g.domid, va, std::as_writable_bytes(std::span(&out, 1))) ==
+               core::kOk;
+    }
+    template <class T>
+    bool write_guest(const GuestDomain& g, std::uint64_t va, const T& value) {
+        return core_.guest_write(g.domid, va, std::as_bytes(std::span(&value, 1))) == core::kOk;
+    }
+    bool emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip);
+    bool emulate_m2p_load(GuestDomain& g, std::uint64_t rip, std::uint64_t cr2);
+    bool bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_code, bool has_error,
+                std::uint64_t rip, std::uint64_t rflags, std::uint64_t rsp);
+    void drain_console(GuestDomain& g);                            // with mu_ held
     [[nodiscard]] GuestDomain* find_domain(std::uint16_t d) const; // with mu_ held
 
     // Stopping a guest (domain_stop.cpp).

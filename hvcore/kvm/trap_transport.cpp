@@ -27,7 +27,9 @@ long Monitor::trap_call(GuestDomain& g, std::uint64_t nr, const core::HypercallA
                         CallEffects& fx) {
     std::lock_guard lock(mu_);
     g.pt_dirty = g.pt_dirty || core::Dispatcher::writes_page_tables(nr);
+    calling_ = &g;
     const long rc = dispatcher_.call(g.domid, nr, args);
+    calling_ = nullptr;
     fx = apply_effects(&g, Caller::vcpu_thread);
     return rc;
 }

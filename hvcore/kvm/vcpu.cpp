@@ -84,7 +84,11 @@ void Vcpu::start_pv(const VcpuStart& start) {
     // TSS's stack pointers are zero: an exception cannot be delivered, so it
     // becomes a triple fault that the monitor reports. The TSS is there for
     // its I/O bitmap. An event upcall (irq_setup) loads a real GDT and IDT.
-    set_cpl3_segments(sregs, 0, 0, start.tss_base, start.tss_limit, 0);
+    set_cpl3_segments(sregs, start.gdt_base, start.idt_base, start.tss_base, start.tss_limit,
+                      start.idt_limit);
+    if (start.gdt_base != 0) {
+        sregs.gdt.limit = start.gdt_limit;
+    }
     sregs.cr0 = kCr0Pe | kCr0Mp | kCr0Et | kCr0Ne | kCr0Wp | kCr0Pg;
     sregs.cr4 = kCr4Pae | kCr4Osfxsr | kCr4Osxmmexcpt;
     sregs.efer = kEferLme | kEferLma | kEferNxe;

@@ -21,6 +21,12 @@ struct VcpuStart {
     std::uint64_t cr3 = 0;
     std::uint64_t tss_base = 0; // a TSS whose I/O bitmap opens the monitor's ports
     std::uint32_t tss_limit = 0x67;
+    // Descriptor tables from the start (a Xen PV kernel's exception
+    // machinery); 0: none until the guest registers an upcall.
+    std::uint64_t gdt_base = 0;
+    std::uint16_t gdt_limit = 0;
+    std::uint64_t idt_base = 0;
+    std::uint16_t idt_limit = 0;
 };
 
 class Vcpu {

@@ -1,0 +1,348 @@
+// A Xen PV guest's exceptions. Its IDT (the monitor's, read-only) sends each
+// of vectors 0-31 to a trampoline that exits through the vector's port with
+// the hardware frame on the guest's stack. The monitor then does what Xen
+// does for a PV guest: emulates what Xen emulates (the forced-emulation
+// prefix before cpuid, loads of Xen's flat selectors, reads of control
+// registers) or bounces the exception to the handler in the guest's trap
+// table, with Xen's frame (rcx, r11, [error code], rip, cs, rflags, rsp, ss).
+// An exception with no handler, or a frame that cannot be written, ends the
+// guest, as Xen crashes the domain. One exit per exception.
+#include "hvcore/abi/guest_layout.hpp"
+#include "hvcore/kvm/monitor.hpp"
+
+#include <fmt/format.h>
+#include <xen/xen.h>
+
+#include <array>
+#include <cpuid.h>
+#include <cstddef>
+#include <cstring>
+
+namespace enso::kvm {
+
+namespace {
+
+constexpr std::uint64_t kRflagsTf = 1ULL << 8;
+constexpr std::uint64_t kRflagsIf = 1ULL << 9;
+constexpr std::uint64_t kRflagsNt = 1ULL << 14;
+constexpr std::uint64_t kRflagsRf = 1ULL << 16;
+constexpr std::uint64_t kPfecUser = 1ULL << 2;
+constexpr std::uint32_t kVectorUd = 6;
+constexpr std::uint32_t kVectorGp = 13;
+constexpr std::uint32_t kVectorPf = 14;
+// Xen's reserved GDT entries start at index 0x1c00: its flat selectors.
+constexpr std::uint16_t kFirstXenSelector = 0xe000;
+// What a guest in kernel mode sees in a frame: Xen clears the RPL.
+constexpr std::uint64_t kKernelCs = FLAT_KERNEL_CS & ~3ULL;
+constexpr std::uint64_t kKernelSs = FLAT_KERNEL_SS & ~3ULL;
+
+bool has_error_code(std::uint32_t vector) {
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 ||
+           vector == 29 || vector == 30;
+}
+
+const char* vector_name(std::uint32_t v) {
+    static constexpr const char* kNames[32] = {
+        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
+        "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE",  "#CP",
+        "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31"};
+    return v < 32 ? kNames[v] : "?";
+}
+
+// The guest's view of CPUID: the host's, marked as running on a hypervisor
+// without virtualization extensions of its own, and Xen's leaves.
+void emulate_cpuid(kvm_regs& regs) {
+    const auto leaf = static_cast<std::uint32_t>(regs.rax);
+    const auto sub = static_cast<std::uint32_t>(regs.rcx);
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (leaf >= 0x40000000 && leaf < 0x40010000) {
+        switch (leaf & 0xff) {
+        case 0: // "XenVMMXenVMM", leaves up to 0x40000005
+            a = 0x40000005;
+            b = 0x566e6558;
+            c = 0x65584d4d;
+            d = 0x4d4d566e;
+            break;
+        case 1:
+            a = (4U << 16) | 17U;
+            break;
+        case 2: // one hypercall page, MSR base (unused by PV guests)
+            a = 1;
+            b = 0x40000000;
+            break;
+        default:
+            break;
+        }
+    } else {
+        __cpuid_count(leaf, sub, a, b, c, d);
+        if (leaf == 1) {
+            c &= ~(1U << 5); // no VMX
+            c &= ~(1U << 3); // no MONITOR: a PV guest cannot use it
+            c |= 1U << 31;   // a hypervisor is present
+        }
+    }
+    regs.rax = a;
+    regs.rbx = b;
+    regs.rcx = c;
+    regs.rdx = d;
+}
+
+__u64& gpr(kvm_regs& r, unsigned n) {
+    __u64* regs[16] = {&r.rax, &r.rcx, &r.rdx, &r.rbx, &r.rsp, &r.rbp, &r.rsi, &r.rdi,
+                       &r.r8,  &r.r9,  &r.r10, &r.r11, &r.r12, &r.r13, &r.r14, &r.r15};
+    return *regs[n & 15];
+}
+
+// The effective address of a ModRM memory operand (no segment override:
+// flat), and the instruction's length after the ModRM byte; false for a
+// form it does not decode.
+struct MemOperand {
+    std::uint64_t address = 0;
+    std::size_t length = 0; // ModRM, SIB and displacement bytes
+};
+bool decode_mem_operand(kvm_regs& r, const std::uint8_t* code, std::uint8_t rex,
+                        std::uint64_t next_rip_base, MemOperand& out) {
+    const std::uint8_t modrm = code[0];
+    const unsigned mod = modrm >> 6;
+    unsigned rm = modrm & 7;
+    if (mod == 3) {
+        return false;
+    }
+    std::size_t at = 1;
+    std::uint64_t address = 0;
+    bool rip_relative = false;
+    if (rm == 4) {
+        const std::uint8_t sib = code[at++];
+        const unsigned scale = sib >> 6;
+        const unsigned index = ((sib >> 3) & 7) | ((rex & 2) != 0 ? 8 : 0);
+        const unsigned base = (sib & 7) | ((rex & 1) != 0 ? 8 : 0);
+        if (index != 4) {
+            address += gpr(r, index) << scale;
+        }
+        if ((sib & 7) == 5 && mod == 0) {
+            std::int32_t disp = 0;
+            std::memcpy(&disp, code + at, 4);
+            at += 4;
+            address += static_cast<std::uint64_t>(static_cast<std::int64_t>(disp));
+        } else {
+            address += gpr(r, base);
+        }
+    } else if (rm == 5 && mod == 0) {
+        rip_relative = true;
+        std::int32_t disp = 0;
+        std::memcpy(&disp, code + at, 4);
+        at += 4;
+        address = static_cast<std::uint64_t>(static_cast<std::int64_t>(disp));
+    } else {
+        address = gpr(r, rm | ((rex & 1) != 0 ? 8 : 0));
+    }
+    if (mod == 1) {
+        address += static_cast<std::uint64_t>(
+            static_cast<std::int64_t>(static_cast<std::int8_t>(code[at])));
+        at += 1;
+    } else if (mod == 2) {
+        std::int32_t disp = 0;
+        std::memcpy(&disp, code + at, 4);
+        at += 4;
+        address += static_cast<std::uint64_t>(static_cast<std::int64_t>(disp));
+    }
+    if (rip_relative) {
+        address += next_rip_base + at;
+    }
+    out = {address, at};
+    return true;
+}
+
+} // namespace
+
+// A load from Xen's read-only M2P. This host keeps the upper half of the
+// address space from a CPL3 guest (PVM's own), so the table the builder
+// maps there faults on every read; the monitor reads it for the guest:
+// `mov m64/m32, r` (8b /r), the form XTF's mfn_to_virt compiles to.
+bool Monitor::emulate_m2p_load(GuestDomain& g, std::uint64_t rip, std::uint64_t cr2) {
+    auto& regs = g.vcpu->regs();
+    const std::uint64_t m2p_end = MACH2PHYS_VIRT_START + std::uint64_t{core_.nr_frames()} * 8;
+    if (cr2 < MACH2PHYS_VIRT_START || cr2 >= m2p_end) {
+        return false;
+    }
+    std::array<std::uint8_t, 16> code{};
+    if (!read_guest(g, rip, code)) {
+        return false;
+    }
+    std::size_t i = 0;
+    std::uint8_t rex = 0;
+    if ((code[i] & 0xf0) == 0x40) {
+        rex = code[i++];
+    }
+    if (code[i] != 0x8b) {
+        return false;
+    }
+    MemOperand mem;
+    if (!decode_mem_operand(regs, code.data() + i + 1, rex, rip + i + 1, mem) ||
+        mem.address < MACH2PHYS_VIRT_START || mem.address + 8 > m2p_end) {
+        return false;
+    }
+    const unsigned dest = ((code[i + 1] >> 3) & 7) | ((rex & 4) != 0 ? 8 : 0);
+    std::uint64_t value = 0;
+    if (!read_guest(g, mem.address, value)) { // through its own read-only mapping
+        return false;
+    }
+    gpr(regs, dest) = (rex & 8) != 0 ? value : (value & 0xffffffffULL);
+    regs.rip = rip + i + 1 + mem.length;
+    return true;
+}
+
+bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
+    auto& regs = g.vcpu->regs();
+    std::lock_guard lock(mu_);
+    ++g.pv.exceptions;
+    // The frame the gate pushed on the guest's stack.
+    std::array<std::uint64_t, 6> f{};
+    const bool ec = has_error_code(vector);
+    if (!read_guest(g, regs.rsp, f)) {
+        stop_domain(g, fault_stop(g, StopKind::fault,
+                                  fmt::format("{} with its frame at {:#x} unreadable",
+                                              vector_name(vector), regs.rsp)));
+        return false;
+    }
+    const std::uint64_t error = ec ? f[0] : 0;
+    const std::uint64_t rip = f[ec ? 1 : 0];
+    const std::uint64_t rflags = f[ec ? 3 : 2];
+    const std::uint64_t rsp = f[ec ? 4 : 3];
+    regs.rsp = rsp;
+    regs.rflags = rflags;
+    const bool emulated =
+        ((vector == kVectorUd || vector == kVectorGp) && emulate(g, vector, rip)) ||
+        (vector == kVectorPf && emulate_m2p_load(g, rip, g.vcpu->sregs().cr2));
+    if (emulated) {
+        ++g.pv.emulated;
+        g.vcpu->regs_changed();
+        return !g.stop_requested.load();
+    }
+    if (!bounce(g, vector, error, ec, rip, rflags, rsp)) {
+        return false;
+    }
+    g.vcpu->regs_changed();
+    return !g.stop_requested.load();
+}
+
+// What Xen emulates for a PV guest, as far as XTF's start of day needs it.
+// On success regs.rip is past the instruction.
+bool Monitor::emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip) {
+    auto& regs = g.vcpu->regs();
+    std::array<std::uint8_t, 16> code{};
+    if (!read_guest(g, rip, code)) {
+        return false;
+    }
+    // The forced-emulation prefix: ud2a; .ascii "xen"; then the instruction.
+    if (vector == kVectorUd) {
+        if (code[0] == 0x0f && code[1] == 0x0b && code[2] == 'x' && code[3] == 'e' &&
+            code[4] == 'n' && code[5] == 0x0f && code[6] == 0xa2) {
+            emulate_cpuid(regs);
+            regs.rip = rip + 7;
+            return true;
+        }
+        return false;
+    }
+    std::size_t i = 0;
+    while (i < 4 && (code[i] == 0x66 || (code[i] & 0xf0) == 0x40)) {
+        ++i; // operand-size and REX prefixes
+    }
+    const bool rex_b = i > 0 && (code[i - 1] & 0xf0) == 0x40 && (code[i - 1] & 1) != 0;
+    const bool rex_r = i > 0 && (code[i - 1] & 0xf0) == 0x40 && (code[i - 1] & 4) != 0;
+    // mov %reg, %sreg of one of Xen's flat selectors (or null): the monitor's
+    // GDT's flat segments already stand for them.
+    if (code[i] == 0x8e && (code[i + 1] & 0xc0) == 0xc0) {
+        const unsigned sreg = (code[i + 1] >> 3) & 7;
+        const auto sel = static_cast<std::uint16_t>(gpr(regs, (code[i + 1] & 7) | (rex_b ? 8 : 0)));
+        if (sreg != 1 && sreg <= 5 && (sel < 4 || sel >= kFirstXenSelector)) {
+            regs.rip = rip + i + 2;
+            return true;
+        }
+        return false;
+    }
+    // mov %crN, %reg: the values Xen shows a PV guest.
+    if (code[i] == 0x0f && code[i + 1] == 0x20 && (code[i + 2] & 0xc0) == 0xc0) {
+        const unsigned cr = ((code[i + 2] >> 3) & 7) | (rex_r ? 8 : 0);
+        std::uint64_t value = 0;
+        switch (cr) {
+        case 0:
+            value = g.vcpu->sregs().cr0;
+            break;
+        case 2: // the last page fault's address, as Xen keeps it for the guest
+            value = reinterpret_cast<shared_info_t*>(memory_.frame(g.built.shared_info))
+                        ->vcpu_info[0]
+                        .arch.cr2;
+            break;
+        case 3:
+            value = std::uint64_t{core_.root_table(g.domid)} * abi::kPageSize;
+            break;
+        case 4:
+            value = g.vcpu->sregs().cr4;
+            break;
+        default:
+            return false;
+        }
+        gpr(regs, (code[i + 2] & 7) | (rex_b ? 8 : 0)) = value;
+        regs.rip = rip + i + 3;
+        return true;
+    }
+    return false;
+}
+
+// Xen's bounce frame onto the guest kernel's stack (the current one in
+// kernel mode, the stack_switch one from user mode), 16-byte aligned.
+bool Monitor::bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_code, bool has_error,
+                     std::uint64_t rip, std::uint64_t rflags, std::uint64_t rsp) {
+    auto& regs = g.vcpu->regs();
+    const auto& trap = g.pv.traps[vector];
+    if (trap.address == 0) {
+        stop_domain(g, fault_stop(g, StopKind::fault,
+                                  fmt::format("{} (vector {}, error {:#x}) at rip {:#x} with no "
+                                              "handler in its trap table (Xen crashes the "
+                                              "domain)",
+                                              vector_name(vector), vector, error_code, rip)));
+        return false;
+    }
+    const bool from_kernel = g.pv.kernel_mode;
+    auto* si = reinterpret_cast<shared_info_t*>(memory_.frame(g.built.shared_info));
+    if (vector == kVectorPf) {
+        si->vcpu_info[0].arch.cr2 = g.vcpu->sregs().cr2;
+        if (from_kernel) {
+            error_code &= ~kPfecUser; // the guest kernel runs at ring 3; Xen hides it
+        }
+    }
+    const std::uint8_t mask = __atomic_load_n(g.upcall_mask, __ATOMIC_SEQ_CST);
+    const std::uint64_t cs = (from_kernel ? kKernelCs : FLAT_USER_CS) | (std::uint64_t{mask} << 32);
+    const std::uint64_t ss = from_kernel ? kKernelSs : FLAT_USER_SS;
+    const std::uint64_t shown_rflags = (rflags & ~kRflagsIf) | (mask != 0 ? 0 : kRflagsIf);
+    std::uint64_t sp = (from_kernel ? rsp : g.pv.kernel_sp) & ~std::uint64_t{15};
+    std::array<std::uint64_t, 8> frame{};
+    std::size_t n = 0;
+    frame[n++] = regs.rcx;
+    frame[n++] = regs.r11;
+    if (has_error) {
+        frame[n++] = error_code;
+    }
+    for (std::uint64_t w : {rip, cs, shown_rflags, rsp, ss}) {
+        frame[n++] = w;
+    }
+    sp -= n * 8;
+    if (core_.guest_write(g.domid, sp, std::as_bytes(std::span(frame.data(), n))) != core::kOk) {
+        stop_domain(g, fault_stop(g, StopKind::fault,
+                                  fmt::format("{} at rip {:#x}: its bounce frame at {:#x} cannot "
+                                              "be written (Xen crashes the domain)",
+                                              vector_name(vector), rip, sp)));
+        return false;
+    }
+    g.pv.kernel_mode = true;
+    regs.rsp = sp;
+    regs.rip = trap.address;
+    regs.rflags = (rflags | kRflagsIf) & ~(kRflagsTf | kRflagsNt | kRflagsRf);
+    if ((trap.flags & 4) != 0) {
+        __atomic_store_n(g.upcall_mask, 1, __ATOMIC_SEQ_CST);
+    }
+    return true;
+}
+
+} // namespace enso::kvm

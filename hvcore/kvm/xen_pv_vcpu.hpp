@@ -1,0 +1,34 @@
+// What Xen keeps per vCPU of a PV guest and Enso's core does not: the trap
+// table, the registered callbacks, the kernel stack, the descriptor table
+// frames the guest named, and whether it runs in kernel or user mode.
+// Guarded by the monitor's lock.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace enso::kvm {
+
+struct XenPvVcpu {
+    struct Trap {
+        std::uint8_t flags = 0; // bits 0-1: the DPL `int n` needs; bit 2: mask events
+        std::uint16_t cs = 0;
+        std::uint64_t address = 0; // 0: no handler
+    };
+    std::array<Trap, 256> traps{};
+    struct Callback {
+        std::uint64_t address = 0;
+        std::uint16_t flags = 0; // CALLBACKF_mask_events
+    };
+    std::array<Callback, 8> callbacks{}; // by CALLBACKTYPE_*
+    std::uint64_t kernel_ss = 0;
+    std::uint64_t kernel_sp = 0;
+    std::vector<std::uint64_t> gdt_frames;
+    std::uint32_t gdt_entries = 0;
+    bool kernel_mode = true;
+    std::uint64_t exceptions = 0; // reached the monitor
+    std::uint64_t emulated = 0;   // of those, instructions the monitor emulated
+};
+
+} // namespace enso::kvm
