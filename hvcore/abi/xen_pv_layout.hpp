@@ -9,9 +9,13 @@
 namespace enso::abi {
 
 // Frame 1 of the machinery: exception trampolines (from offset 0), the TSS
-// with its I/O bitmap, the GDT. Frame 2: a 256-gate IDT.
+// with its I/O bitmap, the GDT. Frame 2: a 256-gate IDT. Frame 3: the stack
+// every gate switches to (IST 1), so that an exception is taken whatever
+// the guest's own stack pointer holds, as Xen takes it on its own stack.
 inline constexpr uint64_t kXenPvMachineryVa = 0x00007fffff000000;
 inline constexpr uint64_t kXenPvIdtVa = kXenPvMachineryVa + 0x1000;
+inline constexpr uint64_t kXenPvIstVa = kXenPvMachineryVa + 0x2000;
+inline constexpr uint32_t kXenPvMachineryPages = 3;
 inline constexpr uint32_t kXenPvIdtLimit = 256 * 16 - 1;
 
 // Trampoline v (v < 32) is `out %al, $(kPortException + v)` at 4 * v: one

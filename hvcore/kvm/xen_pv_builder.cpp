@@ -120,9 +120,9 @@ private:
         p.store_pfn = p.start_info_pfn + 1;
         p.console_pfn = p.store_pfn + 1;
         p.pt_pfn = p.console_pfn + 1;
-        p.machinery_pfn = config_.nr_pages - 2;
+        p.machinery_pfn = config_.nr_pages - abi::kXenPvMachineryPages;
         p.m2p_pages = ceil_div(std::uint64_t{core_.nr_frames()} * 8, kPage);
-        if (p.m2p_pages + 2 >= config_.nr_pages) {
+        if (p.m2p_pages + abi::kXenPvMachineryPages >= config_.nr_pages) {
             throw KvmError("Xen PV builder: " + std::to_string(config_.nr_pages) +
                            " pages cannot hold the M2P of " + std::to_string(core_.nr_frames()) +
                            " machine frames");
@@ -159,6 +159,7 @@ private:
         }
         maps.push_back({abi::kXenPvMachineryVa, mfn(plan_.machinery_pfn), kRO});
         maps.push_back({abi::kXenPvIdtVa, mfn(plan_.machinery_pfn + 1), kRO | kPteNX});
+        maps.push_back({abi::kXenPvIstVa, mfn(plan_.machinery_pfn + 2), kRW | kPteNX});
         return maps;
     }
 
@@ -204,6 +205,8 @@ private:
             code[3] = 0x0b;
         }
         write_io_tss(t + abi::kTssOffset);
+        const std::uint64_t ist1 = abi::kXenPvIstVa + kPage; // TSS.IST1, at byte 0x24
+        std::memcpy(t + abi::kTssOffset + 0x24, &ist1, sizeof ist1);
         auto* bitmap = t + abi::kTssOffset + abi::kTssIoBitmapOffset;
         for (std::uint32_t v = 0; v < abi::kExceptionVectors; ++v) {
             const unsigned port = abi::kPortException + v;
@@ -216,6 +219,7 @@ private:
         for (std::uint32_t v = 0; v < abi::kExceptionVectors; ++v) {
             write_idt_gate(idt, static_cast<std::uint8_t>(v),
                            abi::kXenPvMachineryVa + v * abi::kTrampolineBytes);
+            idt[v * 16 + 4] = std::byte{1}; // IST 1
         }
     }
 

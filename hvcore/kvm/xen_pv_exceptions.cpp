@@ -196,10 +196,12 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
     auto& regs = g.vcpu->regs();
     std::lock_guard lock(mu_);
     ++g.pv.exceptions;
-    // The frame the gate pushed on the guest's stack.
+    // The frame the gate pushed on the IST stack.
     std::array<std::uint64_t, 6> f{};
     const bool ec = has_error_code(vector);
-    if (!read_guest(g, regs.rsp, f)) {
+    const std::size_t words = ec ? 6 : 5;
+    if (core_.guest_read(g.domid, regs.rsp, std::as_writable_bytes(std::span(f.data(), words))) !=
+        core::kOk) {
         stop_domain(g, fault_stop(g, StopKind::fault,
                                   fmt::format("{} with its frame at {:#x} unreadable",
                                               vector_name(vector), regs.rsp)));
@@ -211,6 +213,21 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
     const std::uint64_t rsp = f[ec ? 4 : 3];
     regs.rsp = rsp;
     regs.rflags = rflags;
+    // `int $n` (n != 3) arrives here as #UD at the instruction on this host
+    // (trap_probe): deliver it as Xen does, through the trap table's gate
+    // if its DPL lets the current mode in, else as #GP(n * 8 + 2).
+    std::array<std::uint8_t, 2> insn{};
+    if (vector == kVectorUd && read_guest(g, rip, insn) && insn[0] == 0xcd) {
+        const std::uint32_t n = insn[1];
+        const auto& gate = g.pv.traps[n];
+        const bool allowed = gate.address != 0 && (g.pv.kernel_mode || (gate.flags & 3) == 3);
+        const bool ok = allowed ? bounce(g, n, 0, false, rip + 2, rflags, rsp)
+                                : bounce(g, kVectorGp, n * 8 + 2, true, rip, rflags, rsp);
+        if (ok) {
+            g.vcpu->regs_changed();
+        }
+        return ok && !g.stop_requested.load();
+    }
     const bool emulated =
         ((vector == kVectorUd || vector == kVectorGp) && emulate(g, vector, rip)) ||
         (vector == kVectorPf && emulate_m2p_load(g, rip, g.vcpu->sregs().cr2));
