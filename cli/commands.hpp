@@ -11,8 +11,9 @@ namespace enso::cli {
 
 using Action = std::function<int()>;
 
-// Exit code of a command that exists but whose work has not landed yet.
-inline constexpr int kExitNotAvailable = 2;
+// Exit code of enso run when nothing was measured (no suite built, or the
+// filter matched nothing).
+inline constexpr int kExitNothingMeasured = 2;
 // Exit code of a command given a missing or malformed input file.
 inline constexpr int kExitBadInput = 2;
 
@@ -21,6 +22,5 @@ void add_list_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_report_command(CLI::App& app, Action& action);
 void add_verify_command(CLI::App& app, Action& action);
-void add_pending_commands(CLI::App& app, Action& action); // none at the moment
 
 } // namespace enso::cli

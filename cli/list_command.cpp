@@ -1,6 +1,6 @@
-// enso list: the suites and benchmarks Enso knows, and which are available.
+// enso list: the registered suites and whether each is built here.
 #include "cli/commands.hpp"
-#include "cli/suites.hpp"
+#include "cli/suite_binary.hpp"
 
 #include <fmt/core.h>
 
@@ -10,19 +10,16 @@ namespace enso::cli {
 
 namespace {
 
-std::string availability(const Suite& suite) {
-    if (!suite.issue.empty()) {
-        return "not yet available (" + suite.issue + ")";
-    }
+std::string availability(const reports::SuiteInfo& suite) {
     if (const auto bin = suite_binary(suite)) {
         return "available: " + bin->string();
     }
-    return "not built: " + (self_dir() / suite.binary).lexically_normal().string() + " is missing";
+    return "not built: " + expected_suite_binary(suite).string() + " is missing";
 }
 
 int list_suites() {
     fmt::print("Suites\n");
-    for (const auto& suite : known_suites()) {
+    for (const auto& suite : reports::registered_suites()) {
         fmt::print("  {:<10} {}\n  {:<10} {}\n", suite.name, suite.description, "",
                    availability(suite));
     }

@@ -18,7 +18,6 @@ int enso_main(int argc, char** argv) {
     enso::cli::add_run_command(app, action);
     enso::cli::add_report_command(app, action);
     enso::cli::add_verify_command(app, action);
-    enso::cli::add_pending_commands(app, action);
 
     try {
         app.parse(argc, argv);

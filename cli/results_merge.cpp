@@ -1,13 +1,58 @@
 #include "cli/results_merge.hpp"
 
 #include "reports/gbench_json.hpp"
+#include "reports/suite_registry.hpp"
 
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace enso::cli {
+
+namespace {
+
+// The registered suites that leave a topology, in order of preference.
+std::vector<const reports::SuiteInfo*> topology_preference() {
+    std::vector<const reports::SuiteInfo*> order;
+    for (const auto& suite : reports::registered_suites()) {
+        if (suite.topology_rank) {
+            order.push_back(&suite);
+        }
+    }
+    std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+        return *a->topology_rank < *b->topology_rank;
+    });
+    return order;
+}
+
+// The diagram of domains, grants and channels at the end of a run: each
+// suite has its own monitor, so one suite's picture is shown, that of the
+// most preferred suite that wrote one. Returns (suite, topology).
+std::optional<std::pair<std::string, nlohmann::json>>
+first_topology(const std::vector<SuiteOutcome>& suites) {
+    for (const auto* preferred : topology_preference()) {
+        const auto it = std::find_if(suites.begin(), suites.end(), [&](const SuiteOutcome& s) {
+            return s.suite == preferred->name;
+        });
+        if (it == suites.end() || it->json.empty()) {
+            continue;
+        }
+        std::ifstream in(std::filesystem::path(it->json.string() + ".topology.json"));
+        if (!in) {
+            continue;
+        }
+        auto topo = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+        if (!topo.is_discarded() && topo.is_object()) {
+            return std::make_pair(it->suite, std::move(topo));
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
 
 nlohmann::json merge_results(const std::vector<SuiteOutcome>& suites, bool interrupted,
                              const nlohmann::json& host) {
@@ -43,26 +88,9 @@ nlohmann::json merge_results(const std::vector<SuiteOutcome>& suites, bool inter
         }
         runs.push_back(std::move(run));
     }
-    // The diagram of domains, grants and channels at the end of a run: each
-    // suite has its own monitor, so one suite's picture is shown - the one
-    // with the most between domains (block I/O, then hypercalls).
-    for (const char* preferred : {"blk", "hypercall", "pagetable", "compute"}) {
-        const auto it = std::find_if(suites.begin(), suites.end(),
-                                     [&](const SuiteOutcome& s) { return s.suite == preferred; });
-        if (it == suites.end() || it->json.empty()) {
-            continue;
-        }
-        const auto file = std::filesystem::path(it->json.string() + ".topology.json");
-        std::ifstream in(file);
-        if (!in) {
-            continue;
-        }
-        auto topo = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-        if (!topo.is_discarded() && topo.is_object()) {
-            merged["topology"] = std::move(topo);
-            merged["context"]["enso_topology_from"] = it->suite;
-            break;
-        }
+    if (auto topology = first_topology(suites)) {
+        merged["context"]["enso_topology_from"] = topology->first;
+        merged["topology"] = std::move(topology->second);
     }
     merged["context"].erase("enso_suite");
     merged["context"]["enso_host"] = host;

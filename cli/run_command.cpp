@@ -1,7 +1,7 @@
 // enso run: runs measurement suites and writes DIR/results.json (Google
 // Benchmark's schema plus the host context), then the report. With no suite
-// named it runs every suite available on this host. Suites that are not
-// built or not yet landed are reported as skipped, never faked; guest
+// named it runs every registered suite (reports/suite_registry.cpp). Suites
+// that are not built are reported as skipped, never faked; guest
 // benchmarks without /dev/kvm are marked skipped with the reason by the
 // suite itself. Ctrl-C lets the running benchmark finish, skips the rest
 // and still writes what was measured.
@@ -10,11 +10,12 @@
 #include "cli/perf_recorder.hpp"
 #include "cli/progress_display.hpp"
 #include "cli/results_merge.hpp"
-#include "cli/suites.hpp"
+#include "cli/suite_binary.hpp"
 #include "hvcore/kvm/host_info.hpp"
 #include "hvcore/kvm/kvm_probe.hpp"
 #include "reports/input_error.hpp"
 #include "reports/report.hpp"
+#include "reports/suite_registry.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -36,6 +37,8 @@
 namespace enso::cli {
 
 namespace {
+
+using reports::SuiteInfo;
 
 struct RunOptions {
     std::string suite;
@@ -74,7 +77,7 @@ std::string timestamp() {
 
 // The suite's arguments besides output: the user's choices, then what a
 // quick run means to it.
-std::vector<std::string> suite_args(const Suite& suite, const RunOptions& opts) {
+std::vector<std::string> suite_args(const SuiteInfo& suite, const RunOptions& opts) {
     std::vector<std::string> args;
     if (!opts.filter.empty()) {
         args.push_back("--benchmark_filter=" + opts.filter);
@@ -114,8 +117,9 @@ std::vector<std::string> list_benchmarks(const std::filesystem::path& binary,
 }
 
 // The perf pass: perf stat of every benchmark the suite ran, each in a run of
-// its own (quick, one repetition), and a profile of the hypercall suite.
-nlohmann::json perf_pass(const Suite& suite, const RunOptions& opts,
+// its own (quick, one repetition), and a profile of the monitor for suites
+// registered with profile_monitor.
+nlohmann::json perf_pass(const SuiteInfo& suite, const RunOptions& opts,
                          const std::filesystem::path& dir, const PerfSetup& setup,
                          ProgressDisplay& progress) {
     nlohmann::json out = nlohmann::json::object();
@@ -128,7 +132,7 @@ nlohmann::json perf_pass(const Suite& suite, const RunOptions& opts,
     const auto args = suite_args(suite, quick);
     const auto names = list_benchmarks(*binary, suite_args(suite, opts));
     const auto perf_dir = dir / "perf" / suite.name;
-    progress.begin_suite(suite.name + " (perf stat)", names.size());
+    progress.begin_suite(fmt::format("{} (perf stat)", suite.name), names.size());
     for (const auto& name : names) {
         if (g_interrupted.load()) {
             break;
@@ -145,9 +149,11 @@ nlohmann::json perf_pass(const Suite& suite, const RunOptions& opts,
         progress.line({}, true, name);
     }
     progress.end_suite();
-    if (suite.name == "hypercall" && !g_interrupted.load()) {
-        progress.message("enso run: perf record of the monitor during the hypercall suite");
-        if (auto err = perf_record_suite(setup, *binary, suite.name, args, dir / "perf");
+    if (suite.profile_monitor && !g_interrupted.load()) {
+        progress.message(
+            fmt::format("enso run: perf record of the monitor during the {} suite", suite.name));
+        if (auto err =
+                perf_record_suite(setup, *binary, std::string(suite.name), args, dir / "perf");
             !err.empty()) {
             progress.message("enso run: perf record: " + err);
         }
@@ -155,18 +161,13 @@ nlohmann::json perf_pass(const Suite& suite, const RunOptions& opts,
     return out;
 }
 
-SuiteOutcome run_suite(const Suite& suite, const RunOptions& opts, const std::filesystem::path& dir,
-                       ProgressDisplay& progress) {
+SuiteOutcome run_suite(const SuiteInfo& suite, const RunOptions& opts,
+                       const std::filesystem::path& dir, ProgressDisplay& progress) {
     SuiteOutcome outcome;
     outcome.suite = suite.name;
-    if (!suite.issue.empty()) {
-        outcome.note = "not yet available (lands with " + suite.issue + ")";
-        return outcome;
-    }
     const auto binary = suite_binary(suite);
     if (!binary) {
-        outcome.note =
-            "not built: " + (self_dir() / suite.binary).lexically_normal().string() + " is missing";
+        outcome.note = "not built: " + expected_suite_binary(suite).string() + " is missing";
         return outcome;
     }
     const auto extra = suite_args(suite, opts);
@@ -175,7 +176,7 @@ SuiteOutcome run_suite(const Suite& suite, const RunOptions& opts, const std::fi
         outcome.note = "no benchmark matches the filter";
         return outcome;
     }
-    outcome.json = dir / (suite.name + ".json");
+    outcome.json = dir / fmt::format("{}.json", suite.name);
     std::vector<std::string> args = {
         binary->string(),
         "--benchmark_format=console",
@@ -185,7 +186,7 @@ SuiteOutcome run_suite(const Suite& suite, const RunOptions& opts, const std::fi
         "--benchmark_display_aggregates_only=true",
     };
     args.insert(args.end(), extra.begin(), extra.end());
-    progress.begin_suite(suite.name, names.size());
+    progress.begin_suite(std::string(suite.name), names.size());
     std::set<std::string> done;
     std::size_t next = 0;
     const auto result = run_child(args, [&](const std::string& line) {
@@ -214,24 +215,127 @@ SuiteOutcome run_suite(const Suite& suite, const RunOptions& opts, const std::fi
     return outcome;
 }
 
-int run(const RunOptions& opts) {
-    std::vector<const Suite*> chosen;
+// The suites to run: the one named, or every registered one. Empty (after
+// saying why) when the name is unknown.
+std::vector<const SuiteInfo*> choose_suites(const RunOptions& opts) {
+    std::vector<const SuiteInfo*> chosen;
     if (!opts.suite.empty()) {
-        const Suite* suite = find_suite(opts.suite);
-        if (suite == nullptr) { // CLI11's IsMember check normally catches this first
+        if (const auto* suite = reports::find_suite(opts.suite)) {
+            chosen.push_back(suite);
+        } else { // CLI11's IsMember check normally catches this first
             fmt::print(stderr, "enso run: unknown suite '{}'\n", opts.suite);
-            return 1;
         }
-        if (!suite->issue.empty()) {
-            fmt::print(stderr, "enso run: suite '{}' is not yet available: lands with {}\n",
-                       suite->name, suite->issue);
-            return kExitNotAvailable;
+        return chosen;
+    }
+    for (const auto& suite : reports::registered_suites()) {
+        chosen.push_back(&suite);
+    }
+    return chosen;
+}
+
+std::vector<SuiteOutcome> run_suites(const std::vector<const SuiteInfo*>& chosen,
+                                     const RunOptions& opts, const std::filesystem::path& dir,
+                                     ProgressDisplay& progress) {
+    std::vector<SuiteOutcome> outcomes;
+    for (const SuiteInfo* suite : chosen) {
+        if (g_interrupted.load()) {
+            outcomes.push_back({std::string(suite->name), {}, 0, "not run: interrupted (Ctrl-C)"});
+            continue;
         }
-        chosen.push_back(suite);
-    } else {
-        for (const auto& suite : known_suites()) {
-            chosen.push_back(&suite);
+        outcomes.push_back(run_suite(*suite, opts, dir, progress));
+        if (!outcomes.back().note.empty()) {
+            progress.message(
+                fmt::format("enso run: suite '{}': {}", suite->name, outcomes.back().note));
         }
+    }
+    return outcomes;
+}
+
+// The perf passes over the suites that ran; null when --perf was not given
+// or the run was interrupted, {"error": ...} when perf cannot be used.
+nlohmann::json perf_passes(const std::vector<const SuiteInfo*>& chosen,
+                           const std::vector<SuiteOutcome>& outcomes, const RunOptions& opts,
+                           const std::filesystem::path& dir, ProgressDisplay& progress) {
+    if (!opts.perf || g_interrupted.load()) {
+        return nullptr;
+    }
+    const auto setup = probe_perf();
+    if (!setup.why_not.empty()) {
+        progress.message("enso run: --perf: " + setup.why_not);
+        return {{"error", setup.why_not}};
+    }
+    std::string events;
+    for (const auto& e : setup.events) {
+        events += (events.empty() ? "" : ", ") + e;
+    }
+    progress.message(fmt::format("enso run: --perf: counting {}", events));
+    nlohmann::json perf = {
+        {"events", setup.events}, {"dir", "perf"}, {"benchmarks", nlohmann::json::object()}};
+    for (const SuiteInfo* suite : chosen) {
+        const auto it = std::find_if(outcomes.begin(), outcomes.end(), [&](const auto& o) {
+            return o.suite == suite->name && o.note.empty();
+        });
+        if (it != outcomes.end()) {
+            perf["benchmarks"].update(perf_pass(*suite, opts, dir, setup, progress));
+        }
+    }
+    std::ofstream(dir / "perf" / "perf.json") << perf.dump(2) << '\n';
+    return perf;
+}
+
+struct ResultCounts {
+    std::size_t measured = 0;
+    std::size_t skipped = 0;
+};
+
+// Merges the suites' files into DIR/results.json; nullopt (after saying
+// why) when that fails.
+std::optional<ResultCounts> write_results(const std::filesystem::path& json_file,
+                                          const std::vector<SuiteOutcome>& outcomes,
+                                          bool interrupted, const nlohmann::json& perf) {
+    ResultCounts counts;
+    try {
+        auto merged = merge_results(outcomes, interrupted,
+                                    kvm::collect_host_info(/*with_perf_probe=*/true).to_json());
+        if (!perf.is_null()) {
+            merged["context"]["enso_perf"] = perf;
+        }
+        for (const auto& b : merged["benchmarks"]) {
+            (b.value("error_occurred", false) ? counts.skipped : counts.measured) += 1;
+        }
+        std::ofstream out(json_file, std::ios::trunc);
+        out << merged.dump(2) << '\n';
+        if (!out) {
+            fmt::print(stderr, "enso run: cannot write {}\n", json_file.string());
+            return std::nullopt;
+        }
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "enso run: {}\n", e.what());
+        return std::nullopt;
+    }
+    return counts;
+}
+
+bool write_report(const std::filesystem::path& dir) {
+    try {
+        const auto report = reports::write_run_report(dir);
+        fmt::print("{}", report.summary);
+        for (const auto& note : report.notes) {
+            fmt::print("enso run: note: {}\n", note);
+        }
+        fmt::print("enso run: report in {} and {}\n", report.html.string(),
+                   report.markdown.string());
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "enso run: the report could not be written: {}\n", e.what());
+        return false;
+    }
+    return true;
+}
+
+int run(const RunOptions& opts) {
+    const auto chosen = choose_suites(opts);
+    if (chosen.empty()) {
+        return 1;
     }
     const std::filesystem::path dir = opts.out.empty() ? "results/" + timestamp() : opts.out;
     std::error_code ec;
@@ -249,97 +353,31 @@ int run(const RunOptions& opts) {
             kvm::device_state_name(probe.device_state), probe.device_message));
     }
     catch_interrupt();
-    std::vector<SuiteOutcome> outcomes;
-    for (const Suite* suite : chosen) {
-        if (g_interrupted.load()) {
-            outcomes.push_back({suite->name, {}, 0, "not run: interrupted (Ctrl-C)"});
-            continue;
-        }
-        outcomes.push_back(run_suite(*suite, opts, dir, progress));
-        if (!outcomes.back().note.empty()) {
-            progress.message(
-                fmt::format("enso run: suite '{}': {}", suite->name, outcomes.back().note));
-        }
-    }
-    nlohmann::json perf = nullptr;
-    if (opts.perf && !g_interrupted.load()) {
-        const auto setup = probe_perf();
-        if (!setup.why_not.empty()) {
-            progress.message("enso run: --perf: " + setup.why_not);
-            perf = {{"error", setup.why_not}};
-        } else {
-            progress.message(fmt::format("enso run: --perf: counting {}", [&] {
-                std::string list;
-                for (const auto& e : setup.events) {
-                    list += (list.empty() ? "" : ", ") + e;
-                }
-                return list;
-            }()));
-            perf = {{"events", setup.events},
-                    {"dir", "perf"},
-                    {"benchmarks", nlohmann::json::object()}};
-            for (const Suite* suite : chosen) {
-                const auto it = std::find_if(outcomes.begin(), outcomes.end(), [&](const auto& o) {
-                    return o.suite == suite->name && o.note.empty();
-                });
-                if (it != outcomes.end()) {
-                    perf["benchmarks"].update(perf_pass(*suite, opts, dir, setup, progress));
-                }
-            }
-            std::ofstream(dir / "perf" / "perf.json") << perf.dump(2) << '\n';
-        }
-    }
+    const auto outcomes = run_suites(chosen, opts, dir, progress);
+    const auto perf = perf_passes(chosen, outcomes, opts, dir, progress);
     const bool interrupted = g_interrupted.load();
     const auto json_file = dir / "results.json";
-    std::size_t measured = 0;
-    std::size_t skipped = 0;
-    try {
-        auto merged = merge_results(outcomes, interrupted,
-                                    kvm::collect_host_info(/*with_perf_probe=*/true).to_json());
-        if (!perf.is_null()) {
-            merged["context"]["enso_perf"] = perf;
-        }
-        for (const auto& b : merged["benchmarks"]) {
-            (b.value("error_occurred", false) ? skipped : measured) += 1;
-        }
-        std::ofstream out(json_file, std::ios::trunc);
-        out << merged.dump(2) << '\n';
-        if (!out) {
-            fmt::print(stderr, "enso run: cannot write {}\n", json_file.string());
-            return 1;
-        }
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "enso run: {}\n", e.what());
+    const auto counts = write_results(json_file, outcomes, interrupted, perf);
+    if (!counts) {
         return 1;
     }
-    fmt::print("enso run: {} results ({} skipped, with the reason) in {}\n", measured, skipped,
-               json_file.string());
+    fmt::print("enso run: {} results ({} skipped, with the reason) in {}\n", counts->measured,
+               counts->skipped, json_file.string());
     if (interrupted) {
         fmt::print("enso run: interrupted (Ctrl-C): kept what was measured\n");
     }
-    if (!opts.no_report && measured > 0) {
-        try {
-            const auto report = reports::write_run_report(dir);
-            fmt::print("{}", report.summary);
-            for (const auto& note : report.notes) {
-                fmt::print("enso run: note: {}\n", note);
-            }
-            fmt::print("enso run: report in {} and {}\n", report.html.string(),
-                       report.markdown.string());
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "enso run: the report could not be written: {}\n", e.what());
-            return 1;
-        }
+    if (!opts.no_report && counts->measured > 0 && !write_report(dir)) {
+        return 1;
     }
     if (interrupted) {
         return 130;
     }
-    for (const auto& o : outcomes) {
-        if (o.exit_code != 0) {
-            return 1;
-        }
+    const bool all_exited_0 = std::all_of(outcomes.begin(), outcomes.end(),
+                                          [](const SuiteOutcome& o) { return o.exit_code == 0; });
+    if (!all_exited_0) {
+        return 1;
     }
-    return measured > 0 ? 0 : kExitNotAvailable;
+    return counts->measured > 0 ? 0 : kExitNothingMeasured;
 }
 
 } // namespace

@@ -77,16 +77,20 @@ const BenchmarkRun* find_guest(const std::vector<TwinGroup>& groups, const Group
     return find_member(groups, in_group, Role::guest, transport);
 }
 
-GroupPredicate operation_is(std::string_view suite, std::string_view operation) {
-    return [suite = std::string(suite), operation = std::string(operation)](const TwinGroup& g) {
-        return g.suite == suite && !g.members.empty() &&
+GroupPredicate of_kind(SuiteKind kind) {
+    return [kind](const TwinGroup& g) { return g.kind() == kind; };
+}
+
+GroupPredicate operation_is(SuiteKind kind, std::string_view operation) {
+    return [kind, operation = std::string(operation)](const TwinGroup& g) {
+        return g.kind() == kind && !g.members.empty() &&
                g.members.front()->name->operation == operation;
     };
 }
 
 GroupPredicate is_compute() {
     return [](const TwinGroup& g) {
-        return g.suite == "compute" ||
+        return g.kind() == SuiteKind::cpu_kernels ||
                (!g.members.empty() && g.members.front()->name->operation.starts_with("compute"));
     };
 }
@@ -95,7 +99,7 @@ GroupPredicate blk_group(std::vector<std::string> pattern_words, std::string siz
                          std::optional<std::uint64_t> queue_depth) {
     return [words = std::move(pattern_words), size = lower(std::move(size_prefix)),
             queue_depth](const TwinGroup& g) {
-        if (g.suite != "blk" || g.members.empty()) {
+        if (g.kind() != SuiteKind::block_io || g.members.empty()) {
             return false;
         }
         const auto& name = *g.members.front()->name;

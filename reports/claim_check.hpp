@@ -38,10 +38,12 @@ const BenchmarkRun* find_member(const std::vector<TwinGroup>& groups,
                                 const GroupPredicate& in_group, Role role,
                                 std::string_view transport = {});
 
-// Predicates by the name grammar.
-GroupPredicate operation_is(std::string_view suite, std::string_view operation);
+// Predicates by the suite's kind (suite_registry.hpp) and the name grammar.
+GroupPredicate of_kind(SuiteKind kind);
+GroupPredicate operation_is(SuiteKind kind, std::string_view operation);
+// CPU-bound kernels: a cpu_kernels suite's, or operations named compute*.
 GroupPredicate is_compute();
-// I/O groups by pattern words ("seq", "read"), a size prefix ("64k") and a queue depth.
+// block_io groups by pattern words ("seq", "read"), a size prefix ("64k") and a queue depth.
 GroupPredicate blk_group(std::vector<std::string> pattern_words, std::string size_prefix,
                          std::optional<std::uint64_t> queue_depth);
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 namespace enso::reports {
 
@@ -60,70 +61,89 @@ ClaimCheck throughput_share(std::string claim, const std::vector<TwinGroup>& gro
     return c;
 }
 
-} // namespace
+const GroupPredicate& null_call() {
+    static const GroupPredicate predicate = operation_is(SuiteKind::hypercalls, "null");
+    return predicate;
+}
 
-std::vector<ClaimCheck> check_enso_targets(const std::vector<TwinGroup>& groups) {
-    std::vector<ClaimCheck> out;
-    const auto null_op = operation_is("hypercall", "null");
+ClaimCheck trap_floor_target(const std::vector<TwinGroup>& groups) {
+    return all_within("issue #3", "trap transport: guest null within 5% of the exit floor",
+                      "hypercall/null guest-trap vs floor",
+                      find_ratios(groups, null_call(), "trap", Role::floor), 1.05);
+}
 
-    out.push_back(all_within("issue #3", "trap transport: guest null within 5% of the exit floor",
-                             "hypercall/null guest-trap vs floor",
-                             find_ratios(groups, null_op, "trap", Role::floor), 1.05));
-
-    auto exitless =
-        pending("issue #3", "exitless: guest null under 1 µs and within 2× of the ring floor",
-                "hypercall/null guest-exitless");
-    if (const auto* g = find_guest(groups, null_op, "exitless")) {
-        const double ns = *g->median_ns();
-        const auto floors = find_ratios(groups, null_op, "exitless", Role::floor);
-        exitless.measured = format_ns(ns);
-        bool ok = ns < 1000;
-        if (!floors.empty()) {
-            exitless.measured += ", " + format_ratio_with_spread(floors.front()->ratio) + " floor";
-            ok = ok && floors.front()->ratio.value <= 2.0;
-        } else {
-            exitless.measured += " (no floor twin)";
-        }
-        exitless.status = ok ? ClaimStatus::met : ClaimStatus::missed;
+ClaimCheck exitless_null_target(const std::vector<TwinGroup>& groups) {
+    auto c = pending("issue #3", "exitless: guest null under 1 µs and within 2× of the ring floor",
+                     "hypercall/null guest-exitless");
+    const auto* g = find_guest(groups, null_call(), "exitless");
+    if (g == nullptr) {
+        return c;
     }
-    out.push_back(exitless);
+    const double ns = *g->median_ns();
+    const auto floors = find_ratios(groups, null_call(), "exitless", Role::floor);
+    c.measured = format_ns(ns);
+    bool ok = ns < 1000;
+    if (!floors.empty()) {
+        c.measured += ", " + format_ratio_with_spread(floors.front()->ratio) + " floor";
+        ok = ok && floors.front()->ratio.value <= 2.0;
+    } else {
+        c.measured += " (no floor twin)";
+    }
+    c.status = ok ? ClaimStatus::met : ClaimStatus::missed;
+    return c;
+}
 
-    auto speedup = pending("issue #3", "exitless at least 20× faster than trap (null)",
-                           "guest-trap / guest-exitless, hypercall/null");
-    const auto* trap = find_guest(groups, null_op, "trap");
-    const auto* ring = find_guest(groups, null_op, "exitless");
+ClaimCheck exitless_speedup_target(const std::vector<TwinGroup>& groups) {
+    auto c = pending("issue #3", "exitless at least 20× faster than trap (null)",
+                     "guest-trap / guest-exitless, hypercall/null");
+    const auto* trap = find_guest(groups, null_call(), "trap");
+    const auto* ring = find_guest(groups, null_call(), "exitless");
     if (trap != nullptr && ring != nullptr && *ring->median_ns() > 0) {
         const double x = *trap->median_ns() / *ring->median_ns();
-        speedup.measured = format_ratio(x);
-        speedup.status = x >= 20 ? ClaimStatus::met : ClaimStatus::missed;
+        c.measured = format_ratio(x);
+        c.status = x >= 20 ? ClaimStatus::met : ClaimStatus::missed;
     }
-    out.push_back(speedup);
+    return c;
+}
 
-    out.push_back(all_within(
-        "issue #3", "mmu_update, 512 entries: per-entry cost within 3× of the in-process handler",
-        "hypercall/mmu_update/512 guest vs in-process",
-        find_ratios(
-            groups,
-            [](const TwinGroup& g) {
-                return g.suite == "hypercall" && !g.members.empty() &&
-                       g.members.front()->name->operation == "mmu_update" &&
-                       g.members.front()->name->batch_size() == 512U;
-            },
-            "", Role::inprocess),
-        3.0));
+ClaimCheck mmu_batch_target(const std::vector<TwinGroup>& groups) {
+    const auto mmu_update = operation_is(SuiteKind::hypercalls, "mmu_update");
+    const auto batch_of_512 = [&mmu_update](const TwinGroup& g) {
+        return mmu_update(g) && g.members.front()->name->batch_size() == 512U;
+    };
+    return all_within("issue #3",
+                      "mmu_update, 512 entries: per-entry cost within 3× of the in-process handler",
+                      "hypercall/mmu_update/512 guest vs in-process",
+                      find_ratios(groups, batch_of_512, "", Role::inprocess), 3.0);
+}
 
-    out.push_back(all_within("issue #3", "compute: guest within 2% of native",
-                             "CPU-bound kernels, guest vs native",
-                             find_ratios(groups, is_compute(), "", Role::native), 1.02));
+ClaimCheck compute_target(const std::vector<TwinGroup>& groups) {
+    return all_within("issue #3", "compute: guest within 2% of native",
+                      "CPU-bound kernels, guest vs native",
+                      find_ratios(groups, is_compute(), "", Role::native), 1.02);
+}
 
-    // Exits per operation: 1 for a single trap call, 1/N for a batch, 0 exitless.
-    auto exits =
+// The exits a hypercall guest should cause per operation: 1 for a single
+// trap call, 1/N for a batch of N, 0 exitless; nullopt where no target applies.
+std::optional<double> expected_exits_per_op(const BenchmarkName& name) {
+    if (name.transport == "exitless") {
+        return 0.0;
+    }
+    if (name.transport != "trap" || (name.operation != "null" && name.operation != "mmu_update")) {
+        return std::nullopt;
+    }
+    const auto n = name.batch_size().value_or(1);
+    return name.operation == "mmu_update" ? 1.0 / static_cast<double>(n) : 1.0;
+}
+
+ClaimCheck exits_per_op_target(const std::vector<TwinGroup>& groups) {
+    auto c =
         pending("issue #3", "exits per operation: 1 per trap call, 1/N per batch of N, 0 exitless",
                 "exits_per_op of hypercall guests");
     std::string measured;
     bool ok = true;
     for (const auto& g : groups) {
-        if (g.suite != "hypercall") {
+        if (g.kind() != SuiteKind::hypercalls) {
             continue;
         }
         for (const auto* m : g.members) {
@@ -131,19 +151,12 @@ std::vector<ClaimCheck> check_enso_targets(const std::vector<TwinGroup>& groups)
             if (m->name->role != Role::guest || !e || m->name->operation.starts_with("compute")) {
                 continue;
             }
-            double expected = -1;
-            if (m->name->transport == "exitless") {
-                expected = 0;
-            } else if (m->name->transport == "trap" &&
-                       (m->name->operation == "null" || m->name->operation == "mmu_update")) {
-                const auto n = m->name->batch_size().value_or(1);
-                expected = m->name->operation == "mmu_update" ? 1.0 / static_cast<double>(n) : 1.0;
-            }
-            if (expected < 0) {
+            const auto target = expected_exits_per_op(*m->name);
+            if (!target) {
                 continue;
             }
             // A batch's counter may count per call (1) or per entry (1/N): accept either.
-            auto close = [expected](double v) {
+            auto close = [expected = *target](double v) {
                 return std::abs(v - expected) <= 0.05 * std::max(expected, 0.02);
             };
             double per = *e;
@@ -159,24 +172,19 @@ std::vector<ClaimCheck> check_enso_targets(const std::vector<TwinGroup>& groups)
         }
     }
     if (!measured.empty()) {
-        exits.measured = measured;
-        exits.status = ok ? ClaimStatus::met : ClaimStatus::missed;
+        c.measured = measured;
+        c.status = ok ? ClaimStatus::met : ClaimStatus::missed;
     }
-    out.push_back(exits);
+    return c;
+}
 
-    out.push_back(throughput_share("sequential 64 KiB reads at qd32: ≥ 90% of native throughput",
-                                   groups, blk_group({"seq", "read"}, "64k", 32), 0.90));
-    out.push_back(throughput_share("random 4 KiB reads at qd32: ≥ 70% of native IOPS", groups,
-                                   blk_group({"rand", "read"}, "4k", 32), 0.70));
-
-    // The exits the guest caused: KVM's count minus irq_exits (the host's
-    // interrupts arrive per unit of time, not per I/O: a 1 MiB I/O that takes
-    // milliseconds collects timer ticks whatever the ring does).
-    auto blk_exits = pending("issue #5", "exits per I/O at queue depth 32 below 0.2",
-                             "guest-caused exits per I/O (guest_exits_per_io; all exits in "
-                             "brackets) of the best paravirtualized path at qd32, per workload");
-    measured.clear();
-    ok = true;
+// The exits the guest caused: KVM's count minus irq_exits (the host's
+// interrupts arrive per unit of time, not per I/O: a 1 MiB I/O that takes
+// milliseconds collects timer ticks whatever the ring does).
+ClaimCheck blk_exits_target(const std::vector<TwinGroup>& groups) {
+    auto c = pending("issue #5", "exits per I/O at queue depth 32 below 0.2",
+                     "guest-caused exits per I/O (guest_exits_per_io; all exits in "
+                     "brackets) of the best paravirtualized path at qd32, per workload");
     struct Fewest {
         double guest = 0;
         double all = 0;
@@ -184,7 +192,7 @@ std::vector<ClaimCheck> check_enso_targets(const std::vector<TwinGroup>& groups)
     };
     std::map<std::string, Fewest> lowest; // workload -> the path with the fewest exits
     for (const auto& g : groups) {
-        if (g.suite != "blk") {
+        if (g.kind() != SuiteKind::block_io) {
             continue;
         }
         for (const auto* m : g.members) {
@@ -200,43 +208,52 @@ std::vector<ClaimCheck> check_enso_targets(const std::vector<TwinGroup>& groups)
             }
         }
     }
+    std::string measured;
+    bool ok = true;
     for (const auto& [workload, f] : lowest) {
         ok = ok && f.guest < 0.2;
         measured += fmt::format("{}{} {} {} ({})", measured.empty() ? "" : "; ", workload, f.mode,
                                 format_number(f.guest), format_number(f.all));
     }
     if (!measured.empty()) {
-        blk_exits.measured = measured;
-        blk_exits.status = ok ? ClaimStatus::met : ClaimStatus::missed;
+        c.measured = measured;
+        c.status = ok ? ClaimStatus::met : ClaimStatus::missed;
     }
-    out.push_back(blk_exits);
+    return c;
+}
 
-    auto emulated =
+// The emulated disk against the fastest paravirtualized path of its workload.
+std::optional<Ratio> emulated_over_best(const TwinGroup& g) {
+    const BenchmarkRun* emu = nullptr;
+    const BenchmarkRun* best = nullptr;
+    for (const auto* m : g.members) {
+        if (m->name->role != Role::guest || m->skipped || !m->median_ns()) {
+            continue;
+        }
+        if (m->name->mode == "emulated") {
+            emu = m;
+        } else if (best == nullptr || *m->median_ns() < *best->median_ns()) {
+            best = m;
+        }
+    }
+    if (emu == nullptr || best == nullptr) {
+        return std::nullopt;
+    }
+    const auto metric = metric_for(*emu, *best);
+    return ratio_of(cost_of(*emu, metric), cost_of(*best, metric));
+}
+
+ClaimCheck emulated_target(const std::vector<TwinGroup>& groups) {
+    auto c =
         pending("issue #5", "the emulated device several (≥ 3) times slower than paravirtualized",
                 "emulated vs the fastest paravirtualized path, per workload");
-    measured.clear();
-    ok = true;
+    std::string measured;
+    bool ok = true;
     for (const auto& g : groups) {
-        if (g.suite != "blk") {
+        if (g.kind() != SuiteKind::block_io) {
             continue;
         }
-        const BenchmarkRun* emu = nullptr;
-        const BenchmarkRun* best = nullptr;
-        for (const auto* m : g.members) {
-            if (m->name->role != Role::guest || m->skipped || !m->median_ns()) {
-                continue;
-            }
-            if (m->name->mode == "emulated") {
-                emu = m;
-            } else if (best == nullptr || *m->median_ns() < *best->median_ns()) {
-                best = m;
-            }
-        }
-        if (emu == nullptr || best == nullptr) {
-            continue;
-        }
-        const auto metric = metric_for(*emu, *best);
-        const auto r = ratio_of(cost_of(*emu, metric), cost_of(*best, metric));
+        const auto r = emulated_over_best(g);
         if (!r) {
             continue;
         }
@@ -245,11 +262,29 @@ std::vector<ClaimCheck> check_enso_targets(const std::vector<TwinGroup>& groups)
                                 format_ratio(r->value));
     }
     if (!measured.empty()) {
-        emulated.measured = measured;
-        emulated.status = ok ? ClaimStatus::met : ClaimStatus::missed;
+        c.measured = measured;
+        c.status = ok ? ClaimStatus::met : ClaimStatus::missed;
     }
-    out.push_back(emulated);
-    return out;
+    return c;
+}
+
+} // namespace
+
+std::vector<ClaimCheck> check_enso_targets(const std::vector<TwinGroup>& groups) {
+    return {
+        trap_floor_target(groups),
+        exitless_null_target(groups),
+        exitless_speedup_target(groups),
+        mmu_batch_target(groups),
+        compute_target(groups),
+        exits_per_op_target(groups),
+        throughput_share("sequential 64 KiB reads at qd32: ≥ 90% of native throughput", groups,
+                         blk_group({"seq", "read"}, "64k", 32), 0.90),
+        throughput_share("random 4 KiB reads at qd32: ≥ 70% of native IOPS", groups,
+                         blk_group({"rand", "read"}, "4k", 32), 0.70),
+        blk_exits_target(groups),
+        emulated_target(groups),
+    };
 }
 
 } // namespace enso::reports

@@ -170,7 +170,7 @@ batch_cost_chart_scripts(const ReportModel& model) {
     for (const auto& g : model.groups) {
         for (const auto* m : g.members) {
             const auto n = m->name->batch_size();
-            if (!n || *n == 0 || m->skipped || !m->median_ns() || g.suite == "blk") {
+            if (!n || *n == 0 || m->skipped || !m->median_ns() || g.kind() == SuiteKind::block_io) {
                 continue;
             }
             ops[g.suite + "/" + m->name->operation][m->name->mode][*n] = m;
@@ -251,7 +251,7 @@ std::string blk_panel_of(const std::string& workload) {
 std::vector<std::string> blk_paths(const ReportModel& model) {
     std::vector<std::string> paths;
     for (const auto& g : model.groups) {
-        if (g.suite != "blk") {
+        if (g.kind() != SuiteKind::block_io) {
             continue;
         }
         for (const auto* m : g.members) {
@@ -268,7 +268,7 @@ Clusters blk_clusters(const ReportModel& model, const char* counter, const std::
     Clusters c;
     std::map<std::string, size_t> path_index;
     for (const auto& g : model.groups) {
-        if (g.suite != "blk" || blk_panel_of(g.workload) != panel) {
+        if (g.kind() != SuiteKind::block_io || blk_panel_of(g.workload) != panel) {
             continue;
         }
         std::optional<size_t> w;

@@ -178,7 +178,7 @@ std::string headline(const ReportModel& m) {
 std::string blk_table(const ReportModel& m) {
     std::string rows;
     for (const auto& g : m.groups) {
-        if (g.suite != "blk") {
+        if (g.kind() != SuiteKind::block_io) {
             continue;
         }
         for (const auto* r : g.members) {

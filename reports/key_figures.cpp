@@ -46,7 +46,7 @@ void compute_card(const ReportModel& m, std::vector<KeyFigure>& out) {
 }
 
 void null_cards(const ReportModel& m, std::vector<KeyFigure>& out) {
-    const auto null_op = operation_is("hypercall", "null");
+    const auto null_op = operation_is(SuiteKind::hypercalls, "null");
     const BenchmarkRun* trap = find_guest(m.groups, null_op, "trap");
     for (const auto& group : m.groups) {
         if (!null_op(group)) {
@@ -87,7 +87,7 @@ void null_cards(const ReportModel& m, std::vector<KeyFigure>& out) {
 void batch_cards(const ReportModel& m, std::vector<KeyFigure>& out) {
     std::map<std::string, std::uint64_t> largest;
     for (const auto& g : m.groups) {
-        if (g.suite != "hypercall" || g.members.empty()) {
+        if (g.kind() != SuiteKind::hypercalls || g.members.empty()) {
             continue;
         }
         if (const auto n = g.members.front()->name->batch_size(); n && *n > 1) {
@@ -97,7 +97,7 @@ void batch_cards(const ReportModel& m, std::vector<KeyFigure>& out) {
     }
     for (const auto& [op, n] : largest) {
         for (const auto& g : m.groups) {
-            if (g.suite != "hypercall" || g.members.front()->name->operation != op ||
+            if (g.kind() != SuiteKind::hypercalls || g.members.front()->name->operation != op ||
                 g.members.front()->name->batch_size() != n) {
                 continue;
             }
@@ -121,7 +121,7 @@ void blk_cards(const ReportModel& m, std::vector<KeyFigure>& out) {
     double best = 0;
     std::vector<const TwinRatio*> emulated;
     for (const auto& g : m.groups) {
-        if (g.suite != "blk") {
+        if (g.kind() != SuiteKind::block_io) {
             continue;
         }
         double group_best = 0;
@@ -167,11 +167,25 @@ void blk_cards(const ReportModel& m, std::vector<KeyFigure>& out) {
     }
 }
 
+// Whether the cards above cover a suite of this kind.
+bool has_own_cards(SuiteKind kind) {
+    switch (kind) {
+    case SuiteKind::hypercalls:
+    case SuiteKind::cpu_kernels:
+    case SuiteKind::block_io:
+        return true;
+    case SuiteKind::page_tables:
+    case SuiteKind::other:
+        break;
+    }
+    return false;
+}
+
 // Suites the cards above do not cover: one card per baseline.
 void other_cards(const ReportModel& m, std::vector<KeyFigure>& out) {
     std::map<std::pair<std::string, Role>, std::vector<double>> by_suite;
     for (const auto& g : m.groups) {
-        if (g.suite == "blk" || g.suite == "hypercall" || g.suite == "compute") {
+        if (has_own_cards(g.kind())) {
             continue;
         }
         for (const auto& r : g.ratios) {

@@ -49,9 +49,7 @@ std::string claims_md(const std::vector<ClaimCheck>& claims) {
     return s + "\n";
 }
 
-} // namespace
-
-std::string render_markdown(const ReportModel& m, const FigureSet& figs) {
+std::string title_md(const ReportModel& m) {
     std::string s = "# Enso: what paravirtualization costs here\n\n";
     const auto date = m.title_date();
     if (!date.empty()) {
@@ -61,8 +59,11 @@ std::string render_markdown(const ReportModel& m, const FigureSet& figs) {
     for (const auto& h : m.hosts) {
         s += "**" + h.headline + "**\n\n" + h.bare_metal_meaning + "\n\n";
     }
+    return s;
+}
 
-    s += "## Headline: overhead against bare metal\n\n";
+std::string headline_md(const ReportModel& m) {
+    std::string s = "## Headline: overhead against bare metal\n\n";
     for (const auto& k : key_figures(m)) {
         s += fmt::format("- **{}: {}** {}\n", k.title, k.value, k.detail);
     }
@@ -71,104 +72,123 @@ std::string render_markdown(const ReportModel& m, const FigureSet& figs) {
         s += line + "\n";
     }
     s += "\n";
-    if (!m.headline.empty()) {
-        s += "| suite | workload | guest | vs native (bare metal) | vs floor | vs in-process | "
-             "guest median | exits/op |\n|---|---|---|---:|---:|---:|---:|---:|\n";
-        for (const auto& row : m.headline) {
-            auto exits = row.guest->counter("exits_per_op");
-            if (!exits) {
-                exits = row.guest->counter("exits_per_io");
-            }
-            s += fmt::format(
-                "| {} | {} | `{}` | {} | {} | {} | {} | {} |\n", cell(row.group->suite),
-                cell(row.group->workload), row.guest->name->mode, ratio_text(row.vs_native),
-                ratio_text(row.vs_floor), ratio_text(row.vs_inprocess),
-                format_ns(row.guest->median_ns()), exits ? format_number(*exits) : "—");
-        }
-        s += "\nRatios are guest cost over twin cost (1.00× = no overhead), with the "
-             "interquartile spread in parentheses.\n\n";
+    if (m.headline.empty()) {
+        return s;
     }
+    s += "| suite | workload | guest | vs native (bare metal) | vs floor | vs in-process | "
+         "guest median | exits/op |\n|---|---|---|---:|---:|---:|---:|---:|\n";
+    for (const auto& row : m.headline) {
+        auto exits = row.guest->counter("exits_per_op");
+        if (!exits) {
+            exits = row.guest->counter("exits_per_io");
+        }
+        s +=
+            fmt::format("| {} | {} | `{}` | {} | {} | {} | {} | {} |\n", cell(row.group->suite),
+                        cell(row.group->workload), row.guest->name->mode, ratio_text(row.vs_native),
+                        ratio_text(row.vs_floor), ratio_text(row.vs_inprocess),
+                        format_ns(row.guest->median_ns()), exits ? format_number(*exits) : "—");
+    }
+    s += "\nRatios are guest cost over twin cost (1.00× = no overhead), with the "
+         "interquartile spread in parentheses.\n\n";
+    return s;
+}
 
-    s += "## Charts\n\n";
+std::string charts_md(const FigureSet& figs) {
+    std::string s = "## Charts\n\n";
     for (const auto& f : figs.charts) {
         s += figure_md(f);
     }
+    return s;
+}
 
-    bool blk_header = false;
+std::string blk_row_md(const TwinGroup& g, const BenchmarkRun& r) {
+    auto c = [&r](const char* k) {
+        const auto v = r.counter(k);
+        return v ? format_number(*v) : std::string("—");
+    };
+    const auto ok = r.counter("integrity_ok");
+    return fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |\n", cell(g.workload),
+                       r.name->mode, c("MBps"), c("IOPS"), c("lat_p50_us"), c("lat_p99_us"),
+                       c("exits_per_io"), c("host_cpu_us_per_io"),
+                       ok ? (*ok >= 1 ? "ok" : "**FAILED**") : "—");
+}
+
+// Empty when no block_io suite measured anything.
+std::string blk_md(const ReportModel& m) {
+    std::string rows;
     for (const auto& g : m.groups) {
-        if (g.suite != "blk") {
+        if (g.kind() != SuiteKind::block_io) {
             continue;
         }
         for (const auto* r : g.members) {
-            if (r->skipped) {
-                continue;
+            if (!r->skipped) {
+                rows += blk_row_md(g, *r);
             }
-            if (!blk_header) {
-                s += "## Block I/O per path\n\n| workload | path | MB/s | IOPS | p50 µs | p99 µs | "
-                     "exits/I/O | host CPU µs/I/O | integrity |\n"
-                     "|---|---|---:|---:|---:|---:|---:|---:|---|\n";
-                blk_header = true;
-            }
-            auto c = [r](const char* k) {
-                const auto v = r->counter(k);
-                return v ? format_number(*v) : std::string("—");
-            };
-            const auto ok = r->counter("integrity_ok");
-            s += fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |\n", cell(g.workload),
-                             r->name->mode, c("MBps"), c("IOPS"), c("lat_p50_us"), c("lat_p99_us"),
-                             c("exits_per_io"), c("host_cpu_us_per_io"),
-                             ok ? (*ok >= 1 ? "ok" : "**FAILED**") : "—");
         }
     }
-    if (blk_header) {
-        s += "\n";
+    if (rows.empty()) {
+        return "";
     }
+    return "## Block I/O per path\n\n| workload | path | MB/s | IOPS | p50 µs | p99 µs | "
+           "exits/I/O | host CPU µs/I/O | integrity |\n"
+           "|---|---|---:|---:|---:|---:|---:|---:|---|\n" +
+           rows + "\n";
+}
 
-    if (m.comparison) {
-        s += "## Change against the baseline\n\nBaseline: `" + m.baseline->path.string() +
-             "`. Positive changes are slower; two-sided Mann-Whitney U test on the repetitions, "
-             "significant when p < 0.05.\n\n| benchmark | baseline | now | change | p | "
-             "repetitions | verdict |\n|---|---:|---:|---:|---:|---:|---|\n";
-        for (const auto& ch : m.comparison->changes) {
-            s += fmt::format(
-                "| `{}` | {} | {} | {} | {} | {} / {} | {}{} |\n",
-                strip_benchmark_suffixes(ch.run_name), format_ns(ch.baseline_ns),
-                format_ns(ch.current_ns), ch.change ? format_percent_change(*ch.change) : "—",
-                ch.test ? format_p_value(ch.test->p_value) : "—", ch.baseline_repetitions,
-                ch.current_repetitions, verdict_name(ch.verdict),
-                ch.why.empty() ? "" : " (" + cell(ch.why) + ")");
-        }
-        s += "\n";
+std::string baseline_md(const ReportModel& m) {
+    if (!m.comparison) {
+        return "";
     }
-
-    if (m.verification) {
-        const auto& v = *m.verification;
-        s += fmt::format("## Verification\n\n{} handlers: {} proved, {} failed, {} unknown, in {} "
-                         "s.\n\n| handler | result | paths | seconds |\n|---|---|---:|---:|\n",
-                         v.handlers.size(), v.count(VerifyOutcome::proved),
-                         v.count(VerifyOutcome::failed), v.count(VerifyOutcome::unknown),
-                         format_number(v.total_seconds()));
-        for (const auto& h : v.handlers) {
-            s += fmt::format("| `{}` | {} | {} | {} |\n", h.handler, cell(h.result),
-                             h.paths ? std::to_string(*h.paths) : "—",
-                             h.seconds ? format_number(*h.seconds) : "—");
-        }
-        s += "\n";
-        if (figs.verification) {
-            s += figure_md(*figs.verification);
-        }
-        for (const auto& f : figs.counterexamples) {
-            s += figure_md(f);
-        }
+    std::string s =
+        "## Change against the baseline\n\nBaseline: `" + m.baseline->path.string() +
+        "`. Positive changes are slower; two-sided Mann-Whitney U test on the repetitions, "
+        "significant when p < 0.05.\n\n| benchmark | baseline | now | change | p | "
+        "repetitions | verdict |\n|---|---:|---:|---:|---:|---:|---|\n";
+    for (const auto& ch : m.comparison->changes) {
+        s += fmt::format("| `{}` | {} | {} | {} | {} | {} / {} | {}{} |\n",
+                         strip_benchmark_suffixes(ch.run_name), format_ns(ch.baseline_ns),
+                         format_ns(ch.current_ns),
+                         ch.change ? format_percent_change(*ch.change) : "—",
+                         ch.test ? format_p_value(ch.test->p_value) : "—", ch.baseline_repetitions,
+                         ch.current_repetitions, verdict_name(ch.verdict),
+                         ch.why.empty() ? "" : " (" + cell(ch.why) + ")");
     }
+    return s + "\n";
+}
 
-    s += "## Published claims and Enso's targets\n\n" + claims_md(m.published_claims);
-    s += "### Enso's targets (issues #3 and #5)\n\n" + claims_md(m.targets);
+std::string verification_md(const ReportModel& m, const FigureSet& figs) {
+    if (!m.verification) {
+        return "";
+    }
+    const auto& v = *m.verification;
+    std::string s = fmt::format(
+        "## Verification\n\n{} handlers: {} proved, {} failed, {} unknown, in {} "
+        "s.\n\n| handler | result | paths | seconds |\n|---|---|---:|---:|\n",
+        v.handlers.size(), v.count(VerifyOutcome::proved), v.count(VerifyOutcome::failed),
+        v.count(VerifyOutcome::unknown), format_number(v.total_seconds()));
+    for (const auto& h : v.handlers) {
+        s += fmt::format("| `{}` | {} | {} | {} |\n", h.handler, cell(h.result),
+                         h.paths ? std::to_string(*h.paths) : "—",
+                         h.seconds ? format_number(*h.seconds) : "—");
+    }
+    s += "\n";
+    if (figs.verification) {
+        s += figure_md(*figs.verification);
+    }
+    for (const auto& f : figs.counterexamples) {
+        s += figure_md(f);
+    }
+    return s;
+}
 
-    s += "## Topology at the end of the run\n\n" + figure_md(figs.topology);
+std::string claims_section_md(const ReportModel& m) {
+    return "## Published claims and Enso's targets\n\n" + claims_md(m.published_claims) +
+           "### Enso's targets (issues #3 and #5)\n\n" + claims_md(m.targets);
+}
 
-    s += "## All measurements\n\n| benchmark | median | spread | reps | counters |\n"
-         "|---|---:|---:|---:|---|\n";
+std::string measurements_md(const ReportModel& m) {
+    std::string s = "## All measurements\n\n| benchmark | median | spread | reps | counters |\n"
+                    "|---|---:|---:|---:|---|\n";
     for (const auto* r : m.runs) {
         if (!r->skipped) {
             s += fmt::format("| `{}` | {} | {} | {} | {} |\n",
@@ -176,15 +196,22 @@ std::string render_markdown(const ReportModel& m, const FigureSet& figs) {
                              run_spread(*r), r->repetition_count(), cell(run_counters(*r)));
         }
     }
-    s += "\n";
-    if (!m.skipped.empty()) {
-        s += "## Skipped\n\n| what | why |\n|---|---|\n";
-        for (const auto& k : m.skipped) {
-            s += fmt::format("| `{}` | {} |\n", strip_benchmark_suffixes(k.what), cell(k.reason));
-        }
-        s += "\n";
+    return s + "\n";
+}
+
+std::string skipped_md(const ReportModel& m) {
+    if (m.skipped.empty()) {
+        return "";
     }
-    s += "## Host and method\n\n";
+    std::string s = "## Skipped\n\n| what | why |\n|---|---|\n";
+    for (const auto& k : m.skipped) {
+        s += fmt::format("| `{}` | {} |\n", strip_benchmark_suffixes(k.what), cell(k.reason));
+    }
+    return s + "\n";
+}
+
+std::string host_and_method_md(const ReportModel& m) {
+    std::string s = "## Host and method\n\n";
     for (const auto& h : m.hosts) {
         s += "| | |\n|---|---|\n";
         for (const auto& [k, v] : h.facts) {
@@ -202,6 +229,15 @@ std::string render_markdown(const ReportModel& m, const FigureSet& figs) {
         }
     }
     return s;
+}
+
+} // namespace
+
+std::string render_markdown(const ReportModel& m, const FigureSet& figs) {
+    return title_md(m) + headline_md(m) + charts_md(figs) + blk_md(m) + baseline_md(m) +
+           verification_md(m, figs) + claims_section_md(m) +
+           "## Topology at the end of the run\n\n" + figure_md(figs.topology) + measurements_md(m) +
+           skipped_md(m) + host_and_method_md(m);
 }
 
 } // namespace enso::reports

@@ -21,19 +21,17 @@ ClaimCheck ratio_claim(std::string source, std::string claim, std::string compar
     return c;
 }
 
-// The platform figure DESIGN.md measured by hand, against this run's floor.
+// A platform figure measured by hand while designing Enso, against this run's floor.
 ClaimCheck floor_claim(const std::vector<TwinGroup>& groups, std::string claim,
                        std::string_view transport, double design_ns) {
     ClaimCheck c{"DESIGN.md (this platform, by hand)", std::move(claim),
                  fmt::format("hypercall floor, {} transport", transport), kNotMeasured,
                  ClaimStatus::not_measured};
-    const BenchmarkRun* floor = find_member(
-        groups, [](const TwinGroup& g) { return g.suite == "hypercall"; }, Role::floor, transport);
+    const auto hypercalls = of_kind(SuiteKind::hypercalls);
+    const BenchmarkRun* floor = find_member(groups, hypercalls, Role::floor, transport);
     if (floor == nullptr) {
         // A generic floor twin of a guest over this transport.
-        for (const auto* r : find_ratios(
-                 groups, [](const TwinGroup& g) { return g.suite == "hypercall"; }, transport,
-                 Role::floor)) {
+        for (const auto* r : find_ratios(groups, hypercalls, transport, Role::floor)) {
             floor = r->baseline;
             break;
         }
@@ -53,8 +51,7 @@ ClaimCheck floor_claim(const std::vector<TwinGroup>& groups, std::string claim,
 std::vector<ClaimCheck> check_published_claims(const std::vector<TwinGroup>& groups) {
     std::vector<ClaimCheck> out;
     const auto compute = find_ratios(groups, is_compute(), "", Role::native);
-    const auto pagetable = find_ratios(
-        groups, [](const TwinGroup& g) { return g.suite == "pagetable"; }, "", Role::native);
+    const auto pagetable = find_ratios(groups, of_kind(SuiteKind::page_tables), "", Role::native);
 
     out.push_back(ratio_claim("Xen (SOSP 2003)",
                               "Linux build: Xen adds 3% to a native run (about 1.03×)",
@@ -73,7 +70,7 @@ std::vector<ClaimCheck> check_published_claims(const std::vector<TwinGroup>& gro
                        ClaimStatus::not_measured};
     const BenchmarkRun* best = nullptr;
     for (const auto& g : groups) {
-        if (g.suite != "blk") {
+        if (g.kind() != SuiteKind::block_io) {
             continue;
         }
         for (const auto* m : g.members) {

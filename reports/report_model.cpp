@@ -13,14 +13,6 @@ namespace enso::reports {
 
 namespace {
 
-// The order suites appear in: the cheapest story first.
-int suite_rank(const std::string& suite) {
-    static const std::map<std::string, int> order = {
-        {"compute", 0}, {"hypercall", 1}, {"pagetable", 2}, {"blk", 3}};
-    auto it = order.find(suite);
-    return it == order.end() ? 9 : it->second;
-}
-
 std::string host_key(const HostDescription& h) {
     std::string key = h.headline;
     for (const auto& [k, v] : h.facts) {
@@ -110,7 +102,7 @@ ReportModel build_report_model(std::vector<ResultsFile> files, std::optional<Res
 
     m.groups = pair_twins(m.runs);
     std::stable_sort(m.groups.begin(), m.groups.end(), [](const TwinGroup& a, const TwinGroup& b) {
-        return suite_rank(a.suite) < suite_rank(b.suite);
+        return suite_report_order(a.suite) < suite_report_order(b.suite);
     });
     std::set<const BenchmarkRun*> paired;
     for (const auto& g : m.groups) {

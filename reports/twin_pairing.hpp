@@ -7,6 +7,7 @@
 #include "reports/benchmark_name.hpp"
 #include "reports/ratio_statistics.hpp"
 #include "reports/results_file.hpp"
+#include "reports/suite_registry.hpp"
 
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ struct TwinGroup {
     std::vector<TwinRatio> ratios;            // guest members x their baselines
 
     [[nodiscard]] const BenchmarkRun* member(Role role) const;
+    [[nodiscard]] SuiteKind kind() const { return suite_kind(suite); }
 };
 
 // Groups the runs that follow the name grammar (skipped runs and runs

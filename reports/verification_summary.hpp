@@ -1,5 +1,4 @@
-// What `enso verify --json` found, read leniently: its schema is still
-// being settled, so the reader takes a list of
+// What `enso verify --json` found, read leniently: the reader takes a list of
 //   {"handler": "...", "paths": N, "result": "proved"|"failed"|..., "seconds": S,
 //    "counterexample": "cex/x.svg" | "counterexamples": ["...svg", "...dot"]}
 // either as the top level or under "handlers"/"results"/"proofs", accepts

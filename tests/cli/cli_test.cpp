@@ -1,4 +1,6 @@
 // Black-box tests of the enso command line.
+#include "reports/suite_registry.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
@@ -79,6 +81,11 @@ TEST_CASE("list names every suite") {
     for (const char* suite : {"core", "hypercall", "blk", "pagetable", "compute"}) {
         INFO("suite " << suite);
         CHECK(contains(r.out, suite));
+    }
+    for (const auto& suite : enso::reports::registered_suites()) {
+        INFO("registered suite " << suite.name);
+        CHECK(contains(r.out, "  " + std::string(suite.name) + " "));
+        CHECK(contains(r.out, std::string(suite.description)));
     }
 }
 
