@@ -23,6 +23,13 @@ Rc report_done(const GuestMemory& guest, std::uint64_t done_ptr, std::uint64_t d
     return rc;
 }
 
+// A 64-bit PV kernel runs in ring 3, so Xen sets _PAGE_USER in every
+// present entry a guest writes (guests such as XTF write theirs without
+// it); so does Enso, before the entry is validated.
+std::uint64_t with_user_bit(std::uint64_t pte) {
+    return (pte & kPteP) != 0 ? pte | kPteUS : pte;
+}
+
 } // namespace
 
 long Dispatcher::mmu_update(std::uint16_t d, const HypercallArgs& a) {
@@ -52,7 +59,10 @@ long Dispatcher::mmu_update(std::uint16_t d, const HypercallArgs& a) {
                 rc = guest.read(at + i * sizeof(mmu_update_t), reqs[i]);
             }
             if (rc == kOk) {
-                rc = core_.mmu_update(d, reqs[i].ptr, reqs[i].val);
+                const bool pte = (reqs[i].ptr & 3) == MMU_NORMAL_PT_UPDATE ||
+                                 (reqs[i].ptr & 3) == MMU_PT_UPDATE_PRESERVE_AD;
+                rc = core_.mmu_update(d, reqs[i].ptr,
+                                      pte ? with_user_bit(reqs[i].val) : reqs[i].val);
             }
             if (rc != kOk) {
                 break;
@@ -123,7 +133,7 @@ long Dispatcher::mmuext_op(std::uint16_t d, const HypercallArgs& a) {
 }
 
 long Dispatcher::update_va_mapping(std::uint16_t d, const HypercallArgs& a) {
-    return core_.update_va_mapping(d, a[0], a[1], a[2]);
+    return core_.update_va_mapping(d, a[0], with_user_bit(a[1]), a[2]);
 }
 
 } // namespace enso::core
