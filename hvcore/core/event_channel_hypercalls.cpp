@@ -66,9 +66,32 @@ long Dispatcher::event_channel_op(std::uint16_t d, const HypercallArgs& a) {
             }
             return rc;
         });
+    case EVTCHNOP_init_control:
+        return with_arg<evtchn_init_control_t>(
+            guest, at, [&](evtchn_init_control_t& op) { return fifo_init_control(d, op); });
     default:
         return kENOSYS;
     }
+}
+
+// The FIFO ABI is not offered (two-level event channels only), but its
+// arguments are checked as Xen checks them first, so a bad call is refused
+// for what it is: a misaligned or overlong offset or a frame the domain
+// does not own is -EINVAL, a vCPU it does not have -ENOENT; a good call is
+// -ENOSYS.
+Rc Dispatcher::fifo_init_control(std::uint16_t d, const evtchn_init_control_t& op) {
+    constexpr std::uint64_t kControlBlockBytes = 64; // evtchn_fifo_control_block
+    if ((op.offset & 7) != 0 || op.offset > kPageSize - kControlBlockBytes) {
+        return kEINVAL;
+    }
+    if (op.vcpu != 0) {
+        return kENOENT;
+    }
+    if (op.control_gfn >= core_.nr_frames() ||
+        !core_.owns_frame(d, static_cast<std::uint32_t>(op.control_gfn))) {
+        return kEINVAL;
+    }
+    return kENOSYS;
 }
 
 } // namespace enso::core

@@ -72,6 +72,8 @@ public:
     long iret(std::uint16_t d, const HypercallArgs& a);
 
 private:
+    Rc fifo_init_control(std::uint16_t d, const evtchn_init_control_t& op);
+
     Core& core_;
     VcpuPlatform* platform_ = nullptr;
     unsigned multicall_depth_ = 0;

@@ -6,6 +6,7 @@
 #include "hvcore/core/hypercall_dispatch.hpp"
 
 #include <array>
+#include <cstdio>
 #include <span>
 #include <string>
 
@@ -17,6 +18,12 @@ namespace {
 constexpr long kXenVersion = (4L << 16) | 17;
 constexpr char kExtraVersion[] = "-enso";
 constexpr char kCapabilities[] = "xen-3.0-x86_64";
+constexpr char kChangeset[] = "enso";
+#if defined(__clang__)
+constexpr char kCompiler[] = "clang " __clang_version__;
+#else
+constexpr char kCompiler[] = "gcc " __VERSION__;
+#endif
 
 template <std::size_t N, class Out>
 Rc write_string(const GuestMemory& guest, std::uint64_t at, const char (&text)[N]) {
@@ -69,6 +76,25 @@ long Dispatcher::xen_version(std::uint16_t d, const HypercallArgs& a) {
     }
     case XENVER_pagesize:
         return static_cast<long>(kPageSize);
+    case XENVER_compile_info: {
+        xen_compile_info_t info{};
+        std::snprintf(info.compiler, sizeof info.compiler, "%s", kCompiler);
+        std::snprintf(info.compile_by, sizeof info.compile_by, "enso");
+        std::snprintf(info.compile_domain, sizeof info.compile_domain, "enso");
+        std::snprintf(info.compile_date, sizeof info.compile_date, "%s", __DATE__);
+        return guest.write(a[1], info);
+    }
+    case XENVER_changeset:
+        return write_string<sizeof kChangeset, xen_changeset_info_t>(guest, a[1], kChangeset);
+    case XENVER_platform_parameters: {
+        xen_platform_parameters_t p{};
+        p.virt_start = HYPERVISOR_VIRT_START;
+        return guest.write(a[1], p);
+    }
+    case XENVER_guest_handle: {
+        const xen_domain_handle_t handle{};
+        return guest.write(a[1], handle);
+    }
     default:
         return kENOSYS;
     }

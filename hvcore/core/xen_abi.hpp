@@ -30,6 +30,7 @@ inline constexpr Rc kEFAULT = -XEN_EFAULT;
 inline constexpr Rc kEBUSY = -XEN_EBUSY;
 inline constexpr Rc kEEXIST = -XEN_EEXIST;
 inline constexpr Rc kEINVAL = -XEN_EINVAL;
+inline constexpr Rc kENOENT = -XEN_ENOENT;
 inline constexpr Rc kENOMEM = -XEN_ENOMEM;
 inline constexpr Rc kENOSPC = -XEN_ENOSPC;
 inline constexpr Rc kENOSYS = -XEN_ENOSYS;
