@@ -30,6 +30,8 @@ constexpr std::uint64_t kPfecUser = 1ULL << 2;
 constexpr std::uint32_t kVectorUd = 6;
 constexpr std::uint32_t kVectorGp = 13;
 constexpr std::uint32_t kVectorPf = 14;
+// Not a vector: SYSCALL, delivered to the syscall callback (bounce()).
+constexpr std::uint32_t kSyscallVector = 256;
 // Xen's reserved GDT entries start at index 0x1c00: its flat selectors.
 constexpr std::uint16_t kFirstXenSelector = 0xe000;
 // What a guest in kernel mode sees in a frame: Xen clears the RPL.
@@ -42,6 +44,9 @@ bool has_error_code(std::uint32_t vector) {
 }
 
 const char* vector_name(std::uint32_t v) {
+    if (v == kSyscallVector) {
+        return "syscall";
+    }
     static constexpr const char* kNames[32] = {
         "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
         "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE",  "#CP",
@@ -213,6 +218,19 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
     const std::uint64_t rsp = f[ec ? 4 : 3];
     regs.rsp = rsp;
     regs.rflags = rflags;
+    // SYSCALL jumps to LSTAR, which this host does not let the monitor set
+    // (KVM_SET_MSRS is refused; trap_probe): it lands at 0 and faults there.
+    // A fetch fault at 0 whose RCX follows a SYSCALL is one; Xen sends it to
+    // the syscall callback with RCX and R11 as the instruction left them.
+    std::array<std::uint8_t, 2> before{};
+    if (vector == kVectorPf && rip == 0 && g.vcpu->sregs().cr2 == 0 && regs.rcx >= 2 &&
+        read_guest(g, regs.rcx - 2, before) && before[0] == 0x0f && before[1] == 0x05) {
+        const bool ok = bounce(g, kSyscallVector, 0, false, regs.rcx, regs.r11, rsp);
+        if (ok) {
+            g.vcpu->regs_changed();
+        }
+        return ok && !g.stop_requested.load();
+    }
     // `int $n` (n != 3) arrives here as #UD at the instruction on this host
     // (trap_probe): deliver it as Xen does, through the trap table's gate
     // if its DPL lets the current mode in, else as #GP(n * 8 + 2).
@@ -278,6 +296,29 @@ bool Monitor::emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip) {
         }
         return false;
     }
+    // mov %drN, %reg and mov %reg, %drN: Xen emulates them for a PV guest;
+    // here the values are kept and read back (xen_pv_vcpu.hpp), DR4/DR5
+    // alias DR6/DR7 and DR6/DR7 keep their fixed bits.
+    if (code[i] == 0x0f && (code[i + 1] == 0x21 || code[i + 1] == 0x23) &&
+        (code[i + 2] & 0xc0) == 0xc0) {
+        unsigned dr = ((code[i + 2] >> 3) & 7) | (rex_r ? 8 : 0);
+        if (dr > 7) {
+            return false;
+        }
+        dr = dr == 4 ? 6 : dr == 5 ? 7 : dr;
+        auto& reg = gpr(regs, (code[i + 2] & 7) | (rex_b ? 8 : 0));
+        if (code[i + 1] == 0x21) {
+            reg = g.pv.debug[dr];
+        } else if (dr == 6) {
+            g.pv.debug[6] = (reg & 0x0000f00fULL) | 0xffff0ff0ULL;
+        } else if (dr == 7) {
+            g.pv.debug[7] = (reg & 0xffff2fffULL) | 0x400ULL;
+        } else {
+            g.pv.debug[dr] = reg;
+        }
+        regs.rip = rip + i + 3;
+        return true;
+    }
     // mov %crN, %reg: the values Xen shows a PV guest.
     if (code[i] == 0x0f && code[i + 1] == 0x20 && (code[i + 2] & 0xc0) == 0xc0) {
         const unsigned cr = ((code[i + 2] >> 3) & 7) | (rex_r ? 8 : 0);
@@ -312,7 +353,13 @@ bool Monitor::emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip) {
 bool Monitor::bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_code, bool has_error,
                      std::uint64_t rip, std::uint64_t rflags, std::uint64_t rsp) {
     auto& regs = g.vcpu->regs();
-    const auto& trap = g.pv.traps[vector];
+    const bool syscall = vector == kSyscallVector;
+    const auto& callback = g.pv.callbacks[CALLBACKTYPE_syscall];
+    const XenPvVcpu::Trap trap =
+        syscall ? XenPvVcpu::Trap{static_cast<std::uint8_t>(
+                                      (callback.flags & CALLBACKF_mask_events) != 0 ? 4 : 0),
+                                  0, callback.address}
+                : g.pv.traps[vector];
     if (trap.address == 0) {
         stop_domain(g, fault_stop(g, StopKind::fault,
                                   fmt::format("{} (vector {}, error {:#x}) at rip {:#x} with no "

@@ -27,6 +27,9 @@ struct XenPvVcpu {
     std::vector<std::uint64_t> gdt_frames;
     std::uint32_t gdt_entries = 0;
     bool kernel_mode = true;
+    // The debug registers as the guest sees them: kept, not loaded (a CPL3
+    // guest under PVM cannot have hardware breakpoints), at their reset values.
+    std::array<std::uint64_t, 8> debug = {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400};
     std::uint64_t exceptions = 0; // reached the monitor
     std::uint64_t emulated = 0;   // of those, instructions the monitor emulated
 };
