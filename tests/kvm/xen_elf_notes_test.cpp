@@ -1,6 +1,6 @@
 // Xen PV ELF notes: synthetic kernels written here (good ones, and every
 // kind of broken note), and XTF's real pv64 example kernel when an XTF tree
-// ($ENSO_XTF_DIR, else /work/shared/xtf) and make are at hand: it is built
+// ($ENSO_XTF_DIR) and make are at hand: it is built
 // in a temporary copy, never in the tree itself.
 #include "hvcore/kvm/kvm_error.hpp"
 #include "hvcore/kvm/xen_elf_notes.hpp"
@@ -311,8 +311,8 @@ TEST_CASE("xen notes: broken notes and headers are errors, never a crash") {
 
 TEST_CASE("xen notes: XTF's pv64 example kernel, built from an XTF tree") {
     const char* env = std::getenv("ENSO_XTF_DIR");
-    const std::filesystem::path src = env != nullptr ? env : "/work/shared/xtf";
-    if (!std::filesystem::exists(src / "tests/example/Makefile") ||
+    const std::filesystem::path src = env != nullptr ? env : "";
+    if (src.empty() || !std::filesystem::exists(src / "tests/example/Makefile") ||
         std::system("command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1") != 0) {
         std::printf("SKIPPED: no XTF tree at %s (set ENSO_XTF_DIR) or no make/gcc\n", src.c_str());
         std::fflush(stdout);

@@ -1,7 +1,7 @@
 // The XTF catalogue: a small tree written here (every way a Makefile names
 // its environments, and the ones it must refuse), then the real tree when
 // one is at hand, whose pv64 tests are listed and one of them built.
-#include "tests/xtf/xtf_catalog.hpp"
+#include "xtf/xtf_catalog.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -81,8 +81,8 @@ std::string error_of(const fs::path& root) {
 
 fs::path xtf_tree_or_skip() {
     const char* env = std::getenv("ENSO_XTF_DIR");
-    const fs::path root = env != nullptr ? env : "/work/shared/xtf";
-    if (!fs::exists(root / "build/common.mk")) {
+    const fs::path root = env != nullptr ? env : "";
+    if (root.empty() || !fs::exists(root / "build/common.mk")) {
         std::printf("SKIPPED: no XTF tree at %s (set ENSO_XTF_DIR)\n", root.c_str());
         std::fflush(stdout);
         std::exit(77);

@@ -1,6 +1,6 @@
 // Reading XTF's makefiles (NAME, CATEGORY, TEST-ENVS and common.mk's
 // environment sets) and building one test in a copy of the tree.
-#include "tests/xtf/xtf_catalog.hpp"
+#include "xtf/xtf_catalog.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // Boots one XTF test kernel on Enso (xtf_run.hpp).
-#include "tests/xtf/xtf_run.hpp"
+#include "xtf/xtf_run.hpp"
 
 #include <fmt/format.h>
 
