@@ -22,5 +22,6 @@ void add_list_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_report_command(CLI::App& app, Action& action);
 void add_verify_command(CLI::App& app, Action& action);
+void add_xtf_command(CLI::App& app, Action& action);
 
 } // namespace enso::cli

@@ -18,6 +18,7 @@ int enso_main(int argc, char** argv) {
     enso::cli::add_run_command(app, action);
     enso::cli::add_report_command(app, action);
     enso::cli::add_verify_command(app, action);
+    enso::cli::add_xtf_command(app, action);
 
     try {
         app.parse(argc, argv);

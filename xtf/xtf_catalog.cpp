@@ -212,4 +212,47 @@ XtfBuild build_xtf_test(const fs::path& root, const fs::path& copy, const XtfTes
     return out;
 }
 
+std::vector<XtfBuild> build_xtf_tests(const fs::path& root, const fs::path& copy,
+                                      const std::vector<XtfTest>& tests, const std::string& env,
+                                      unsigned jobs) {
+    std::vector<XtfBuild> out(tests.size());
+    std::error_code ec;
+    if (!fs::exists(copy / "build/common.mk")) {
+        fs::create_directories(copy, ec);
+        fs::copy(root, copy, fs::copy_options::recursive, ec);
+        if (ec) {
+            for (auto& b : out) {
+                b.log =
+                    fmt::format("copying {} to {}: {}", root.string(), copy.string(), ec.message());
+            }
+            return out;
+        }
+    }
+    std::string dirs;
+    for (const auto& t : tests) {
+        if (t.has_env(env)) {
+            dirs += (copy / "tests" / t.dir.filename()).string() + " ";
+        }
+    }
+    const fs::path log = copy / fmt::format("make-{}.log", env);
+    const std::string cmd =
+        fmt::format("make -s -k -j{} -C '{}' 'TESTS={}' 'TEST-ENVS={}' > '{}' 2>&1", jobs,
+                    copy.string(), dirs, env, log.string());
+    (void)std::system(cmd.c_str());
+    std::ifstream in(log);
+    std::ostringstream text;
+    text << in.rdbuf();
+    for (std::size_t i = 0; i < tests.size(); ++i) {
+        const fs::path dir = copy / "tests" / tests[i].dir.filename();
+        out[i].binary = dir / fmt::format("test-{}-{}", env, tests[i].name);
+        out[i].ok = tests[i].has_env(env) && fs::exists(out[i].binary);
+        if (!out[i].ok) {
+            out[i].log = tests[i].has_env(env)
+                             ? text.str()
+                             : fmt::format("{} does not run in {}", tests[i].name, env);
+        }
+    }
+    return out;
+}
+
 } // namespace enso::xtf

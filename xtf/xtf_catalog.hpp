@@ -50,4 +50,12 @@ struct XtfBuild {
 XtfBuild build_xtf_test(const std::filesystem::path& root, const std::filesystem::path& copy,
                         const XtfTest& test, const std::string& env, unsigned jobs = 2);
 
+// Builds several tests for one environment with one make (-k: a test that
+// fails to build does not stop the others); one XtfBuild per test, in order,
+// sharing make's log.
+std::vector<XtfBuild> build_xtf_tests(const std::filesystem::path& root,
+                                      const std::filesystem::path& copy,
+                                      const std::vector<XtfTest>& tests, const std::string& env,
+                                      unsigned jobs = 2);
+
 } // namespace enso::xtf

@@ -27,6 +27,22 @@ XtfVerdict parse_result(const std::string& console, std::string& line) {
     return XtfVerdict::crash;
 }
 
+// The last line it printed before `end` that says something (XTF prints a
+// test's reason, and a panic's, on the lines before its verdict).
+std::string last_message(const std::string& console, std::size_t end) {
+    std::string_view text(console.data(), std::min(end, console.size()));
+    while (!text.empty()) {
+        const auto nl = text.rfind('\n', text.size() - 1);
+        const auto start = nl == std::string_view::npos ? 0 : nl + 1;
+        std::string_view line = text.substr(start);
+        if (!line.empty() && line.find_first_not_of("* \r") != std::string_view::npos) {
+            return std::string(line);
+        }
+        text = text.substr(0, nl == std::string_view::npos ? 0 : nl);
+    }
+    return "(nothing printed)";
+}
+
 } // namespace
 
 XtfRun run_xtf_kernel(kvm::Monitor& monitor, const std::filesystem::path& kernel,
@@ -55,8 +71,11 @@ XtfRun run_xtf_kernel(kvm::Monitor& monitor, const std::filesystem::path& kernel
     } else if (stop->kind != kvm::StopKind::shutdown) {
         out.verdict = XtfVerdict::crash;
         out.reason = stop->describe();
+    } else if (line.empty()) {
+        out.reason =
+            "shut down without a result line: " + last_message(out.console, std::string::npos);
     } else {
-        out.reason = line.empty() ? "shut down without a result line" : line;
+        out.reason = line + ": " + last_message(out.console, out.console.rfind("Test result: "));
     }
     return out;
 }
