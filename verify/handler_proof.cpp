@@ -175,7 +175,7 @@ private:
     [[nodiscard]] std::vector<Object> objects_named(const Invariant& inv,
                                                     const std::vector<z3::expr>& vars) const {
         std::vector<Object> out;
-        if (inv.entry_binders) {
+        if (inv.instances == Instances::PerWord) {
             out.push_back({ObjectKind::Entry, vars[0], vars[1]});
             // A grant PTE's references are held by the grant its witness
             // names: without it in the sum, a model may free a frame that
@@ -340,7 +340,7 @@ private:
                         facts.push_back(inv.body(pre_, b));
                     }
                 };
-                if (inv.entry_binders) {
+                if (inv.instances == Instances::PerWord) {
                     const auto pairs = terms.entries();
                     for (const auto& [t, i] : pairs) {
                         emit({t, i});
