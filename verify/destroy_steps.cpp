@@ -55,7 +55,7 @@ std::vector<Invariant> torn_down() {
     r.push_back({"destroy/ports_closed",
                  {},
                  {IndexClass::Port},
-                 false,
+                 Instances::EveryCombination,
                  [](const StateView& v, const std::vector<z3::expr>& b) {
                      return z3::implies(z3::lshr(b[0], u32(core::kPortBits)) == arg_d(),
                                         v.port_state(b[0]) == bv(EVTCHNSTAT_closed, 8));
@@ -63,7 +63,7 @@ std::vector<Invariant> torn_down() {
     r.push_back({"destroy/handles_unmapped",
                  {},
                  {IndexClass::Map},
-                 false,
+                 Instances::EveryCombination,
                  [](const StateView& v, const std::vector<z3::expr>& b) {
                      return z3::implies(z3::lshr(b[0], u32(core::kMaptrackBits)) == arg_d(),
                                         !v.map_has(b[0], core::kMapInUse));
@@ -71,7 +71,7 @@ std::vector<Invariant> torn_down() {
     r.push_back({"destroy/tables_released",
                  {},
                  {IndexClass::Frame},
-                 false,
+                 Instances::EveryCombination,
                  [](const StateView& v, const std::vector<z3::expr>& b) {
                      return z3::implies(v.owned_by(b[0], arg_d().extract(15, 0)),
                                         !v.has(b[0], core::kFramePinned) &&
@@ -120,7 +120,7 @@ std::vector<HandlerSpec> destroy_steps() {
     frame.assumed.push_back({"destroy/shared_frames_returned",
                              {},
                              {IndexClass::Frame},
-                             false,
+                             Instances::EveryCombination,
                              [](const StateView& v, const std::vector<z3::expr>& b) {
                                  return z3::implies(v.owned_by(b[0], arg_d().extract(15, 0)),
                                                     !v.has(b[0], core::kFrameXenRef));
@@ -137,7 +137,7 @@ std::vector<HandlerSpec> destroy_steps() {
     finish.assumed.push_back({"destroy/frames_released",
                               {},
                               {IndexClass::Frame},
-                              false,
+                              Instances::EveryCombination,
                               [](const StateView& v, const std::vector<z3::expr>& b) {
                                   return !v.owned_by(b[0], arg_d().extract(15, 0));
                               }});

@@ -10,6 +10,11 @@
 // sum-bound queries (reference_counts.hpp). Instantiating a universal
 // assumption is sound, so "unsat" is a proof; "sat" is a counterexample of
 // the instantiated query, which the concrete replay must confirm.
+//
+// The parts, in the order a proof runs them: path_explorer.hpp (the paths),
+// path_context.hpp (one end state), path_proof.hpp (its unchanged arrays
+// and goals), proof_goals.hpp, pre_state_facts.hpp, query_solver.hpp,
+// counterexample_search.hpp.
 #pragma once
 
 #include "verify/counterexample.hpp"
@@ -48,12 +53,10 @@ struct ProofResult {
     std::vector<QueryFailure> failures;
     double seconds = 0;
     double solver_seconds = 0;
-    // z3's resource count over every check. It repeats exactly from run to
+    // z3's resource count over every query. It repeats exactly from run to
     // run (a proof runs in a fresh context, FreshContext), unlike seconds on
-    // a shared machine (one handler's solving took 132-183 s at the same
-    // count): equal counts mean the same queries. It does not rank builds
-    // whose queries differ: 17% less work was a third less time on one
-    // handler and no gain over the catalogue.
+    // a shared machine: equal counts mean the same queries. It does not
+    // rank builds whose queries differ: less work need not be less time.
     double solver_work = 0;
     std::map<std::string, double> seconds_by_invariant;
     std::string error;    // the explorer gave up (path bound), or z3 threw
@@ -83,23 +86,15 @@ struct ProofOptions {
     // handler's work is split over threads.
     unsigned shard = 0;
     unsigned shards = 1;
-    // One incremental solver per path: every goal is checked against the
-    // facts of all goals so far (they are all pre-state instances), so the
-    // path condition and the shared instances are bit-blasted once.
-    bool shared = true;
     // Before a path's goals, an array it stored to but provably left as it
     // was (a pin taken and dropped) is set back to the pre-state, so the
-    // invariants that read only such arrays are no goals: grant_copy's
-    // paths mostly acquire and release (261 s -> 65 s on one thread).
+    // invariants that read only such arrays are no goals (grant_copy's
+    // paths mostly acquire and release).
     bool restore_unchanged = true;
     bool explore_only = false; // count the paths, prove nothing
     std::function<void(std::size_t paths, std::size_t queries)> progress;
 };
 
 ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options = {});
-
-// The older entry point: a bare handler over the state, no arguments.
-ProofResult prove_keeps_invariants(const std::function<void(SState&)>& handler,
-                                   const ProofOptions& options = {});
 
 } // namespace enso::verify

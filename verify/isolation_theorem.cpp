@@ -24,7 +24,7 @@ z3::expr_vector instances(const StateView& v, const IndexTerms& terms) {
         invs.push_back(&lemma);
     }
     for (const Invariant* inv : invs) {
-        if (inv->entry_binders) {
+        if (inv->instances == Instances::PerWord) {
             for (const auto& [t, i] : terms.entries()) {
                 out.push_back(inv->body(v, {t, i}));
             }

@@ -201,7 +201,7 @@ std::vector<Invariant> make_lemmas() {
         for (const auto k : f.kinds) {
             Invariant lemma;
             lemma.name = std::string("coverage/") + f.name + "/" + object_kind_name(k);
-            lemma.entry_binders = k == OK::Entry;
+            lemma.instances = k == OK::Entry ? Instances::PerWord : Instances::EveryCombination;
             switch (k) {
             case OK::FrameHolds:
             case OK::OwnedFrame:
@@ -240,7 +240,7 @@ std::vector<Invariant> make_lemmas() {
     out.push_back({"coverage/tot_pages/bounded",
                    {},
                    {IndexClass::Dom},
-                   false,
+                   Instances::EveryCombination,
                    [](const StateView& v, const std::vector<z3::expr>& b) {
                        return z3::implies(z3::ult(b[0], u32(core::kMaxDomains)),
                                           z3::ule(v.tot_pages(b[0]), v.nr()));
@@ -250,7 +250,7 @@ std::vector<Invariant> make_lemmas() {
     out.push_back({"coverage/typed_uses_are_uses",
                    {},
                    {IndexClass::Frame},
-                   false,
+                   Instances::EveryCombination,
                    [](const StateView& v, const std::vector<z3::expr>& b) {
                        return z3::implies(
                            v.frame_ok(b[0]),
@@ -265,7 +265,7 @@ std::vector<Invariant> make_lemmas() {
     for (const auto k : {OK::Entry, OK::ActiveGrant}) {
         Invariant lemma;
         lemma.name = std::string("coverage/untyped_uses/") + object_kind_name(k);
-        lemma.entry_binders = k == OK::Entry;
+        lemma.instances = k == OK::Entry ? Instances::PerWord : Instances::EveryCombination;
         lemma.binders = k == OK::Entry
                             ? std::vector<IndexClass>{IndexClass::Frame, IndexClass::Slot}
                             : std::vector<IndexClass>{IndexClass::Grant};

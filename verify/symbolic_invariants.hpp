@@ -1,5 +1,5 @@
-// The invariants of ANCHORS.md as z3 formulas over a symbolic state, named
-// as the concrete checker names them (hvcore/core/invariants.hpp).
+// The invariants of the core's state as z3 formulas over a symbolic state,
+// named as the concrete checker names them (hvcore/core/invariants.hpp).
 //
 // Each invariant is a body over bound variables of given index classes (a
 // frame, a slot, a domain, a grant, a maptrack handle, a port). The prover
@@ -22,20 +22,29 @@
 
 namespace enso::verify {
 
+// Which index terms of a query the prover instantiates an invariant at.
+enum class Instances {
+    EveryCombination, // every combination of terms of the binders' classes
+    // The binders (Frame, Slot) are one page-table word: only the words the
+    // query reads or writes, not every frame with every slot.
+    PerWord,
+};
+
+using InvariantBody = std::function<z3::expr(const StateView&, const std::vector<z3::expr>&)>;
+
 struct Invariant {
     std::string name;                // unique; "check" or "check/part" or "aux/..."
     std::vector<std::string> checks; // concrete checks it belongs to; empty: auxiliary
     std::vector<IndexClass> binders;
-    // Binders (Frame, Slot) of one page-table word: instantiated only at the
-    // words the query reads or writes, not at every frame and slot.
-    bool entry_binders = false;
-    std::function<z3::expr(const StateView&, const std::vector<z3::expr>&)> body;
+    Instances instances = Instances::EveryCombination;
+    InvariantBody body;
 };
 
+// Every invariant the prover proves of each handler, in a fixed order.
 const std::vector<Invariant>& state_invariants();
 
-// Facts of the state that need no induction: frame numbers in range of
-// the machine, the fixed layout of the domain table.
+// Facts of the state that need no induction: the machine has at least one
+// frame and at most kMaxMachineFrames.
 z3::expr state_assumptions(const StateView& v);
 
 } // namespace enso::verify

@@ -1,0 +1,22 @@
+// Reading a counterexample out of a goal the solver found satisfiable,
+// preferring one the concrete replay can rebuild exactly: a closed world
+// (every count the query looked at is what the objects it names hold) on
+// a machine small enough to build and draw.
+#pragma once
+
+#include "verify/counterexample.hpp"
+#include "verify/pre_state_facts.hpp"
+#include "verify/proof_goals.hpp"
+
+#include <z3++.h>
+
+namespace enso::verify {
+
+// `solver` has just answered sat for `goal` with the facts at `terms`
+// (the instances in `taken`); its model is read after further checks on
+// it, each limited to min(timeout_ms, 5 s) and not counted as queries.
+Counterexample find_counterexample(const PathContext& path, const Goal& goal, z3::solver& solver,
+                                   const IndexTerms& terms, InstanceKeys& taken,
+                                   unsigned timeout_ms);
+
+} // namespace enso::verify
