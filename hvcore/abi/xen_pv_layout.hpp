@@ -1,7 +1,8 @@
 // What Enso adds to a Xen PV guest's address space (XTF's and other
-// unmodified PV kernels): the monitor's exception machinery, two frames
-// mapped read-only at a fixed address the kernels Enso runs do not use, and
-// the ports its trampolines exit through.
+// unmodified PV kernels): the monitor's exception machinery at a fixed
+// address in the lower half (this host keeps the upper half, where Xen
+// lives, from CPL3), in L4 slot 254 (XTF's tests use slot 255, the lower
+// canonical boundary), and the ports its trampolines exit through.
 #pragma once
 
 #include <stdint.h>
@@ -12,7 +13,7 @@ namespace enso::abi {
 // with its I/O bitmap, the GDT. Frame 2: a 256-gate IDT. Frame 3: the stack
 // every gate switches to (IST 1), so that an exception is taken whatever
 // the guest's own stack pointer holds, as Xen takes it on its own stack.
-inline constexpr uint64_t kXenPvMachineryVa = 0x00007fffff000000;
+inline constexpr uint64_t kXenPvMachineryVa = 0x00007f0000000000; // L4 slot 254
 inline constexpr uint64_t kXenPvIdtVa = kXenPvMachineryVa + 0x1000;
 inline constexpr uint64_t kXenPvIstVa = kXenPvMachineryVa + 0x2000;
 inline constexpr uint32_t kXenPvMachineryPages = 3;
