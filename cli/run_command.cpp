@@ -392,8 +392,8 @@ void add_run_command(CLI::App& app, Action& action) {
     sub->add_option("--suite", opts->suite, "one suite to run (see `enso list`)")
         ->check(CLI::IsMember(suite_names()));
     sub->add_flag("--quick", opts->quick,
-                  "a short run: fewer operations and repetitions (about 3 minutes on a "
-                  "loaded 2-core host, the full run about 12)");
+                  "a short run: fewer operations and repetitions (the README gives the "
+                  "times measured on the development host)");
     sub->add_option("--filter", opts->filter, "regex of benchmarks to run (--benchmark_filter)");
     sub->add_option("--repetitions", opts->repetitions,
                     "repetitions per benchmark (--benchmark_repetitions)")

@@ -261,11 +261,10 @@ void add_verify_command(CLI::App& app, Action& action) {
         "otherwise, 2 on bad input. Progress goes to stderr when it is a terminal. Paths that "
         "end in the same state (the same terms) are proved once, under the disjunction of their "
         "conditions: the 439 paths of the catalogue end in 94 states (--count-paths), and each "
-        "handler's states are split over the --jobs threads. On two cores the whole catalogue "
-        "takes about a minute and a half: the page-table and grant handlers end in 5 to 20 "
-        "states, at up to a few seconds of solving each (see --trace). "
-        "Seconds vary by a third with the machine's load; the z3 work count in the summary "
-        "and the JSON repeats exactly (each handler is proved in a fresh z3 context): equal "
+        "handler's states are split over the --jobs threads; --trace shows where the time goes. "
+        "Seconds vary with the machine's load; the z3 work count in the summary and the JSON "
+        "repeats exactly while no query times out (each handler is proved in a fresh z3 "
+        "context): equal "
         "counts mean z3 was asked the same queries. Between builds that ask different "
         "queries the count is no measure of time: compare user time over interleaved runs.");
     sub->add_option("--handler", opts->handlers, "only this handler (repeatable; see --list)");

@@ -237,8 +237,9 @@ std::string claims_table(const std::vector<ClaimCheck>& claims) {
 
 std::string claims(const ReportModel& m) {
     std::string s = "<section id=\"claims\">\n<h2>Published claims and Enso's targets</h2>\n";
-    s += "<p class=\"dim\">Confirmed figures from shared/ANCHORS.md and the platform costs "
-         "measured by hand in DESIGN.md, each beside the figure of this run that stands in for it "
+    s += "<p class=\"dim\">Confirmed published figures (Xen, Nickel, Hyperkernel, Solo5) and the "
+         "platform costs measured by hand while designing Enso (docs/design.md), each beside the "
+         "figure of this run that stands in for it "
          "(an analogue, not the same experiment; and on a nested host, \"native\" is this host's "
          "native execution).</p>\n";
     s += claims_table(m.published_claims);

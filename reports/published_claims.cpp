@@ -24,7 +24,7 @@ ClaimCheck ratio_claim(std::string source, std::string claim, std::string compar
 // A platform figure measured by hand while designing Enso, against this run's floor.
 ClaimCheck floor_claim(const std::vector<TwinGroup>& groups, std::string claim,
                        std::string_view transport, double design_ns) {
-    ClaimCheck c{"DESIGN.md (this platform, by hand)", std::move(claim),
+    ClaimCheck c{"Enso's design (this platform, by hand)", std::move(claim),
                  fmt::format("hypercall floor, {} transport", transport), kNotMeasured,
                  ClaimStatus::not_measured};
     const auto hypercalls = of_kind(SuiteKind::hypercalls);
@@ -99,7 +99,7 @@ std::vector<ClaimCheck> check_published_claims(const std::vector<TwinGroup>& gro
     out.push_back(floor_claim(groups,
                               "round trip through a shared page to a polling thread: about 0.11 µs",
                               "exitless", 110));
-    out.push_back(ratio_claim("DESIGN.md (this platform, by hand)",
+    out.push_back(ratio_claim("Enso's design (this platform, by hand)",
                               "code at guest CPL3: 0.99–1.01× native",
                               "CPU-bound kernels, guest vs native", compute, 1.01));
     return out;

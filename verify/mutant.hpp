@@ -1,6 +1,6 @@
 // A seeded bug: a modified copy of one handler template, compiled only into
 // the verifier (verify/mutants/), never into the core. Each mirrors a class
-// of Xen Security Advisory from ANCHORS.md and names the concrete checks a
+// of Xen Security Advisory and names the concrete checks a
 // counterexample against it must make the concrete checker report.
 #pragma once
 
