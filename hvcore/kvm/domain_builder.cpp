@@ -6,6 +6,7 @@
 #include "hvcore/abi/hypercall_ports.hpp"
 #include "hvcore/core/page_table_entry.hpp"
 #include "hvcore/kvm/boot_page_tables.hpp"
+#include "hvcore/kvm/boot_steps.hpp"
 #include "hvcore/kvm/hypercall_page.hpp"
 #include "hvcore/kvm/kvm_error.hpp"
 
@@ -27,11 +28,10 @@ constexpr std::uint64_t kPage = abi::kPageSize;
 constexpr std::uint64_t kRW = kPteP | kPteRW | kPteUS | kPteNX;
 constexpr std::uint64_t kRO = kPteP | kPteUS | kPteNX;
 
+constexpr std::string_view kBuilder = "domain builder";
+
 void check(core::Rc rc, const std::string& step) {
-    if (rc != core::kOk) {
-        throw KvmError("domain builder: " + step + " refused by the core (" + std::to_string(rc) +
-                       ")");
-    }
+    check_build_step(rc, kBuilder, step);
 }
 
 std::uint64_t ceil_pages(std::uint64_t bytes) {
@@ -112,13 +112,7 @@ private:
     void allocate_frames() {
         check(core_.grant_setup_table(d_, 1, grant_frames_), "grant table setup");
         out_.shared_info = core_.state().doms.shared_info.get(d_);
-        out_.mfns.resize(config_.nr_pages);
-        for (auto& m : out_.mfns) {
-            std::uint32_t f = 0;
-            check(core_.reserve_frame(d_, f),
-                  "frame allocation (machine memory or quota too small)");
-            m = f;
-        }
+        out_.mfns = kvm::allocate_frames(core_, kBuilder, d_, config_.nr_pages);
     }
 
     std::vector<BootMapping> boot_mappings() {
@@ -178,19 +172,7 @@ private:
         out_.l4 = static_cast<std::uint32_t>(tables.root());
     }
 
-    // Kernel segments; bss stays zero, as frames come zeroed.
-    void load_kernel() {
-        for (const auto& seg : image_.segments) {
-            for (std::uint64_t off = 0; off < seg.file_size;) {
-                const std::uint64_t va = seg.vaddr + off;
-                const std::uint64_t in_page = va % kPage;
-                const std::uint64_t n = std::min(kPage - in_page, seg.file_size - off);
-                std::memcpy(page((va - abi::kKernelBaseVa) / kPage) + in_page,
-                            image_.bytes.data() + seg.file_offset + off, n);
-                off += n;
-            }
-        }
-    }
+    void load_kernel() { load_segments(memory_, image_, abi::kKernelBaseVa, out_.mfns); }
 
     void write_hypercall_page() {
         const auto stubs =
@@ -199,14 +181,7 @@ private:
         std::memcpy(memory_.frame(out_.hypercall_page), stubs.data(), stubs.size());
     }
 
-    // The list's frames need not be contiguous: filled page by page.
-    void write_mfn_list() {
-        for (std::uint64_t i = 0; i < layout_.mfn_list_pages; ++i) {
-            const std::uint64_t first = i * (kPage / 8);
-            const std::uint64_t n = std::min<std::uint64_t>(kPage / 8, config_.nr_pages - first);
-            std::memcpy(page(layout_.mfn_list_pfn + i), out_.mfns.data() + first, n * 8);
-        }
-    }
+    void write_mfn_list() { write_frame_list(memory_, out_.mfns, layout_.mfn_list_pfn, out_.mfns); }
 
     // The event channel to domain 0 that carries commands.
     void open_command_channel() {
@@ -237,11 +212,8 @@ private:
         cmd->boot_magic = abi::kPingMagic;
     }
 
-    // The core validates the whole tree as it pins the root.
     void install_page_tables() {
-        check(core_.pin_table(d_, out_.l4, core::kTypeL4), "pinning the boot page tables");
-        check(core_.new_baseptr(d_, out_.l4), "installing the boot page tables");
-        (void)core_.take_effects(d_);
+        install_boot_tables(core_, kBuilder, d_, out_.l4);
         out_.start = {image_.entry,
                       abi::kStackTopVa,
                       abi::kStartInfoVa,
@@ -265,15 +237,9 @@ private:
 
 BuiltDomain build_domain(core::Core& core, MachineMemory& memory, const ElfImage& image,
                          const BuildConfig& config) {
-    const std::uint32_t max_pages = config.nr_pages + config.extra_pages + 2;
-    check(core.create_domain(config.domid, max_pages),
-          "creating domain " + std::to_string(config.domid));
-    try {
-        return Builder(core, memory, image, config).build();
-    } catch (...) {
-        (void)core.destroy_domain(config.domid);
-        throw;
-    }
+    return build_in_new_domain<BuiltDomain>(
+        core, kBuilder, config.domid, config.nr_pages + config.extra_pages + 2,
+        [&] { return Builder(core, memory, image, config).build(); });
 }
 
 } // namespace enso::kvm

@@ -6,6 +6,7 @@
 #include "hvcore/abi/xen_pv_layout.hpp"
 #include "hvcore/core/page_table_entry.hpp"
 #include "hvcore/kvm/boot_page_tables.hpp"
+#include "hvcore/kvm/boot_steps.hpp"
 #include "hvcore/kvm/elf_image.hpp"
 #include "hvcore/kvm/hypercall_page.hpp"
 #include "hvcore/kvm/irq_setup.hpp"
@@ -32,11 +33,10 @@ constexpr std::uint64_t kRW = kPteP | kPteRW | kPteUS;
 constexpr std::uint64_t kRO = kPteP | kPteUS;
 constexpr std::uint64_t kMiB4 = 4ULL << 20;
 
+constexpr std::string_view kBuilder = "Xen PV builder";
+
 void check(core::Rc rc, const std::string& step) {
-    if (rc != core::kOk) {
-        throw KvmError("Xen PV builder: " + step + " refused by the core (" + std::to_string(rc) +
-                       ")");
-    }
+    check_build_step(rc, kBuilder, step);
 }
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
@@ -99,13 +99,7 @@ private:
         std::vector<std::uint32_t> grant_frames;
         check(core_.grant_setup_table(d_, 1, grant_frames), "grant table setup");
         out_.shared_info = core_.state().doms.shared_info.get(d_);
-        out_.mfns.resize(config_.nr_pages);
-        for (auto& m : out_.mfns) {
-            std::uint32_t f = 0;
-            check(core_.reserve_frame(d_, f),
-                  "frame allocation (machine memory or quota too small)");
-            m = f;
-        }
+        out_.mfns = kvm::allocate_frames(core_, kBuilder, d_, config_.nr_pages);
     }
 
     // The bootstrap region is mapped whole, rounded up to 4 MiB with room
@@ -177,16 +171,7 @@ private:
     }
 
     void load_kernel() {
-        for (const auto& seg : image_.segments) {
-            for (std::uint64_t off = 0; off < seg.file_size;) {
-                const std::uint64_t at = seg.vaddr + off;
-                const std::uint64_t in_page = at % kPage;
-                const std::uint64_t n = std::min(kPage - in_page, seg.file_size - off);
-                std::memcpy(page((at - plan_.virt_base) / kPage) + in_page,
-                            image_.bytes.data() + seg.file_offset + off, n);
-                off += n;
-            }
-        }
+        load_segments(memory_, image_, plan_.virt_base, out_.mfns);
         const auto stubs = make_xen_hypercall_page();
         const std::uint64_t hp_pfn = (*layout_.hypercall_page - plan_.virt_base) / kPage;
         out_.hypercall_page = static_cast<std::uint32_t>(mfn(hp_pfn));
@@ -223,13 +208,7 @@ private:
         }
     }
 
-    void write_p2m() {
-        for (std::uint64_t i = 0; i < plan_.p2m_pages; ++i) {
-            const std::uint64_t first = i * (kPage / 8);
-            const std::uint64_t n = std::min<std::uint64_t>(kPage / 8, config_.nr_pages - first);
-            std::memcpy(page(plan_.p2m_pfn + i), out_.mfns.data() + first, n * 8);
-        }
-    }
+    void write_p2m() { write_frame_list(memory_, out_.mfns, plan_.p2m_pfn, out_.mfns); }
 
     // Xen's machine-to-phys table, as the guest reads it at
     // MACH2PHYS_VIRT_START: its own frames' pfns, and an invalid entry for
@@ -274,9 +253,7 @@ private:
     }
 
     void install_page_tables() {
-        check(core_.pin_table(d_, out_.l4, core::kTypeL4), "pinning the boot page tables");
-        check(core_.new_baseptr(d_, out_.l4), "installing the boot page tables");
-        (void)core_.take_effects(d_);
+        install_boot_tables(core_, kBuilder, d_, out_.l4);
         out_.start = {layout_.virt_entry,
                       va(plan_.stack_pfn + 1),
                       va(plan_.start_info_pfn),
@@ -305,15 +282,9 @@ private:
 
 BuiltDomain build_xen_pv_domain(core::Core& core, MachineMemory& memory,
                                 const std::string& kernel_path, const XenPvBuildConfig& config) {
-    const std::uint32_t max_pages = config.nr_pages + config.extra_pages + 2;
-    check(core.create_domain(config.domid, max_pages),
-          "creating domain " + std::to_string(config.domid));
-    try {
-        return XenPvBuilder(core, memory, kernel_path, config).build();
-    } catch (...) {
-        (void)core.destroy_domain(config.domid);
-        throw;
-    }
+    return build_in_new_domain<BuiltDomain>(
+        core, kBuilder, config.domid, config.nr_pages + config.extra_pages + 2,
+        [&] { return XenPvBuilder(core, memory, kernel_path, config).build(); });
 }
 
 } // namespace enso::kvm
