@@ -150,8 +150,19 @@ std::string gate_word(GateType g) {
     return g == GateType::trap ? "trap" : "interrupt";
 }
 
-std::vector<Case> all_cases() {
-    std::vector<Case> cases;
+// Appends a case that runs with the default gates; returns it for tweaks.
+Case* add_case(std::vector<Case>& cases, std::string name, std::string meaning,
+               std::vector<std::uint8_t> insn) {
+    Case c;
+    c.name = std::move(name);
+    c.meaning = std::move(meaning);
+    c.insn = std::move(insn);
+    cases.push_back(std::move(c));
+    return &cases.back();
+}
+
+// Each fault through trap gates and through interrupt gates.
+void add_fault_cases(std::vector<Case>& cases) {
     for (const GateType g : {GateType::trap, GateType::interrupt}) {
         const std::string sfx = g == GateType::trap ? ".trap_gate" : ".interrupt_gate";
         const std::string via = ", every gate a DPL 3 " + gate_word(g) + " gate to CS 0x33";
@@ -187,13 +198,12 @@ std::vector<Case> all_cases() {
             bytes({0x48, 0x8b, 0x4d, 0x00}))
             ->rbp = kNonCanonical;
     }
-    auto add = [&](std::string name, std::string meaning, std::vector<std::uint8_t> insn) {
-        Case c;
-        c.name = std::move(name);
-        c.meaning = std::move(meaning);
-        c.insn = std::move(insn);
-        cases.push_back(std::move(c));
-        return &cases.back();
+}
+
+// #AC, IST, and a stack the frame cannot be pushed on.
+void add_stack_cases(std::vector<Case>& cases) {
+    auto add = [&](std::string n, std::string m, std::vector<std::uint8_t> insn) {
+        return add_case(cases, std::move(n), std::move(m), std::move(insn));
     };
     {
         auto* c = add("ac", "misaligned read with CR0.AM and RFLAGS.AC set: #AC(0) expected",
@@ -216,6 +226,13 @@ std::vector<Case> all_cases() {
         "push with non-canonical RSP, no IST: the frame cannot be pushed (#DF, triple fault?)",
         bytes({0x50}))
         ->rsp = kNonCanonical;
+}
+
+// The gate rules for software interrupts: DPL, presence, the IDT limit.
+void add_gate_rule_cases(std::vector<Case>& cases) {
+    auto add = [&](std::string n, std::string m, std::vector<std::uint8_t> insn) {
+        return add_case(cases, std::move(n), std::move(m), std::move(insn));
+    };
     {
         auto* c =
             add("bp.dpl0_gate", "int3 through a DPL 0 gate: #GP(0x1a) expected", bytes({0xcc}));
@@ -249,6 +266,13 @@ std::vector<Case> all_cases() {
               fmt::format("with the gate beyond the IDT limit: #GP({:#x}) expected", code),
               GateTweak::beyond_limit);
     }
+}
+
+// Descriptor-table stores at CPL3, with and without UMIP.
+void add_descriptor_store_cases(std::vector<Case>& cases) {
+    auto add = [&](std::string n, std::string m, std::vector<std::uint8_t> insn) {
+        return add_case(cases, std::move(n), std::move(m), std::move(insn));
+    };
     const auto store = [&](std::string name, std::string what, std::vector<std::uint8_t> insn,
                            std::size_t n) {
         auto* c = add(name, "CR4.UMIP clear: " + what, insn);
@@ -274,6 +298,13 @@ std::vector<Case> all_cases() {
         c->cr4 = kCr4 | kCr4Umip;
         c->store_bytes = 10;
     }
+}
+
+// SYSCALL and SYSENTER from CPL3.
+void add_syscall_cases(std::vector<Case>& cases) {
+    auto add = [&](std::string n, std::string m, std::vector<std::uint8_t> insn) {
+        return add_case(cases, std::move(n), std::move(m), std::move(insn));
+    };
     add("syscall.sce_clear",
         "syscall at CPL3 with EFER.SCE clear (LSTAR set as below): #UD expected",
         bytes({0x0f, 0x05}))
@@ -290,6 +321,15 @@ std::vector<Case> all_cases() {
     add("sysenter",
         "sysenter at CPL3 in long mode, SYSENTER_CS 0: #UD on AMD, #GP(0) on Intel expected",
         bytes({0x0f, 0x34}));
+}
+
+std::vector<Case> all_cases() {
+    std::vector<Case> cases;
+    add_fault_cases(cases);
+    add_stack_cases(cases);
+    add_gate_rule_cases(cases);
+    add_descriptor_store_cases(cases);
+    add_syscall_cases(cases);
     return cases;
 }
 
