@@ -96,10 +96,10 @@ int run_xtf(const XtfOptions& o) {
     const fs::path work = !o.work_dir.empty()
                               ? fs::path(o.work_dir)
                               : fs::temp_directory_path() / fmt::format("enso-xtf-{}", ::getpid());
+    kvm::Monitor monitor; // before building: without /dev/kvm there is nothing to run on
     fmt::print("xtf: building {} pv64 test(s) from {} in {}\n", tests.size(), root.string(),
                work.string());
     const auto builds = xtf::build_xtf_tests(root, work, tests, "pv64");
-    kvm::Monitor monitor;
     std::vector<Row> rows;
     int worst = 0;
     int regressions = 0;
