@@ -1,0 +1,229 @@
+// The vCPU-side hypercalls (set_trap_table, callback_op, stack_switch,
+// set_gdt, iret) as the dispatcher decodes them for the platform, and the
+// other calls Xen PV kernels such as XTF's make: MMUEXT_NEW_USER_BASEPTR,
+// _PAGE_USER on guest-written entries, EVTCHNOP_init_control's argument
+// checks, and the version sub-ops.
+#include "test_machine.hpp"
+
+#include <cstring>
+#include <vector>
+
+namespace enso::test {
+namespace {
+
+// Records what the dispatcher hands the platform.
+struct RecordingPlatform final : VcpuPlatform {
+    bool callbacks = true;
+    std::vector<callback_register> registered;
+    std::vector<trap_info> traps;
+    bool cleared = false;
+    std::uint64_t ss = 0;
+    std::uint64_t sp = 0;
+    std::vector<std::uint64_t> gdt;
+    std::uint32_t gdt_entries = 0;
+    int irets = 0;
+
+    [[nodiscard]] bool accepts_callbacks(std::uint16_t /*d*/) const override { return callbacks; }
+    long register_callback(std::uint16_t /*d*/, const callback_register& cb) override {
+        registered.push_back(cb);
+        return 0;
+    }
+    long set_trap_table(std::uint16_t /*d*/, std::span<const trap_info> entries,
+                        bool clear) override {
+        traps.assign(entries.begin(), entries.end());
+        cleared = clear;
+        return 0;
+    }
+    long stack_switch(std::uint16_t /*d*/, std::uint64_t s, std::uint64_t p) override {
+        ss = s;
+        sp = p;
+        return 0;
+    }
+    long set_gdt(std::uint16_t /*d*/, std::span<const std::uint64_t> frames,
+                 std::uint32_t entries) override {
+        gdt.assign(frames.begin(), frames.end());
+        gdt_entries = entries;
+        return 0;
+    }
+    long iret(std::uint16_t /*d*/) override {
+        ++irets;
+        return 42;
+    }
+};
+
+struct Guest {
+    TestMachine& m;
+    std::uint16_t d;
+    std::uint32_t args;
+    Guest(TestMachine& machine, std::uint16_t dom) : m(machine), d(dom) {
+        m.make_domain(d);
+        args = m.frame(d);
+    }
+    [[nodiscard]] std::uint64_t at(std::size_t offset = 0) const {
+        return (std::uint64_t{args} << kPageShift) + offset;
+    }
+    template <class T>
+    void put(std::size_t offset, const T& v) {
+        std::memcpy(m.core().state().mem.frame(args) + offset, &v, sizeof v);
+    }
+    template <class T>
+    T get(std::size_t offset) {
+        T v{};
+        std::memcpy(&v, m.core().state().mem.frame(args) + offset, sizeof v);
+        return v;
+    }
+    long call(std::uint64_t nr, std::uint64_t a0 = 0, std::uint64_t a1 = 0, std::uint64_t a2 = 0,
+              std::uint64_t a3 = 0) {
+        return m.dispatch().call(d, nr, {a0, a1, a2, a3, 0});
+    }
+};
+
+} // namespace
+
+TEST_CASE("vcpu hypercalls: without a platform they are -ENOSYS", "[dispatcher]") {
+    TestMachine m;
+    Guest g(m, 1);
+    for (const auto nr : {__HYPERVISOR_set_trap_table, __HYPERVISOR_stack_switch,
+                          __HYPERVISOR_set_gdt, __HYPERVISOR_iret, __HYPERVISOR_callback_op}) {
+        INFO("hypercall " << nr);
+        CHECK(g.call(nr, g.at(0), 1) == kENOSYS);
+    }
+}
+
+TEST_CASE("vcpu hypercalls: set_trap_table reads up to the sentinel; NULL clears", "[dispatcher]") {
+    TestMachine m;
+    RecordingPlatform p;
+    m.dispatch().set_platform(&p);
+    Guest g(m, 1);
+    const trap_info table[3] = {{6, 4, 0xe030, 0x101000}, {14, 0, 0xe030, 0x102000}, {}};
+    g.put(0, table);
+    REQUIRE(g.call(__HYPERVISOR_set_trap_table, g.at(0)) == kOk);
+    REQUIRE(p.traps.size() == 2);
+    CHECK(p.traps[0].vector == 6);
+    CHECK(p.traps[1].address == 0x102000);
+    CHECK_FALSE(p.cleared);
+    REQUIRE(g.call(__HYPERVISOR_set_trap_table, 0) == kOk);
+    CHECK(p.cleared);
+    CHECK(g.call(__HYPERVISOR_set_trap_table, 0x7ff0000000ULL) == kEFAULT);
+}
+
+TEST_CASE("vcpu hypercalls: callback_op checks type and address before the platform",
+          "[dispatcher]") {
+    TestMachine m;
+    RecordingPlatform p;
+    m.dispatch().set_platform(&p);
+    Guest g(m, 1);
+    callback_register cb{};
+    cb.type = CALLBACKTYPE_syscall;
+    cb.address = 0x103000;
+    g.put(0, cb);
+    REQUIRE(g.call(__HYPERVISOR_callback_op, CALLBACKOP_register, g.at(0)) == kOk);
+    REQUIRE(p.registered.size() == 1);
+    cb.type = CALLBACKTYPE_nmi; // not one of the four Xen PV guests register here
+    g.put(0, cb);
+    CHECK(g.call(__HYPERVISOR_callback_op, CALLBACKOP_register, g.at(0)) == kEINVAL);
+    cb.type = CALLBACKTYPE_event;
+    cb.address = 1ULL << 47; // the kernel half
+    g.put(0, cb);
+    CHECK(g.call(__HYPERVISOR_callback_op, CALLBACKOP_register, g.at(0)) == kEINVAL);
+    CHECK(p.registered.size() == 1);
+    p.callbacks = false; // a vCPU that polls: refused before the argument is read
+    CHECK(g.call(__HYPERVISOR_callback_op, CALLBACKOP_register, 0) == kENOSYS);
+}
+
+TEST_CASE("vcpu hypercalls: set_gdt takes only the caller's frames; stack_switch and iret pass "
+          "through",
+          "[dispatcher]") {
+    TestMachine m;
+    RecordingPlatform p;
+    m.dispatch().set_platform(&p);
+    Guest g(m, 1);
+    m.make_domain(2);
+    const std::uint64_t own = m.frame(1);
+    const std::uint64_t other = m.frame(2);
+    g.put(0, own);
+    REQUIRE(g.call(__HYPERVISOR_set_gdt, g.at(0), 16) == kOk);
+    CHECK(p.gdt == std::vector<std::uint64_t>{own});
+    CHECK(p.gdt_entries == 16);
+    g.put(0, other);
+    CHECK(g.call(__HYPERVISOR_set_gdt, g.at(0), 16) == kEINVAL);
+    CHECK(g.call(__HYPERVISOR_set_gdt, g.at(0), 14 * 512 + 1) == kEINVAL);
+    REQUIRE(g.call(__HYPERVISOR_stack_switch, 0xe02b, 0x123000) == kOk);
+    CHECK(p.sp == 0x123000);
+    CHECK(g.call(__HYPERVISOR_iret) == 42);
+    CHECK(p.irets == 1);
+}
+
+TEST_CASE("vcpu hypercalls: a guest-written present entry gets _PAGE_USER, as Xen gives PV64",
+          "[dispatcher]") {
+    TestMachine m;
+    Guest g(m, 1);
+    const auto l1 = m.frame(1);
+    const auto data = m.frame(1);
+    REQUIRE(m.core().pin_table(1, l1, kTypeL1) == kOk);
+    const mmu_update_t req{TestMachine::maddr(l1, 3), TestMachine::pte(data, kPteP | kPteRW)};
+    g.put(0, req);
+    REQUIRE(g.call(__HYPERVISOR_mmu_update, g.at(0), 1, 0, DOMID_SELF) == kOk);
+    CHECK(m.read_word(l1, 3) == (req.val | kPteUS));
+    REQUIRE_INVARIANTS(m.core());
+}
+
+TEST_CASE("vcpu hypercalls: MMUEXT_NEW_USER_BASEPTR takes the kernel's root or none",
+          "[dispatcher]") {
+    TestMachine m;
+    Guest g(m, 1);
+    // The argument frame becomes the page at virtual 0 once the guest runs
+    // on its own tables; the op sits 64 bytes in.
+    const auto as = m.build_address_space(1, g.args);
+    constexpr std::uint64_t kOpVa = 64;
+    mmuext_op op{};
+    op.cmd = MMUEXT_NEW_USER_BASEPTR;
+    op.arg1.mfn = as.l4;
+    g.put(kOpVa, op);
+    CHECK(g.call(__HYPERVISOR_mmuext_op, kOpVa, 1, 0, DOMID_SELF) == kOk);
+    op.arg1.mfn = 0;
+    g.put(kOpVa, op);
+    CHECK(g.call(__HYPERVISOR_mmuext_op, kOpVa, 1, 0, DOMID_SELF) == kOk);
+    op.arg1.mfn = as.l3; // a separate user root is not modelled
+    g.put(kOpVa, op);
+    CHECK(g.call(__HYPERVISOR_mmuext_op, kOpVa, 1, 0, DOMID_SELF) == kENOSYS);
+}
+
+TEST_CASE("vcpu hypercalls: EVTCHNOP_init_control is checked as Xen checks it, then refused",
+          "[dispatcher]") {
+    TestMachine m;
+    Guest g(m, 1);
+    evtchn_init_control_t init{};
+    init.control_gfn = m.frame(1);
+    g.put(0, init);
+    CHECK(g.call(__HYPERVISOR_event_channel_op, EVTCHNOP_init_control, g.at(0)) == kENOSYS);
+    init.offset = 4; // misaligned
+    g.put(0, init);
+    CHECK(g.call(__HYPERVISOR_event_channel_op, EVTCHNOP_init_control, g.at(0)) == kEINVAL);
+    init.offset = 0;
+    init.vcpu = 1;
+    g.put(0, init);
+    CHECK(g.call(__HYPERVISOR_event_channel_op, EVTCHNOP_init_control, g.at(0)) == kENOENT);
+    init.vcpu = 0;
+    init.control_gfn = ~0ULL - 1; // XSA-188's bad frame
+    g.put(0, init);
+    CHECK(g.call(__HYPERVISOR_event_channel_op, EVTCHNOP_init_control, g.at(0)) == kEINVAL);
+}
+
+TEST_CASE("vcpu hypercalls: the version sub-ops XTF reads are NUL-terminated strings",
+          "[dispatcher]") {
+    TestMachine m;
+    Guest g(m, 1);
+    REQUIRE(g.call(__HYPERVISOR_xen_version, XENVER_compile_info, g.at(0)) == kOk);
+    const auto info = g.get<xen_compile_info_t>(0);
+    CHECK(std::memchr(info.compiler, 0, sizeof info.compiler) != nullptr);
+    CHECK(std::string(info.compile_by) == "enso");
+    REQUIRE(g.call(__HYPERVISOR_xen_version, XENVER_changeset, g.at(0)) == kOk);
+    char changeset[sizeof(xen_changeset_info_t)] = {};
+    std::memcpy(changeset, m.core().state().mem.frame(g.args), sizeof changeset);
+    CHECK(std::string(changeset) == "enso");
+    REQUIRE(g.call(__HYPERVISOR_xen_version, XENVER_platform_parameters, g.at(0)) == kOk);
+    CHECK(g.get<xen_platform_parameters_t>(0).virt_start == HYPERVISOR_VIRT_START);
+}
+
+} // namespace enso::test
