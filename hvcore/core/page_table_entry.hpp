@@ -24,12 +24,14 @@ inline constexpr std::uint64_t kPteAddrMask = 0x000ffffffffff000ULL; // bits 12.
 // those bits are not allowed (Xen refuses such an MFN as not valid).
 inline constexpr std::uint64_t kPteFrameMask = 0x00000ffffffff000ULL;
 
-// Leaf entries may carry only these (ANCHORS: P, RW, US, A, D, available, NX).
+// Leaf entries may carry only these (Xen's: P, RW, US, A, D, available, NX).
 inline constexpr std::uint64_t kL1Allowed =
     kPteP | kPteRW | kPteUS | kPteA | kPteD | kPteAvail | kPteNX | kPteFrameMask;
-// Upper levels: no PSE (no superpages for PV guests, XSA-148), no caching bits.
+// Upper levels: no PSE (no superpages for PV guests, XSA-148), no caching
+// bits. D is allowed, as Xen allows it (the CPU ignores it above L1; XTF's
+// tables set it).
 inline constexpr std::uint64_t kLnAllowed =
-    kPteP | kPteRW | kPteUS | kPteA | kPteAvail | kPteNX | kPteFrameMask;
+    kPteP | kPteRW | kPteUS | kPteA | kPteD | kPteAvail | kPteNX | kPteFrameMask;
 // An update that changes only these bits keeps the frame and its permissions,
 // so it needs no revalidation (never RW, P or the frame: XSA-182).
 inline constexpr std::uint64_t kFastPathBits = kPteA | kPteD | kPteAvail | kPteNX | kPteUS;

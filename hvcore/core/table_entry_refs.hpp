@@ -78,7 +78,19 @@ template <class V>
 ENSO_INLINE Rc validate_entry(State<V>& s, typename V::U32 f, typename V::U8 level,
                               typename V::U32 slot) {
     auto d = s.frames.owner.get(f);
-    return get_entry_refs<V>(s, d, level, s.mem.load64(f, slot));
+    const auto e = s.mem.load64(f, slot);
+    const Rc rc = get_entry_refs<V>(s, d, level, e);
+    if (rc != kOk) {
+        return rc;
+    }
+    // A 64-bit PV kernel runs in ring 3: like Xen (adjust_guest_l*e as it
+    // validates a table), a present entry the guest wrote without _PAGE_USER
+    // gets it. The guest cannot write the table meanwhile: it is in this
+    // call, and the table is no longer mapped writable.
+    if ((e & (kPteP | kPteUS)) == kPteP) {
+        s.mem.store64(f, slot, e | kPteUS);
+    }
+    return kOk;
 }
 
 // Release step: entry `slot` of table f, of the frame's current type.

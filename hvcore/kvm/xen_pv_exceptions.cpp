@@ -225,7 +225,12 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
     std::array<std::uint8_t, 2> before{};
     if (vector == kVectorPf && rip == 0 && g.vcpu->sregs().cr2 == 0 && regs.rcx >= 2 &&
         read_guest(g, regs.rcx - 2, before) && before[0] == 0x0f && before[1] == 0x05) {
-        const bool ok = bounce(g, kSyscallVector, 0, false, regs.rcx, regs.r11, rsp);
+        // A return address off the canonical range (SYSCALL as the last
+        // instruction below it): Xen, mitigated against XSA-7, gives the
+        // guest #GP(0) there rather than returning to it.
+        const bool canonical = regs.rcx < (1ULL << 47) || regs.rcx >= 0xffff800000000000ULL;
+        const bool ok = canonical ? bounce(g, kSyscallVector, 0, false, regs.rcx, regs.r11, rsp)
+                                  : bounce(g, kVectorGp, 0, true, regs.rcx, regs.r11, rsp);
         if (ok) {
             g.vcpu->regs_changed();
         }
