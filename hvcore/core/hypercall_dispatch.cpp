@@ -9,10 +9,10 @@ long Dispatcher::call(std::uint16_t d, std::uint64_t nr, const HypercallArgs& ar
     if (!core_.domain_exists(d)) {
         return kESRCH;
     }
-    if (nr >= table().size() || table()[nr].handler == nullptr) {
+    if (nr >= kTable.size() || kTable[nr].handler == nullptr) {
         return kENOSYS;
     }
-    return (this->*table()[nr].handler)(d, args);
+    return (this->*kTable[nr].handler)(d, args);
 }
 
 // Each entry's result goes back into the guest's list; a multicall inside a

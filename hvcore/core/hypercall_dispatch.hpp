@@ -53,6 +53,7 @@ public:
 
     // The table itself (hypercall_table.cpp).
     static const HypercallTable& table();
+    static const HypercallTable kTable;
 
     // The handlers, one per row of the table.
     long mmu_update(std::uint16_t d, const HypercallArgs& a);

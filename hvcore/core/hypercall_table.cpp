@@ -41,9 +41,11 @@ constexpr HypercallTable make_table() {
     return t;
 }
 
-constexpr HypercallTable kTable = make_table();
-
 } // namespace
+
+// A constant, so a call is one load and one indirect call (no function call
+// to fetch the table).
+constinit const HypercallTable Dispatcher::kTable = make_table();
 
 const HypercallTable& Dispatcher::table() {
     return kTable;
