@@ -52,7 +52,6 @@ public:
     [[nodiscard]] static bool writes_page_tables(std::uint64_t nr);
 
     // The table itself (hypercall_table.cpp).
-    static const HypercallTable& table();
     static const HypercallTable kTable;
 
     // The handlers, one per row of the table.

@@ -47,10 +47,6 @@ constexpr HypercallTable make_table() {
 // to fetch the table).
 constinit const HypercallTable Dispatcher::kTable = make_table();
 
-const HypercallTable& Dispatcher::table() {
-    return kTable;
-}
-
 bool Dispatcher::writes_page_tables(std::uint64_t nr) {
     return nr >= kTable.size() || kTable[nr].handler == nullptr || kTable[nr].writes_page_tables;
 }

@@ -139,7 +139,7 @@ HypercallPage make_hypercall_page(abi::Transport transport, std::uint64_t slot_v
 
 // A 64-bit TSS whose I/O bitmap allows only the monitor's ports (a set bit
 // denies a port; the byte past the bitmap must be all ones).
-void write_io_tss(std::uint8_t* tss, std::initializer_list<std::uint8_t> extra_ports) {
+void write_io_tss(std::uint8_t* tss, std::span<const std::uint8_t> extra_ports) {
     std::fill(tss, tss + abi::kTssLimit + 1, std::uint8_t{0});
     tss[0x66] = static_cast<std::uint8_t>(abi::kTssIoBitmapOffset);
     tss[0x67] = static_cast<std::uint8_t>(abi::kTssIoBitmapOffset >> 8);

@@ -9,7 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
+#include <span>
 
 namespace enso::kvm {
 
@@ -28,6 +28,6 @@ HypercallPage make_xen_hypercall_page();
 
 // A 64-bit TSS at tss whose I/O bitmap allows only the monitor's ports and
 // the given extra ones (single bytes), kTssLimit + 1 bytes long.
-void write_io_tss(std::uint8_t* tss, std::initializer_list<std::uint8_t> extra_ports = {});
+void write_io_tss(std::uint8_t* tss, std::span<const std::uint8_t> extra_ports = {});
 
 } // namespace enso::kvm

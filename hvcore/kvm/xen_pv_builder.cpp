@@ -16,6 +16,7 @@
 #include <xen/xen.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -189,14 +190,13 @@ private:
             code[2] = 0x0f; // ud2: never reached, the monitor moves the vCPU on
             code[3] = 0x0b;
         }
-        write_io_tss(t + abi::kTssOffset);
+        std::array<std::uint8_t, abi::kExceptionVectors> exception_ports{};
+        for (std::uint32_t v = 0; v < abi::kExceptionVectors; ++v) {
+            exception_ports[v] = static_cast<std::uint8_t>(abi::kPortException + v);
+        }
+        write_io_tss(t + abi::kTssOffset, exception_ports);
         const std::uint64_t ist1 = abi::kXenPvIstVa + kPage; // TSS.IST1, at byte 0x24
         std::memcpy(t + abi::kTssOffset + 0x24, &ist1, sizeof ist1);
-        auto* bitmap = t + abi::kTssOffset + abi::kTssIoBitmapOffset;
-        for (std::uint32_t v = 0; v < abi::kExceptionVectors; ++v) {
-            const unsigned port = abi::kPortException + v;
-            bitmap[port / 8] = static_cast<std::uint8_t>(bitmap[port / 8] & ~(1U << (port % 8)));
-        }
         write_gdt(reinterpret_cast<std::byte*>(t) + abi::kGdtOffset,
                   abi::kXenPvMachineryVa + abi::kTssOffset, abi::kTssLimit);
         std::byte* idt = page(plan_.machinery_pfn + 1);

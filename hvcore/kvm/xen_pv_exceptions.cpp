@@ -231,9 +231,6 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
         const bool canonical = regs.rcx < (1ULL << 47) || regs.rcx >= 0xffff800000000000ULL;
         const bool ok = canonical ? bounce(g, kSyscallVector, 0, false, regs.rcx, regs.r11, rsp)
                                   : bounce(g, kVectorGp, 0, true, regs.rcx, regs.r11, rsp);
-        if (ok) {
-            g.vcpu->regs_changed();
-        }
         return ok && !g.stop_requested.load();
     }
     // `int $n` (n != 3) arrives here as #UD at the instruction on this host
@@ -246,9 +243,6 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
         const bool allowed = gate.address != 0 && (g.pv.kernel_mode || (gate.flags & 3) == 3);
         const bool ok = allowed ? bounce(g, n, 0, false, rip + 2, rflags, rsp)
                                 : bounce(g, kVectorGp, n * 8 + 2, true, rip, rflags, rsp);
-        if (ok) {
-            g.vcpu->regs_changed();
-        }
         return ok && !g.stop_requested.load();
     }
     const bool emulated =
@@ -259,11 +253,7 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
         g.vcpu->regs_changed();
         return !g.stop_requested.load();
     }
-    if (!bounce(g, vector, error, ec, rip, rflags, rsp)) {
-        return false;
-    }
-    g.vcpu->regs_changed();
-    return !g.stop_requested.load();
+    return bounce(g, vector, error, ec, rip, rflags, rsp) && !g.stop_requested.load();
 }
 
 // What Xen emulates for a PV guest, as far as XTF's start of day needs it.
@@ -354,7 +344,8 @@ bool Monitor::emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip) {
 }
 
 // Xen's bounce frame onto the guest kernel's stack (the current one in
-// kernel mode, the stack_switch one from user mode), 16-byte aligned.
+// kernel mode, the stack_switch one from user mode), 16-byte aligned. On
+// success the vCPU's registers are marked changed.
 bool Monitor::bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_code, bool has_error,
                      std::uint64_t rip, std::uint64_t rflags, std::uint64_t rsp) {
     auto& regs = g.vcpu->regs();
@@ -411,6 +402,7 @@ bool Monitor::bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_c
     if ((trap.flags & 4) != 0) {
         __atomic_store_n(g.upcall_mask, 1, __ATOMIC_SEQ_CST);
     }
+    g.vcpu->regs_changed();
     return true;
 }
 
