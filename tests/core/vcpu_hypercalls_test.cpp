@@ -3,6 +3,7 @@
 // other calls Xen PV kernels such as XTF's make: MMUEXT_NEW_USER_BASEPTR,
 // _PAGE_USER on guest-written entries, EVTCHNOP_init_control's argument
 // checks, and the version sub-ops.
+#include "test_guest.hpp"
 #include "test_machine.hpp"
 
 #include <cstring>
@@ -48,33 +49,6 @@ struct RecordingPlatform final : VcpuPlatform {
     long iret(std::uint16_t /*d*/) override {
         ++irets;
         return 42;
-    }
-};
-
-struct Guest {
-    TestMachine& m;
-    std::uint16_t d;
-    std::uint32_t args;
-    Guest(TestMachine& machine, std::uint16_t dom) : m(machine), d(dom) {
-        m.make_domain(d);
-        args = m.frame(d);
-    }
-    [[nodiscard]] std::uint64_t at(std::size_t offset = 0) const {
-        return (std::uint64_t{args} << kPageShift) + offset;
-    }
-    template <class T>
-    void put(std::size_t offset, const T& v) {
-        std::memcpy(m.core().state().mem.frame(args) + offset, &v, sizeof v);
-    }
-    template <class T>
-    T get(std::size_t offset) {
-        T v{};
-        std::memcpy(&v, m.core().state().mem.frame(args) + offset, sizeof v);
-        return v;
-    }
-    long call(std::uint64_t nr, std::uint64_t a0 = 0, std::uint64_t a1 = 0, std::uint64_t a2 = 0,
-              std::uint64_t a3 = 0) {
-        return m.dispatch().call(d, nr, {a0, a1, a2, a3, 0});
     }
 };
 
