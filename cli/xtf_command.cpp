@@ -157,7 +157,7 @@ int run_xtf(const XtfOptions& o) {
 void add_xtf_command(CLI::App& app, Action& action) {
     auto opts = std::make_shared<XtfOptions>();
     auto* cmd = app.add_subcommand(
-        "xtf", "Build XTF's pv64 tests (Xen's own test suite) from an XTF tree and boot each on "
+        "xtf", "build XTF's pv64 tests (Xen's own test suite) from an XTF tree and boot each on "
                "Enso over the trap transport; one line per test, xtf-runner's verdicts. Exit: the "
                "worst verdict's code (SUCCESS 0, SKIP 3, ERROR 4, FAILURE 5, CRASH 6), or with "
                "--expected 0/1 for no regression/some");
