@@ -74,7 +74,8 @@ void write_json(const std::string& path, const std::vector<Row>& rows) {
                                 {"user_exits", r.run.user_exits},
                                 {"exceptions", r.run.exceptions},
                                 {"expected", r.expected},
-                                {"regression", r.regression}};
+                                {"regression", r.regression},
+                                {"console", r.run.console}};
     }
     std::ofstream(path) << out.dump(2) << "\n";
 }

@@ -276,6 +276,8 @@ private:
     }
     bool emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip);
     bool emulate_m2p_load(GuestDomain& g, std::uint64_t rip, std::uint64_t cr2);
+    void correct_platform_fault(GuestDomain& g, std::uint32_t& vector, std::uint64_t& error,
+                                std::uint64_t rip); // xen_pv_fault_fixups.cpp
     bool bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_code, bool has_error,
                 std::uint64_t rip, std::uint64_t rflags, std::uint64_t rsp);
     void drain_console(GuestDomain& g);                            // with mu_ held

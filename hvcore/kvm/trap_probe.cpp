@@ -197,6 +197,11 @@ void add_fault_cases(std::vector<Case>& cases) {
         add("ss_noncanonical", "read through non-canonical %rbp (an SS reference): #SS(0) expected",
             bytes({0x48, 0x8b, 0x4d, 0x00}))
             ->rbp = kNonCanonical;
+        add("ss_override_noncanonical",
+            "read through non-canonical %rax with an %ss override, which 64-bit mode ignores: "
+            "#GP(0) expected (xen_pv_fault_fixups corrects an #SS)",
+            bytes({0x36, 0x48, 0x8b, 0x08}))
+            ->rax = kNonCanonical;
     }
 }
 

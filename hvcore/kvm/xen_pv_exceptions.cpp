@@ -9,6 +9,7 @@
 // guest, as Xen crashes the domain. One exit per exception.
 #include "hvcore/abi/guest_layout.hpp"
 #include "hvcore/kvm/monitor.hpp"
+#include "hvcore/kvm/x86_operand.hpp"
 
 #include <fmt/format.h>
 #include <xen/xen.h>
@@ -16,7 +17,6 @@
 #include <array>
 #include <cpuid.h>
 #include <cstddef>
-#include <cstring>
 
 namespace enso::kvm {
 
@@ -92,72 +92,6 @@ void emulate_cpuid(kvm_regs& regs) {
     regs.rdx = d;
 }
 
-__u64& gpr(kvm_regs& r, unsigned n) {
-    __u64* regs[16] = {&r.rax, &r.rcx, &r.rdx, &r.rbx, &r.rsp, &r.rbp, &r.rsi, &r.rdi,
-                       &r.r8,  &r.r9,  &r.r10, &r.r11, &r.r12, &r.r13, &r.r14, &r.r15};
-    return *regs[n & 15];
-}
-
-// The effective address of a ModRM memory operand (no segment override:
-// flat), and the instruction's length after the ModRM byte; false for a
-// form it does not decode.
-struct MemOperand {
-    std::uint64_t address = 0;
-    std::size_t length = 0; // ModRM, SIB and displacement bytes
-};
-bool decode_mem_operand(kvm_regs& r, const std::uint8_t* code, std::uint8_t rex,
-                        std::uint64_t next_rip_base, MemOperand& out) {
-    const std::uint8_t modrm = code[0];
-    const unsigned mod = modrm >> 6;
-    unsigned rm = modrm & 7;
-    if (mod == 3) {
-        return false;
-    }
-    std::size_t at = 1;
-    std::uint64_t address = 0;
-    bool rip_relative = false;
-    if (rm == 4) {
-        const std::uint8_t sib = code[at++];
-        const unsigned scale = sib >> 6;
-        const unsigned index = ((sib >> 3) & 7) | ((rex & 2) != 0 ? 8 : 0);
-        const unsigned base = (sib & 7) | ((rex & 1) != 0 ? 8 : 0);
-        if (index != 4) {
-            address += gpr(r, index) << scale;
-        }
-        if ((sib & 7) == 5 && mod == 0) {
-            std::int32_t disp = 0;
-            std::memcpy(&disp, code + at, 4);
-            at += 4;
-            address += static_cast<std::uint64_t>(static_cast<std::int64_t>(disp));
-        } else {
-            address += gpr(r, base);
-        }
-    } else if (rm == 5 && mod == 0) {
-        rip_relative = true;
-        std::int32_t disp = 0;
-        std::memcpy(&disp, code + at, 4);
-        at += 4;
-        address = static_cast<std::uint64_t>(static_cast<std::int64_t>(disp));
-    } else {
-        address = gpr(r, rm | ((rex & 1) != 0 ? 8 : 0));
-    }
-    if (mod == 1) {
-        address += static_cast<std::uint64_t>(
-            static_cast<std::int64_t>(static_cast<std::int8_t>(code[at])));
-        at += 1;
-    } else if (mod == 2) {
-        std::int32_t disp = 0;
-        std::memcpy(&disp, code + at, 4);
-        at += 4;
-        address += static_cast<std::uint64_t>(static_cast<std::int64_t>(disp));
-    }
-    if (rip_relative) {
-        address += next_rip_base + at;
-    }
-    out = {address, at};
-    return true;
-}
-
 } // namespace
 
 // A load from Xen's read-only M2P. This host keeps the upper half of the
@@ -212,7 +146,7 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
                                               vector_name(vector), regs.rsp)));
         return false;
     }
-    const std::uint64_t error = ec ? f[0] : 0;
+    std::uint64_t error = ec ? f[0] : 0;
     const std::uint64_t rip = f[ec ? 1 : 0];
     const std::uint64_t rflags = f[ec ? 3 : 2];
     const std::uint64_t rsp = f[ec ? 4 : 3];
@@ -245,6 +179,7 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
                                 : bounce(g, kVectorGp, n * 8 + 2, true, rip, rflags, rsp);
         return ok && !g.stop_requested.load();
     }
+    correct_platform_fault(g, vector, error, rip);
     const bool emulated =
         ((vector == kVectorUd || vector == kVectorGp) && emulate(g, vector, rip)) ||
         (vector == kVectorPf && emulate_m2p_load(g, rip, g.vcpu->sregs().cr2));
