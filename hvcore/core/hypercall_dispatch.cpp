@@ -16,7 +16,10 @@ long Dispatcher::call(std::uint16_t d, std::uint64_t nr, const HypercallArgs& ar
 }
 
 // Each entry's result goes back into the guest's list; a multicall inside a
-// multicall is refused rather than recursed into.
+// multicall is refused rather than recursed into. An iret ends the list
+// there, as in Xen since XSA-213: it has left the context the rest of the
+// list was written for (possibly for user mode), so the rest must not run
+// in it; the multicall returns what the iret returned.
 long Dispatcher::multicall(std::uint16_t d, const HypercallArgs& a) {
     const GuestMemory guest(core_.state(), d);
     const std::uint64_t list = a[0];
@@ -39,6 +42,9 @@ long Dispatcher::multicall(std::uint16_t d, const HypercallArgs& a) {
         entry.result = static_cast<xen_ulong_t>(result);
         if (guest.write(at + offsetof(multicall_entry_t, result), entry.result) != kOk) {
             return kEFAULT;
+        }
+        if (entry.op == __HYPERVISOR_iret) {
+            return result;
         }
     }
     return kOk;

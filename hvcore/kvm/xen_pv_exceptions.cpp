@@ -133,7 +133,7 @@ bool Monitor::emulate_m2p_load(GuestDomain& g, std::uint64_t rip, std::uint64_t 
 
 bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
     auto& regs = g.vcpu->regs();
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     ++g.pv.exceptions;
     // The frame the gate pushed on the IST stack.
     std::array<std::uint64_t, 6> f{};
@@ -159,6 +159,15 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
     std::array<std::uint8_t, 2> before{};
     if (vector == kVectorPf && rip == 0 && g.vcpu->sregs().cr2 == 0 && regs.rcx >= 2 &&
         read_guest(g, regs.rcx - 2, before) && before[0] == 0x0f && before[1] == 0x05) {
+        // In kernel mode SYSCALL is a hypercall (the 64-bit PV ABI; XTF's
+        // xsa-213 makes one directly): it returns to RCX with R11's flags,
+        // unless the call itself (iret) moves the vCPU elsewhere.
+        if (g.pv.kernel_mode) {
+            regs.rip = regs.rcx;
+            regs.rflags = (regs.r11 | kRflagsIf) & ~(kRflagsNt | kRflagsRf);
+            lock.unlock();
+            return on_hypercall_port(g);
+        }
         // A return address off the canonical range (SYSCALL as the last
         // instruction below it): Xen, mitigated against XSA-7, gives the
         // guest #GP(0) there rather than returning to it.

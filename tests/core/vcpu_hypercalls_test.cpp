@@ -128,6 +128,24 @@ TEST_CASE("vcpu hypercalls: set_gdt takes only the caller's frames; stack_switch
     CHECK(p.irets == 1);
 }
 
+TEST_CASE("vcpu hypercalls: an iret ends a multicall, whose result is the iret's (XSA-213)",
+          "[dispatcher]") {
+    TestMachine m;
+    RecordingPlatform p;
+    m.dispatch().set_platform(&p);
+    Guest g(m, 1);
+    multicall_entry_t calls[2] = {};
+    calls[0].op = __HYPERVISOR_iret;
+    calls[1].op = __HYPERVISOR_xen_version;
+    calls[1].args[0] = XENVER_version;
+    g.put(0, calls);
+    CHECK(g.call(__HYPERVISOR_multicall, g.at(0), 2) == 42);
+    CHECK(p.irets == 1);
+    std::memcpy(calls, m.core().state().mem.frame(g.args), sizeof calls);
+    CHECK(calls[0].result == 42);
+    CHECK(calls[1].result == 0); // never run in the context the iret left
+}
+
 TEST_CASE("vcpu hypercalls: a guest-written present entry gets _PAGE_USER, as Xen gives PV64",
           "[dispatcher]") {
     TestMachine m;
