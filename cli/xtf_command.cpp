@@ -38,19 +38,43 @@ struct Row {
     bool regression = false;
 };
 
-std::vector<xtf::XtfTest> select_tests(const fs::path& root, const XtfOptions& o) {
-    auto all = xtf::xtf_tests_for(xtf::list_xtf_tests(root), "pv64");
+// The tests to build and, for each, the runs to boot: a name selects every
+// variation of a test, name~variation one.
+struct Selected {
+    xtf::XtfTest test;
+    std::vector<xtf::XtfRunSpec> runs;
+};
+std::vector<Selected> select_tests(const fs::path& root, const XtfOptions& o) {
+    const auto all = xtf::xtf_tests_for(xtf::list_xtf_tests(root), "pv64");
+    std::vector<Selected> chosen;
     if (o.tests.empty()) {
-        return all;
+        for (const auto& t : all) {
+            chosen.push_back({t, xtf::xtf_runs(t)});
+        }
+        return chosen;
     }
-    std::vector<xtf::XtfTest> chosen;
-    for (const auto& name : o.tests) {
+    for (const auto& wanted : o.tests) {
+        const std::string name = wanted.substr(0, wanted.find('~'));
         const auto it =
             std::find_if(all.begin(), all.end(), [&](const auto& t) { return t.name == name; });
         if (it == all.end()) {
             throw std::runtime_error(fmt::format("no pv64 test '{}' in {}", name, root.string()));
         }
-        chosen.push_back(*it);
+        auto runs = xtf::xtf_runs(*it);
+        if (wanted != name) {
+            std::erase_if(runs, [&](const auto& r) { return r.id != wanted; });
+            if (runs.empty()) {
+                throw std::runtime_error(fmt::format("test '{}' has no variation '{}'", name,
+                                                     wanted.substr(name.size() + 1)));
+            }
+        }
+        const auto same = std::find_if(chosen.begin(), chosen.end(),
+                                       [&](const auto& c) { return c.test.name == name; });
+        if (same != chosen.end()) {
+            same->runs.insert(same->runs.end(), runs.begin(), runs.end());
+        } else {
+            chosen.push_back({*it, std::move(runs)});
+        }
     }
     return chosen;
 }
@@ -91,43 +115,52 @@ int run_xtf(const XtfOptions& o) {
                    root.empty() ? "" : " at " + root.string());
         return kExitBadInput;
     }
-    const auto tests = select_tests(root, o);
+    const auto selected = select_tests(root, o);
+    std::vector<xtf::XtfTest> tests;
+    std::size_t nr_runs = 0;
+    for (const auto& sel : selected) {
+        tests.push_back(sel.test);
+        nr_runs += sel.runs.size();
+    }
     const nlohmann::json expected =
         o.expected_path.empty() ? nlohmann::json::object() : load_expected(o.expected_path);
     const fs::path work = !o.work_dir.empty()
                               ? fs::path(o.work_dir)
                               : fs::temp_directory_path() / fmt::format("enso-xtf-{}", ::getpid());
     kvm::Monitor monitor; // before building: without /dev/kvm there is nothing to run on
-    fmt::print("xtf: building {} pv64 test(s) from {} in {}\n", tests.size(), root.string(),
-               work.string());
+    fmt::print("xtf: building {} pv64 test(s) ({} run(s)) from {} in {}\n", tests.size(), nr_runs,
+               root.string(), work.string());
     const auto builds = xtf::build_xtf_tests(root, work, tests, "pv64");
     std::vector<Row> rows;
     int worst = 0;
     int regressions = 0;
     for (std::size_t i = 0; i < tests.size(); ++i) {
-        Row r;
-        r.name = tests[i].name;
-        if (!builds[i].ok) {
-            r.run.reason = "did not build: " + builds[i].log.substr(0, 400);
-        } else {
-            r.run = xtf::run_xtf_kernel(monitor, builds[i].binary,
-                                        std::chrono::milliseconds(o.timeout_ms));
+        for (const auto& spec : selected[i].runs) {
+            Row r;
+            r.name = spec.id;
+            if (!builds[i].ok) {
+                r.run.reason = "did not build: " + builds[i].log.substr(0, 400);
+            } else {
+                r.run = xtf::run_xtf_kernel(monitor, builds[i].binary,
+                                            std::chrono::milliseconds(o.timeout_ms), spec.cmdline);
+            }
+            const char* got = xtf::xtf_verdict_name(r.run.verdict);
+            if (expected.contains(r.name)) {
+                r.expected = expected[r.name].at("result").get<std::string>();
+                r.regression = r.expected != got && std::string(got) != "SUCCESS";
+            }
+            regressions += r.regression ? 1 : 0;
+            worst = std::max(worst, xtf::xtf_exit_code(r.run.verdict));
+            fmt::print("{:<24} {:<8} {:>7.3f} s {:>6} exits {:>5} exceptions  {}{}\n", r.name, got,
+                       r.run.seconds, r.run.user_exits, r.run.exceptions,
+                       r.regression ? fmt::format("REGRESSION (expected {}) ", r.expected)
+                       : (!r.expected.empty() && r.expected != got)
+                           ? fmt::format("better than expected {} (update the file) ", r.expected)
+                           : "",
+                       r.run.verdict == xtf::XtfVerdict::success ? ""
+                                                                 : r.run.reason.substr(0, 160));
+            rows.push_back(std::move(r));
         }
-        const char* got = xtf::xtf_verdict_name(r.run.verdict);
-        if (expected.contains(r.name)) {
-            r.expected = expected[r.name].at("result").get<std::string>();
-            r.regression = r.expected != got && std::string(got) != "SUCCESS";
-        }
-        regressions += r.regression ? 1 : 0;
-        worst = std::max(worst, xtf::xtf_exit_code(r.run.verdict));
-        fmt::print("{:<24} {:<8} {:>7.3f} s {:>6} exits {:>5} exceptions  {}{}\n", r.name, got,
-                   r.run.seconds, r.run.user_exits, r.run.exceptions,
-                   r.regression ? fmt::format("REGRESSION (expected {}) ", r.expected)
-                   : (!r.expected.empty() && r.expected != got)
-                       ? fmt::format("better than expected {} (update the file) ", r.expected)
-                       : "",
-                   r.run.verdict == xtf::XtfVerdict::success ? "" : r.run.reason.substr(0, 160));
-        rows.push_back(std::move(r));
     }
     std::map<std::string, int> counts;
     for (const auto& r : rows) {
@@ -162,7 +195,9 @@ void add_xtf_command(CLI::App& app, Action& action) {
                "Enso over the trap transport; one line per test, xtf-runner's verdicts. Exit: the "
                "worst verdict's code (SUCCESS 0, SKIP 3, ERROR 4, FAILURE 5, CRASH 6), or with "
                "--expected 0/1 for no regression/some");
-    cmd->add_option("tests", opts->tests, "Tests to run (default: every pv64 test in the tree)");
+    cmd->add_option("tests", opts->tests,
+                    "Tests to run: NAME (every variation of it) or NAME~VARIATION as xtf-runner "
+                    "names them (default: every pv64 test in the tree)");
     cmd->add_option("--xtf-dir", opts->xtf_dir,
                     "The XTF tree (default: $ENSO_XTF_DIR); it is "
                     "copied, never built in place");

@@ -84,7 +84,42 @@ bool pattern_matches(const std::string& pattern, const std::string& word) {
     return word.size() >= pre.size() + post.size() && word.starts_with(pre) && word.ends_with(post);
 }
 
+// A variation's command line: cmdline="..." in tests/<name>/<v>.cfg.in, or
+// else in config/<v>.cfg.in (where XTF's gen.mk looks too); none is empty.
+std::string variation_cmdline(const fs::path& root, const fs::path& dir, const std::string& v) {
+    for (const fs::path& cfg : {dir / (v + ".cfg.in"), root / "config" / (v + ".cfg.in")}) {
+        std::ifstream in(cfg);
+        if (!in) {
+            continue;
+        }
+        for (std::string line; std::getline(in, line);) {
+            line = trim(line);
+            if (line.starts_with("cmdline") && line.find('"') != std::string::npos) {
+                const auto open = line.find('"');
+                const auto close = line.find('"', open + 1);
+                if (close != std::string::npos) {
+                    return line.substr(open + 1, close - open - 1);
+                }
+            }
+        }
+        return {};
+    }
+    throw std::runtime_error(fmt::format("{}: VARY-CFG names '{}', which has no {}.cfg.in",
+                                         (dir / "Makefile").string(), v, v));
+}
+
 } // namespace
+
+std::vector<XtfRunSpec> xtf_runs(const XtfTest& test) {
+    if (test.variations.empty()) {
+        return {{test.name, ""}};
+    }
+    std::vector<XtfRunSpec> out;
+    for (const auto& v : test.variations) {
+        out.push_back({test.name + "~" + v.name, v.cmdline});
+    }
+    return out;
+}
 
 bool XtfTest::has_env(const std::string& env) const {
     return std::find(envs.begin(), envs.end(), env) != envs.end();
@@ -160,6 +195,11 @@ std::vector<XtfTest> list_xtf_tests(const fs::path& root) {
             } else {
                 throw std::runtime_error(fmt::format("{}: TEST-ENVS names '{}', not an environment",
                                                      makefile.string(), w));
+            }
+        }
+        if (const auto vary = vars.find("VARY-CFG"); vary != vars.end()) {
+            for (const auto& v : words(vary->second)) {
+                t.variations.push_back({v, variation_cmdline(root, t.dir, v)});
             }
         }
         tests.push_back(std::move(t));

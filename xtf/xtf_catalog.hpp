@@ -17,14 +17,30 @@
 
 namespace enso::xtf {
 
+// One of a test's VARY-CFG configurations: the same binary booted with the
+// command line its <variation>.cfg.in gives (xtf-runner names the run
+// <name>~<variation>).
+struct XtfVariation {
+    std::string name;
+    std::string cmdline; // the cfg's cmdline="...", empty if it sets none
+};
+
 struct XtfTest {
-    std::string name;              // NAME: the binary is tests/<name>/test-<env>-<name>
-    std::string category;          // special, functional, xsa, utility or in-development
-    std::vector<std::string> envs; // TEST-ENVS, expanded, in order
-    std::filesystem::path dir;     // tests/<name> in the tree
+    std::string name;                     // NAME: the binary is tests/<name>/test-<env>-<name>
+    std::string category;                 // special, functional, xsa, utility or in-development
+    std::vector<std::string> envs;        // TEST-ENVS, expanded, in order
+    std::filesystem::path dir;            // tests/<name> in the tree
+    std::vector<XtfVariation> variations; // VARY-CFG, in order; empty: one plain run
 
     [[nodiscard]] bool has_env(const std::string& env) const;
 };
+
+// One boot of a test: its name as xtf-runner prints it and the command line.
+struct XtfRunSpec {
+    std::string id; // <name> or <name>~<variation>
+    std::string cmdline;
+};
+std::vector<XtfRunSpec> xtf_runs(const XtfTest& test);
 
 // The environment variables of build/common.mk: ALL_ENVIRONMENTS and every
 // *_ENVIRONMENTS defined from it with $(filter patterns,$(ALL_ENVIRONMENTS)).

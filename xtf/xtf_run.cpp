@@ -46,10 +46,11 @@ std::string last_message(const std::string& console, std::size_t end) {
 } // namespace
 
 XtfRun run_xtf_kernel(kvm::Monitor& monitor, const std::filesystem::path& kernel,
-                      std::chrono::milliseconds deadline) {
+                      std::chrono::milliseconds deadline, const std::string& cmdline) {
     XtfRun out;
     kvm::DomainConfig config;
     config.kernel = kernel.string();
+    config.cmd_line = cmdline;
     config.xen_pv = true;
     config.pages = 4096;
     const auto t0 = std::chrono::steady_clock::now();

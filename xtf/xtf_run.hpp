@@ -24,7 +24,8 @@ struct XtfRun {
 };
 
 XtfRun run_xtf_kernel(kvm::Monitor& monitor, const std::filesystem::path& kernel,
-                      std::chrono::milliseconds deadline = std::chrono::seconds(10));
+                      std::chrono::milliseconds deadline = std::chrono::seconds(10),
+                      const std::string& cmdline = {});
 
 // xtf-runner's exit codes: SUCCESS 0, SKIP 3, ERROR 4, FAILURE 5, CRASH 6.
 int xtf_exit_code(XtfVerdict v);

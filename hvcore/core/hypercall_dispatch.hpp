@@ -70,6 +70,8 @@ public:
     long stack_switch(std::uint16_t d, const HypercallArgs& a);
     long set_gdt(std::uint16_t d, const HypercallArgs& a);
     long iret(std::uint16_t d, const HypercallArgs& a);
+    long physdev_op(std::uint16_t d, const HypercallArgs& a);
+    long vm_assist(std::uint16_t d, const HypercallArgs& a);
 
 private:
     Rc fifo_init_control(std::uint16_t d, const evtchn_init_control_t& op);

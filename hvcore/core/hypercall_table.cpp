@@ -31,6 +31,8 @@ constexpr Row kRows[] = {
     {__HYPERVISOR_stack_switch, {&Dispatcher::stack_switch, false}},
     {__HYPERVISOR_set_gdt, {&Dispatcher::set_gdt, false}},
     {__HYPERVISOR_iret, {&Dispatcher::iret, false}},
+    {__HYPERVISOR_physdev_op, {&Dispatcher::physdev_op, false}},
+    {__HYPERVISOR_vm_assist, {&Dispatcher::vm_assist, false}},
 };
 
 constexpr HypercallTable make_table() {

@@ -5,6 +5,8 @@
 #include "hvcore/core/guest_memory.hpp"
 #include "hvcore/core/hypercall_dispatch.hpp"
 
+#include <xen/physdev.h>
+
 #include <array>
 #include <cstdio>
 #include <span>
@@ -201,6 +203,32 @@ long Dispatcher::set_gdt(std::uint16_t d, const HypercallArgs& a) {
 
 long Dispatcher::iret(std::uint16_t d, const HypercallArgs& /*a*/) {
     return platform_ == nullptr ? kENOSYS : platform_->iret(d);
+}
+
+// PHYSDEVOP_set_iopl is the only physdev op: Enso gives guests no devices,
+// interrupts or I/O ports, so the others are -ENOSYS.
+long Dispatcher::physdev_op(std::uint16_t d, const HypercallArgs& a) {
+    if (a[0] != PHYSDEVOP_set_iopl || platform_ == nullptr) {
+        return kENOSYS;
+    }
+    physdev_set_iopl op{};
+    if (GuestMemory(core_.state(), d).read(a[1], op) != kOk) {
+        return kEFAULT;
+    }
+    return op.iopl > 3 ? kEINVAL : platform_->set_iopl(d, op.iopl);
+}
+
+// Xen's order: a type outside the offered set is -EINVAL, then a command
+// other than enable/disable -ENOSYS. Only architectural IOPL is offered
+// (the others change segment or page-table semantics Enso does not have).
+long Dispatcher::vm_assist(std::uint16_t d, const HypercallArgs& a) {
+    if (a[1] != VMASST_TYPE_architectural_iopl || platform_ == nullptr) {
+        return kEINVAL;
+    }
+    if (a[0] != VMASST_CMD_enable && a[0] != VMASST_CMD_disable) {
+        return kENOSYS;
+    }
+    return platform_->set_architectural_iopl(d, a[0] == VMASST_CMD_enable);
 }
 
 } // namespace enso::core

@@ -31,6 +31,11 @@ public:
     // HYPERVISOR_iret on the calling vCPU: restores the frame its stack
     // holds and returns the saved rax (or -errno).
     virtual long iret(std::uint16_t d) = 0;
+    // PHYSDEVOP_set_iopl: the virtual I/O privilege level (0-3, checked)
+    // that the platform's emulation of cli/sti/in/out compares with.
+    virtual long set_iopl(std::uint16_t d, unsigned iopl) = 0;
+    // VMASST_TYPE_architectural_iopl on or off (the only assist offered).
+    virtual long set_architectural_iopl(std::uint16_t d, bool on) = 0;
 };
 
 } // namespace enso::core

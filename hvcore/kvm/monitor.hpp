@@ -255,6 +255,8 @@ private:
         long set_gdt(std::uint16_t d, std::span<const std::uint64_t> frames,
                      std::uint32_t entries) override;
         long iret(std::uint16_t d) override;
+        long set_iopl(std::uint16_t d, unsigned iopl) override;
+        long set_architectural_iopl(std::uint16_t d, bool on) override;
 
     private:
         GuestDomain* xen_pv(std::uint16_t d) const;
@@ -276,6 +278,7 @@ private:
     }
     bool emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip);
     bool emulate_m2p_load(GuestDomain& g, std::uint64_t rip, std::uint64_t cr2);
+    bool emulate_iopl_insn(GuestDomain& g, std::uint64_t rip); // xen_pv_iopl.cpp
     void correct_platform_fault(GuestDomain& g, std::uint32_t& vector, std::uint64_t& error,
                                 std::uint64_t rip); // xen_pv_fault_fixups.cpp
     bool bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_code, bool has_error,

@@ -1,5 +1,5 @@
 // The monitor's side of the vCPU hypercalls (core::VcpuPlatform): callbacks,
-// the trap table, the kernel stack, the GDT frames, and iret. For a Xen PV
+// the trap table, the kernel stack, the GDT frames, iret, and the virtual IOPL. For a Xen PV
 // kernel they are recorded as Xen keeps them (xen_pv_vcpu.hpp); Enso's own
 // kernel takes only an event callback, as an interrupt (event_upcall.cpp).
 #include "hvcore/kvm/monitor.hpp"
@@ -112,8 +112,29 @@ long Monitor::MonitorVcpuPlatform::iret(std::uint16_t d) {
         regs.r11 = ctx.r11;
         regs.rcx = ctx.rcx;
     }
+    if (g->pv.architectural_iopl) {
+        g->pv.iopl = static_cast<std::uint8_t>((ctx.rflags & kRflagsIopl) >> 12);
+    }
     __atomic_store_n(g->upcall_mask, (ctx.rflags & kRflagsIf) == 0 ? 1 : 0, __ATOMIC_SEQ_CST);
     return static_cast<long>(ctx.rax);
+}
+
+long Monitor::MonitorVcpuPlatform::set_iopl(std::uint16_t d, unsigned iopl) {
+    GuestDomain* g = xen_pv(d);
+    if (g == nullptr) {
+        return -ENOSYS;
+    }
+    g->pv.iopl = static_cast<std::uint8_t>(iopl);
+    return 0;
+}
+
+long Monitor::MonitorVcpuPlatform::set_architectural_iopl(std::uint16_t d, bool on) {
+    GuestDomain* g = xen_pv(d);
+    if (g == nullptr) {
+        return -EINVAL; // not offered to Enso's own kernel
+    }
+    g->pv.architectural_iopl = on;
+    return 0;
 }
 
 } // namespace enso::kvm

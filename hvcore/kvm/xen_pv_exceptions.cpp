@@ -24,6 +24,7 @@ namespace {
 
 constexpr std::uint64_t kRflagsTf = 1ULL << 8;
 constexpr std::uint64_t kRflagsIf = 1ULL << 9;
+constexpr std::uint64_t kRflagsIopl = 3ULL << 12;
 constexpr std::uint64_t kRflagsNt = 1ULL << 14;
 constexpr std::uint64_t kRflagsRf = 1ULL << 16;
 constexpr std::uint64_t kPfecUser = 1ULL << 2;
@@ -191,6 +192,7 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
     correct_platform_fault(g, vector, error, rip);
     const bool emulated =
         ((vector == kVectorUd || vector == kVectorGp) && emulate(g, vector, rip)) ||
+        (vector == kVectorGp && error == 0 && emulate_iopl_insn(g, rip)) ||
         (vector == kVectorPf && emulate_m2p_load(g, rip, g.vcpu->sregs().cr2));
     if (emulated) {
         ++g.pv.emulated;
@@ -319,7 +321,12 @@ bool Monitor::bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_c
     const std::uint8_t mask = __atomic_load_n(g.upcall_mask, __ATOMIC_SEQ_CST);
     const std::uint64_t cs = (from_kernel ? kKernelCs : FLAT_USER_CS) | (std::uint64_t{mask} << 32);
     const std::uint64_t ss = from_kernel ? kKernelSs : FLAT_USER_SS;
-    const std::uint64_t shown_rflags = (rflags & ~kRflagsIf) | (mask != 0 ? 0 : kRflagsIf);
+    // Under the architectural-IOPL assist the frame shows the virtual IOPL,
+    // so that the kernel's iret keeps it.
+    const std::uint64_t shown_iopl =
+        g.pv.architectural_iopl ? std::uint64_t{g.pv.iopl} << 12 : (rflags & kRflagsIopl);
+    const std::uint64_t shown_rflags =
+        (rflags & ~(kRflagsIf | kRflagsIopl)) | (mask != 0 ? 0 : kRflagsIf) | shown_iopl;
     std::uint64_t sp = (from_kernel ? rsp : g.pv.kernel_sp) & ~std::uint64_t{15};
     std::array<std::uint64_t, 8> frame{};
     std::size_t n = 0;

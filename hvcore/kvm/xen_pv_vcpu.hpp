@@ -27,6 +27,12 @@ struct XenPvVcpu {
     std::vector<std::uint64_t> gdt_frames;
     std::uint32_t gdt_entries = 0;
     bool kernel_mode = true;
+    // The virtual IOPL (PHYSDEVOP_set_iopl, or iret under the architectural
+    // assist): the monitor emulates cli, sti, in and out at a virtual CPL
+    // (kernel 1, or 0 under the assist; user 3) that it admits. The real
+    // IOPL stays 0, so each of these faults to the monitor.
+    std::uint8_t iopl = 0;
+    bool architectural_iopl = false;
     // The debug registers as the guest sees them: kept, not loaded (a CPL3
     // guest under PVM cannot have hardware breakpoints), at their reset values.
     std::array<std::uint64_t, 8> debug = {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400};

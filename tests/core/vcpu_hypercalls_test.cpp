@@ -6,6 +6,8 @@
 #include "test_guest.hpp"
 #include "test_machine.hpp"
 
+#include <xen/physdev.h>
+
 #include <cstring>
 #include <vector>
 
@@ -23,6 +25,8 @@ struct RecordingPlatform final : VcpuPlatform {
     std::vector<std::uint64_t> gdt;
     std::uint32_t gdt_entries = 0;
     int irets = 0;
+    int iopl = -1;
+    bool architectural_iopl = false;
 
     [[nodiscard]] bool accepts_callbacks(std::uint16_t /*d*/) const override { return callbacks; }
     long register_callback(std::uint16_t /*d*/, const callback_register& cb) override {
@@ -49,6 +53,14 @@ struct RecordingPlatform final : VcpuPlatform {
     long iret(std::uint16_t /*d*/) override {
         ++irets;
         return 42;
+    }
+    long set_iopl(std::uint16_t /*d*/, unsigned level) override {
+        iopl = static_cast<int>(level);
+        return 0;
+    }
+    long set_architectural_iopl(std::uint16_t /*d*/, bool on) override {
+        architectural_iopl = on;
+        return 0;
     }
 };
 
@@ -126,6 +138,31 @@ TEST_CASE("vcpu hypercalls: set_gdt takes only the caller's frames; stack_switch
     CHECK(p.sp == 0x123000);
     CHECK(g.call(__HYPERVISOR_iret) == 42);
     CHECK(p.irets == 1);
+}
+
+TEST_CASE("vcpu hypercalls: PHYSDEVOP_set_iopl and the architectural-IOPL assist, with Xen's "
+          "argument checks",
+          "[dispatcher]") {
+    TestMachine m;
+    RecordingPlatform p;
+    m.dispatch().set_platform(&p);
+    Guest g(m, 1);
+    g.put(0, physdev_set_iopl{1});
+    CHECK(g.call(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, g.at(0)) == kOk);
+    CHECK(p.iopl == 1);
+    g.put(0, physdev_set_iopl{4});
+    CHECK(g.call(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, g.at(0)) == kEINVAL);
+    CHECK(p.iopl == 1);
+    CHECK(g.call(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, 0) == kEFAULT);
+    CHECK(g.call(__HYPERVISOR_physdev_op, PHYSDEVOP_eoi, g.at(0)) == kENOSYS);
+    CHECK(g.call(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_architectural_iopl) == kOk);
+    CHECK(p.architectural_iopl);
+    CHECK(g.call(__HYPERVISOR_vm_assist, VMASST_CMD_disable, VMASST_TYPE_architectural_iopl) ==
+          kOk);
+    CHECK_FALSE(p.architectural_iopl);
+    CHECK(g.call(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables) ==
+          kEINVAL);
+    CHECK(g.call(__HYPERVISOR_vm_assist, 7, VMASST_TYPE_architectural_iopl) == kENOSYS);
 }
 
 TEST_CASE("vcpu hypercalls: an iret ends a multicall, whose result is the iret's (XSA-213)",

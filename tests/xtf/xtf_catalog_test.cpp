@@ -121,6 +121,29 @@ TEST_CASE("xtf catalog: an unknown environment or set is an error naming the Mak
     CHECK(error_of(tmp.path / "nowhere").find("cannot open") != std::string::npos);
 }
 
+TEST_CASE("xtf catalog: VARY-CFG variations run with their cfg's command line") {
+    TempDir tmp;
+    write_tree(tmp.path);
+    write(tmp.path / "tests/vary/Makefile",
+          "NAME := vary\nCATEGORY := functional\nTEST-ENVS := pv64\nVARY-CFG := one shadow\n");
+    write(tmp.path / "tests/vary/one.cfg.in", "# first\ncmdline=\"one two\"\n");
+    write(tmp.path / "config/shadow.cfg.in", "hap=0\n");
+    const auto tests = enso::xtf::list_xtf_tests(tmp.path);
+    const auto it =
+        std::find_if(tests.begin(), tests.end(), [](const XtfTest& t) { return t.name == "vary"; });
+    REQUIRE(it != tests.end());
+    const auto runs = enso::xtf::xtf_runs(*it);
+    REQUIRE(runs.size() == 2);
+    CHECK(runs[0].id == "vary~one");
+    CHECK(runs[0].cmdline == "one two");
+    CHECK(runs[1].id == "vary~shadow");
+    CHECK(runs[1].cmdline.empty());
+    CHECK(enso::xtf::xtf_runs(tests[0]).size() == 1); // "all": no variations, one plain run
+    write(tmp.path / "tests/vary/Makefile",
+          "NAME := vary\nCATEGORY := functional\nTEST-ENVS := pv64\nVARY-CFG := missing\n");
+    CHECK(error_of(tmp.path).find("VARY-CFG names 'missing'") != std::string::npos);
+}
+
 TEST_CASE("xtf catalog: the real tree's pv64 tests") {
     const auto root = xtf_tree_or_skip();
     const auto tests = enso::xtf::list_xtf_tests(root);
