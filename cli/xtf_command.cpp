@@ -29,6 +29,7 @@ struct XtfOptions {
     std::string expected_path;
     std::string work_dir;
     int timeout_ms = 10000;
+    abi::Transport transport = abi::kTransportTrap;
 };
 
 struct Row {
@@ -87,10 +88,10 @@ nlohmann::json load_expected(const std::string& path) {
     return nlohmann::json::parse(in).at("tests");
 }
 
-void write_json(const std::string& path, const std::vector<Row>& rows) {
+void write_json(const std::string& path, const std::vector<Row>& rows, abi::Transport transport) {
     nlohmann::json out;
     out["environment"] = "pv64";
-    out["transport"] = "trap";
+    out["transport"] = xtf::transport_name(transport);
     for (const auto& r : rows) {
         out["tests"][r.name] = {{"result", xtf::xtf_verdict_name(r.run.verdict)},
                                 {"reason", r.run.reason},
@@ -141,8 +142,9 @@ int run_xtf(const XtfOptions& o) {
             if (!builds[i].ok) {
                 r.run.reason = "did not build: " + builds[i].log.substr(0, 400);
             } else {
-                r.run = xtf::run_xtf_kernel(monitor, builds[i].binary,
-                                            std::chrono::milliseconds(o.timeout_ms), spec.cmdline);
+                r.run = xtf::run_xtf_kernel(
+                    monitor, builds[i].binary,
+                    {std::chrono::milliseconds(o.timeout_ms), spec.cmdline, o.transport});
             }
             const char* got = xtf::xtf_verdict_name(r.run.verdict);
             if (expected.contains(r.name)) {
@@ -172,7 +174,7 @@ int run_xtf(const XtfOptions& o) {
     }
     fmt::print("xtf: {} test(s): {}\n", rows.size(), summary);
     if (!o.json_path.empty()) {
-        write_json(o.json_path, rows);
+        write_json(o.json_path, rows, o.transport);
         fmt::print("xtf: results in {}\n", o.json_path);
     }
     if (o.work_dir.empty()) {
@@ -192,7 +194,8 @@ void add_xtf_command(CLI::App& app, Action& action) {
     auto opts = std::make_shared<XtfOptions>();
     auto* cmd = app.add_subcommand(
         "xtf", "build XTF's pv64 tests (Xen's own test suite) from an XTF tree and boot each on "
-               "Enso over the trap transport; one line per test, xtf-runner's verdicts. Exit: the "
+               "Enso over the trap or the exitless transport; one line per test, xtf-runner's "
+               "verdicts. Exit: the "
                "worst verdict's code (SUCCESS 0, SKIP 3, ERROR 4, FAILURE 5, CRASH 6), or with "
                "--expected 0/1 for no regression/some");
     cmd->add_option("tests", opts->tests,
@@ -210,6 +213,13 @@ void add_xtf_command(CLI::App& app, Action& action) {
                     "temporary copy, removed)");
     cmd->add_option("--timeout-ms", opts->timeout_ms, "Per-test deadline (default 10000)")
         ->check(CLI::PositiveNumber);
+    cmd->add_option("--transport", opts->transport,
+                    "How the hypercall stubs call: trap (one exit each) or exitless (a shared "
+                    "slot the monitor polls; iret and exceptions still exit). Default trap")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, abi::Transport>{{"trap", abi::kTransportTrap},
+                                                  {"exitless", abi::kTransportExitless}},
+            CLI::ignore_case));
     cmd->callback([opts, &action] {
         action = [opts] {
             try {

@@ -46,11 +46,13 @@ std::string last_message(const std::string& console, std::size_t end) {
 } // namespace
 
 XtfRun run_xtf_kernel(kvm::Monitor& monitor, const std::filesystem::path& kernel,
-                      std::chrono::milliseconds deadline, const std::string& cmdline) {
+                      const XtfBoot& boot) {
+    const auto deadline = boot.deadline;
     XtfRun out;
     kvm::DomainConfig config;
     config.kernel = kernel.string();
-    config.cmd_line = cmdline;
+    config.cmd_line = boot.cmdline;
+    config.transport = boot.transport;
     config.xen_pv = true;
     config.pages = 4096;
     const auto t0 = std::chrono::steady_clock::now();
@@ -100,6 +102,10 @@ int xtf_exit_code(XtfVerdict v) {
 const char* xtf_verdict_name(XtfVerdict v) {
     static constexpr const char* kNames[] = {"SUCCESS", "SKIP", "ERROR", "FAILURE", "CRASH"};
     return kNames[static_cast<int>(v)];
+}
+
+const char* transport_name(abi::Transport t) {
+    return t == abi::kTransportExitless ? "exitless" : "trap";
 }
 
 } // namespace enso::xtf

@@ -23,9 +23,18 @@ struct XtfRun {
     std::uint64_t exceptions = 0; // that reached the monitor
 };
 
+// How to boot it: the deadline, the command line (a VARY-CFG variation's),
+// and the transport its hypercall stubs use (iret and exceptions exit on
+// either).
+struct XtfBoot {
+    std::chrono::milliseconds deadline = std::chrono::seconds(10);
+    std::string cmdline;
+    abi::Transport transport = abi::kTransportTrap;
+};
+
 XtfRun run_xtf_kernel(kvm::Monitor& monitor, const std::filesystem::path& kernel,
-                      std::chrono::milliseconds deadline = std::chrono::seconds(10),
-                      const std::string& cmdline = {});
+                      const XtfBoot& boot = {});
+const char* transport_name(abi::Transport t);
 
 // xtf-runner's exit codes: SUCCESS 0, SKIP 3, ERROR 4, FAILURE 5, CRASH 6.
 int xtf_exit_code(XtfVerdict v);

@@ -17,6 +17,12 @@ inline constexpr uint64_t kXenPvMachineryVa = 0x00007f0000000000; // L4 slot 254
 inline constexpr uint64_t kXenPvIdtVa = kXenPvMachineryVa + 0x1000;
 inline constexpr uint64_t kXenPvIstVa = kXenPvMachineryVa + 0x2000;
 inline constexpr uint32_t kXenPvMachineryPages = 3;
+// Over the exitless transport: the common code of the hypercall stubs in
+// frame 1 (between the trampolines and the GDT), and the domain's
+// shared_info frame mapped writable after the machinery, for its slot (a
+// Xen PV kernel maps shared_info wherever it likes, or not at all).
+inline constexpr uint32_t kXenPvExitlessCommonOffset = 0x100;
+inline constexpr uint64_t kXenPvSharedInfoVa = kXenPvMachineryVa + 0x3000;
 inline constexpr uint32_t kXenPvIdtLimit = 256 * 16 - 1;
 
 // Trampoline v (v < 32) is `out %al, $(kPortException + v)` at 4 * v: one

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <initializer_list>
+#include <vector>
 
 namespace enso::kvm {
 
@@ -166,13 +167,27 @@ void write_io_tss(std::uint8_t* tss, std::span<const std::uint8_t> extra_ports) 
     }
 }
 
-HypercallPage make_xen_hypercall_page() {
+HypercallPage make_xen_hypercall_page(abi::Transport transport, std::uint64_t common_va) {
     HypercallPage page{};
     page.fill(0xcc);
     for (std::uint32_t nr = 0; nr < page.size() / abi::kStubSize; ++nr) {
         Emitter e(page, std::size_t{nr} * abi::kStubSize);
         if (nr == __HYPERVISOR_iret) {
             e.bytes({0x51, 0x41, 0x53, 0x50}); // push %rcx; push %r11; push %rax
+        }
+        if (transport == abi::kTransportExitless && nr != __HYPERVISOR_iret) {
+            // Xen's stubs keep rcx and r11 (guests such as XTF rely on it),
+            // which the common code uses: saved around the call, as Xen's
+            // stubs save them around SYSCALL.
+            e.bytes({0x51, 0x41, 0x53}); // push %rcx; push %r11
+            e.bytes({0xb8});             // mov $nr, %eax
+            e.imm32(nr);
+            e.bytes({0x49, 0xbb}); // movabs $common, %r11
+            e.imm64(common_va);
+            e.bytes({0x41, 0xff, 0xd3}); // call *%r11
+            e.bytes({0x41, 0x5b, 0x59}); // pop %r11; pop %rcx
+            e.bytes({0xc3});             // ret
+            continue;
         }
         e.bytes({0xb8}); // mov $nr, %eax
         e.imm32(nr);
@@ -182,6 +197,13 @@ HypercallPage make_xen_hypercall_page() {
         }
     }
     return page;
+}
+
+std::vector<std::uint8_t> exitless_common_code(std::uint64_t slot_va) {
+    HypercallPage scratch{};
+    Emitter e(scratch, 0);
+    emit_exitless_common(e, slot_va);
+    return {scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(e.here())};
 }
 
 } // namespace enso::kvm

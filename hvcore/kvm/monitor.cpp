@@ -154,10 +154,6 @@ std::unique_ptr<GuestDomain> Monitor::create_guest_vm(const DomainConfig& config
 // and gives the VM the memory slots the core's state allows.
 void Monitor::place_domain(GuestDomain& g, const DomainConfig& config) {
     const auto kernel = config.kernel.empty() ? default_guest_kernel() : config.kernel;
-    if (config.xen_pv && config.transport != abi::kTransportTrap) {
-        throw KvmError("a Xen PV kernel runs over the trap transport only: its iret restores "
-                       "registers, which only the vCPU's own thread may do");
-    }
     std::optional<ElfImage> image;
     if (!config.xen_pv) {
         image = load_elf(kernel);
@@ -178,6 +174,7 @@ void Monitor::place_domain(GuestDomain& g, const DomainConfig& config) {
         build.domid = d;
         build.nr_pages = config.pages;
         build.cmd_line = config.cmd_line;
+        build.transport = config.transport;
         g.built = build_xen_pv_domain(core_, memory_, kernel, build);
     } else {
         BuildConfig build;

@@ -1,6 +1,7 @@
 // The Xen PV domain builder (xen_pv_builder.hpp).
 #include "hvcore/kvm/xen_pv_builder.hpp"
 
+#include "hvcore/abi/exitless_slot.hpp"
 #include "hvcore/abi/guest_layout.hpp"
 #include "hvcore/abi/hypercall_ports.hpp"
 #include "hvcore/abi/xen_pv_layout.hpp"
@@ -155,6 +156,9 @@ private:
         maps.push_back({abi::kXenPvMachineryVa, mfn(plan_.machinery_pfn), kRO});
         maps.push_back({abi::kXenPvIdtVa, mfn(plan_.machinery_pfn + 1), kRO | kPteNX});
         maps.push_back({abi::kXenPvIstVa, mfn(plan_.machinery_pfn + 2), kRW | kPteNX});
+        if (config_.transport == abi::kTransportExitless) {
+            maps.push_back({abi::kXenPvSharedInfoVa, out_.shared_info, kRW | kPteNX});
+        }
         return maps;
     }
 
@@ -173,7 +177,8 @@ private:
 
     void load_kernel() {
         load_segments(memory_, image_, plan_.virt_base, out_.mfns);
-        const auto stubs = make_xen_hypercall_page();
+        const auto stubs = make_xen_hypercall_page(
+            config_.transport, abi::kXenPvMachineryVa + abi::kXenPvExitlessCommonOffset);
         const std::uint64_t hp_pfn = (*layout_.hypercall_page - plan_.virt_base) / kPage;
         out_.hypercall_page = static_cast<std::uint32_t>(mfn(hp_pfn));
         std::memcpy(page(hp_pfn), stubs.data(), stubs.size());
@@ -195,6 +200,16 @@ private:
             exception_ports[v] = static_cast<std::uint8_t>(abi::kPortException + v);
         }
         write_io_tss(t + abi::kTssOffset, exception_ports);
+        if (config_.transport == abi::kTransportExitless) {
+            const auto common =
+                exitless_common_code(abi::kXenPvSharedInfoVa + abi::kExitlessSlotOffset);
+            static_assert(abi::kXenPvExitlessCommonOffset >=
+                          abi::kExceptionVectors * abi::kTrampolineBytes);
+            if (abi::kXenPvExitlessCommonOffset + common.size() > abi::kGdtOffset) {
+                throw KvmError("Xen PV builder: the exitless common code overlaps the GDT");
+            }
+            std::copy(common.begin(), common.end(), t + abi::kXenPvExitlessCommonOffset);
+        }
         const std::uint64_t ist1 = abi::kXenPvIstVa + kPage; // TSS.IST1, at byte 0x24
         std::memcpy(t + abi::kTssOffset + 0x24, &ist1, sizeof ist1);
         write_gdt(reinterpret_cast<std::byte*>(t) + abi::kGdtOffset,

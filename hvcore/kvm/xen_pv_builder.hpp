@@ -21,6 +21,7 @@ struct XenPvBuildConfig {
     std::uint32_t nr_pages = 4096;  // 16 MiB of pseudo-physical memory
     std::uint32_t extra_pages = 64; // quota left for increase_reservation
     std::string cmd_line;
+    abi::Transport transport = abi::kTransportTrap; // how its hypercall stubs call
 };
 
 // Throws KvmError with the reason; on failure the partly built domain is

@@ -56,29 +56,23 @@ fs::path build_pv64(const fs::path& root, const fs::path& copy, const std::strin
 
 } // namespace
 
-TEST_CASE("xtf boot: example and selftest report SUCCESS over the trap transport") {
+TEST_CASE("xtf boot: example and selftest report SUCCESS over both transports") {
     enso::test::kvm_or_skip();
     const auto root = xtf_tree_or_skip();
     const TreeCopy copy;
     enso::kvm::Monitor monitor;
-    for (const char* name : {"example", "selftest"}) {
-        const auto run = enso::xtf::run_xtf_kernel(monitor, build_pv64(root, copy.dir, name));
-        INFO(name << ": " << enso::xtf::xtf_verdict_name(run.verdict) << " (" << run.reason << ")\n"
-                  << run.console);
-        CHECK(run.verdict == enso::xtf::XtfVerdict::success);
-        CHECK(run.console.find("--- Xen Test Framework ---") != std::string::npos);
-        CHECK(run.exceptions > 0); // its start of day goes through the exception path
+    for (const auto transport : {enso::abi::kTransportTrap, enso::abi::kTransportExitless}) {
+        for (const char* name : {"example", "selftest"}) {
+            enso::xtf::XtfBoot boot;
+            boot.transport = transport;
+            const auto run =
+                enso::xtf::run_xtf_kernel(monitor, build_pv64(root, copy.dir, name), boot);
+            INFO(name << " over " << enso::xtf::transport_name(transport) << ": "
+                      << enso::xtf::xtf_verdict_name(run.verdict) << " (" << run.reason << ")\n"
+                      << run.console);
+            CHECK(run.verdict == enso::xtf::XtfVerdict::success);
+            CHECK(run.console.find("--- Xen Test Framework ---") != std::string::npos);
+            CHECK(run.exceptions > 0); // its start of day goes through the exception path
+        }
     }
-}
-
-TEST_CASE("xtf boot: a Xen PV kernel over the exitless transport is refused with the reason") {
-    enso::test::kvm_or_skip();
-    const auto root = xtf_tree_or_skip();
-    const TreeCopy copy;
-    enso::kvm::Monitor monitor;
-    enso::kvm::DomainConfig config;
-    config.kernel = build_pv64(root, copy.dir, "example").string();
-    config.xen_pv = true;
-    config.transport = enso::abi::kTransportExitless;
-    REQUIRE_THROWS_WITH(monitor.start_domain(config), Catch::Contains("trap transport only"));
 }
