@@ -4,6 +4,7 @@
 // in a temporary copy, never in the tree itself.
 #include "hvcore/kvm/kvm_error.hpp"
 #include "hvcore/kvm/xen_elf_notes.hpp"
+#include "tests/xtf/xtf_tree_or_skip.hpp"
 
 #include <catch2/catch.hpp>
 #include <xen/elfnote.h>
@@ -310,11 +311,9 @@ TEST_CASE("xen notes: broken notes and headers are errors, never a crash") {
 }
 
 TEST_CASE("xen notes: XTF's pv64 example kernel, built from an XTF tree") {
-    const char* env = std::getenv("ENSO_XTF_DIR");
-    const std::filesystem::path src = env != nullptr ? env : "";
-    if (src.empty() || !std::filesystem::exists(src / "tests/example/Makefile") ||
-        std::system("command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1") != 0) {
-        std::printf("SKIPPED: no XTF tree at %s (set ENSO_XTF_DIR) or no make/gcc\n", src.c_str());
+    const std::filesystem::path src = enso::test::xtf_tree_or_skip();
+    if (std::system("command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1") != 0) {
+        std::printf("SKIPPED: no make or gcc to build XTF's example\n");
         std::fflush(stdout);
         std::exit(77);
     }

@@ -5,6 +5,7 @@
 #include "tests/kvm/kvm_or_skip.hpp"
 #include "xtf/xtf_catalog.hpp"
 #include "xtf/xtf_run.hpp"
+#include "xtf_tree_or_skip.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -17,17 +18,6 @@
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path xtf_tree_or_skip() {
-    const char* env = std::getenv("ENSO_XTF_DIR");
-    const fs::path root = env != nullptr ? env : "";
-    if (root.empty() || !fs::exists(root / "build/common.mk")) {
-        std::printf("SKIPPED: no XTF tree (set ENSO_XTF_DIR to an XTF checkout)\n");
-        std::fflush(stdout);
-        std::exit(77);
-    }
-    return root;
-}
 
 // A copy of the tree for one test case's builds, removed with it.
 struct TreeCopy {
@@ -58,7 +48,7 @@ fs::path build_pv64(const fs::path& root, const fs::path& copy, const std::strin
 
 TEST_CASE("xtf boot: example and selftest report SUCCESS over both transports") {
     enso::test::kvm_or_skip();
-    const auto root = xtf_tree_or_skip();
+    const auto root = enso::test::xtf_tree_or_skip();
     const TreeCopy copy;
     enso::kvm::Monitor monitor;
     for (const auto transport : {enso::abi::kTransportTrap, enso::abi::kTransportExitless}) {

@@ -2,6 +2,7 @@
 // its environments, and the ones it must refuse), then the real tree when
 // one is at hand, whose pv64 tests are listed and one of them built.
 #include "xtf/xtf_catalog.hpp"
+#include "xtf_tree_or_skip.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -79,17 +80,6 @@ std::string error_of(const fs::path& root) {
     return "(no error)";
 }
 
-fs::path xtf_tree_or_skip() {
-    const char* env = std::getenv("ENSO_XTF_DIR");
-    const fs::path root = env != nullptr ? env : "";
-    if (root.empty() || !fs::exists(root / "build/common.mk")) {
-        std::printf("SKIPPED: no XTF tree at %s (set ENSO_XTF_DIR)\n", root.c_str());
-        std::fflush(stdout);
-        std::exit(77);
-    }
-    return root;
-}
-
 } // namespace
 
 TEST_CASE("xtf catalog: environments come directly or through common.mk's sets") {
@@ -145,7 +135,7 @@ TEST_CASE("xtf catalog: VARY-CFG variations run with their cfg's command line") 
 }
 
 TEST_CASE("xtf catalog: the real tree's pv64 tests") {
-    const auto root = xtf_tree_or_skip();
+    const auto root = enso::test::xtf_tree_or_skip();
     const auto tests = enso::xtf::list_xtf_tests(root);
     const auto pv64 = enso::xtf::xtf_tests_for(tests, "pv64");
     std::printf("%zu tests, %zu run in pv64:\n", tests.size(), pv64.size());
@@ -165,7 +155,7 @@ TEST_CASE("xtf catalog: the real tree's pv64 tests") {
 }
 
 TEST_CASE("xtf catalog: one pv64 test builds with XTF's makefiles in a copy of the tree") {
-    const auto root = xtf_tree_or_skip();
+    const auto root = enso::test::xtf_tree_or_skip();
     if (std::system("command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1") != 0) {
         std::printf("SKIPPED: no make or gcc\n");
         std::fflush(stdout);
