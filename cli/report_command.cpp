@@ -19,6 +19,7 @@ struct ReportCommandOptions {
     std::string baseline;
     std::string out;
     std::string verify;
+    std::string xtf;
 };
 
 int report(const ReportCommandOptions& o) {
@@ -29,6 +30,9 @@ int report(const ReportCommandOptions& o) {
     }
     if (!o.verify.empty()) {
         options.verify = o.verify;
+    }
+    if (!o.xtf.empty()) {
+        options.xtf = o.xtf;
     }
     options.out_dir = o.out;
     try {
@@ -61,6 +65,8 @@ void add_report_command(CLI::App& app, Action& action) {
                     "results file)");
     sub->add_option("--verify", opts->verify,
                     "`enso verify --json` output: verification summary and counterexamples");
+    sub->add_option("--xtf", opts->xtf,
+                    "`enso xtf --json` output: XTF's verdicts per test and the regressions");
     sub->callback([&action, opts] { action = [opts] { return report(*opts); }; });
 }
 

@@ -7,6 +7,8 @@
 
 #include <fmt/core.h>
 
+#include <cctype>
+
 namespace enso::reports {
 
 namespace {
@@ -64,6 +66,14 @@ figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; max-width: 9
 .badge.missed, .badge.significant-worse, .badge.failed { background: var(--poor); color: var(--poor-ink); }
 .badge.not-measured, .badge.context, .badge.not-significant, .badge.too-few, .badge.unknown
   { background: var(--bg); color: var(--muted); border: 1px solid var(--line); }
+.badge.success { background: var(--good); color: var(--good-ink); }
+.badge.error, .badge.failure, .badge.crash, .badge.regression
+  { background: var(--poor); color: var(--poor-ink); }
+.badge.skip, .badge.better { background: var(--fair); color: var(--fair-ink); }
+details summary { cursor: pointer; color: var(--muted); font-size: 13px; }
+details pre { max-height: 320px; overflow: auto; white-space: pre-wrap; font-size: 12px;
+              background: var(--bg); border: 1px solid var(--line); border-radius: 6px;
+              padding: 8px 10px; margin: 6px 0 0; }
 ul.plain { padding-left: 20px; color: var(--muted); }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
 nav { font-size: 13px; color: var(--muted); margin-bottom: 6px; }
@@ -119,6 +129,9 @@ std::string header(const ReportModel& m) {
     }
     if (m.verification) {
         s += "<a href=\"#verification\">Verification</a>";
+    }
+    if (m.xtf) {
+        s += "<a href=\"#xtf\">XTF</a>";
     }
     s += "<a href=\"#claims\">Claims</a><a href=\"#topology\">Topology</a>"
          "<a href=\"#measurements\">All measurements</a><a href=\"#method\">Method</a></nav>\n";
@@ -322,6 +335,59 @@ std::string verification(const ReportModel& m, const FigureSet& figs) {
     return s + "</section>\n";
 }
 
+std::string xtf_badge(XtfVerdict v) {
+    std::string cls(xtf_verdict_name(v));
+    for (auto& c : cls) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return cls;
+}
+
+// Xen's own tests booted on Enso: the verdict per run; the console of each
+// run that did not succeed folds out under its reason.
+std::string xtf(const ReportModel& m) {
+    if (!m.xtf) {
+        return "";
+    }
+    const auto& x = *m.xtf;
+    std::string s = "<section id=\"xtf\">\n<h2>Xen Test Framework (XTF) on Enso</h2>\n";
+    s += "<p class=\"lead\">" + esc(x.summary_line()) + ".</p>\n";
+    s += "<p class=\"dim\">" + esc(xtf_intro(x)) + "</p>\n";
+    s += "<table>\n<tr><th>test</th><th>result</th><th>reason</th><th "
+         "class=\"num\">seconds</th><th class=\"num\">exits</th><th "
+         "class=\"num\">exceptions</th></tr>\n";
+    for (const auto& t : x.tests) {
+        std::string result =
+            fmt::format("<span class=\"badge {}\">{}</span>", xtf_badge(t.verdict), esc(t.result));
+        if (t.regression) {
+            result += fmt::format(" <span class=\"badge regression\">regression{}</span>",
+                                  t.expected.empty() ? "" : ": expected " + esc(t.expected));
+        } else if (t.better_than_expected()) {
+            result +=
+                " <span class=\"badge better\">better than expected " + esc(t.expected) + "</span>";
+        }
+        std::string reason;
+        if (t.verdict != XtfVerdict::success) {
+            reason = esc(t.reason);
+            if (!t.console.empty()) {
+                reason += "<details><summary>console</summary><pre>" + esc(t.console) +
+                          "</pre></details>";
+            }
+        }
+        auto count = [](const std::optional<std::uint64_t>& n) {
+            return n ? std::to_string(*n) : std::string("—");
+        };
+        s += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td "
+                         "class=\"num\">{}</td><td class=\"num\">{}</td><td "
+                         "class=\"num\">{}</td></tr>\n",
+                         esc(t.test), result, reason,
+                         t.seconds ? esc(format_number(*t.seconds)) : "—", count(t.exits),
+                         count(t.exceptions));
+    }
+    s += "</table>\n<p class=\"dim\">" + esc(xtf_columns_note()) + "</p>\n";
+    return s + "</section>\n";
+}
+
 std::string measurements(const ReportModel& m) {
     std::string s = "<section id=\"measurements\">\n<h2>All measurements</h2>\n";
     s += "<p class=\"dim\">Every benchmark in the results, with its median over repetitions. "
@@ -427,6 +493,7 @@ std::string render_html(const ReportModel& m, const FigureSet& figs) {
     s += blk_table(m);
     s += baseline(m);
     s += verification(m, figs);
+    s += xtf(m);
     s += claims(m);
     s += "<section id=\"topology\">\n<h2>Topology at the end of the run</h2>\n" +
          figure_html(figs.topology) + "</section>\n";

@@ -1,5 +1,5 @@
 // An input the report cannot use: a missing, unreadable or malformed
-// results, baseline or verify file. `enso report` turns it into exit code 2
+// results, baseline, verify or XTF file. `enso report` turns it into exit code 2
 // with a message that names the file and the problem.
 #pragma once
 

@@ -181,6 +181,35 @@ std::string verification_md(const ReportModel& m, const FigureSet& figs) {
     return s;
 }
 
+// The reason for each run that did not succeed; the console stays in the
+// JSON (and in the HTML page), too long for a table.
+std::string xtf_md(const ReportModel& m) {
+    if (!m.xtf) {
+        return "";
+    }
+    const auto& x = *m.xtf;
+    std::string s = "## Xen Test Framework (XTF) on Enso\n\n" + x.summary_line() + ".\n\n" +
+                    xtf_intro(x) +
+                    "\n\n| test | result | reason | seconds | exits | exceptions "
+                    "|\n|---|---|---|---:|---:|---:|\n";
+    auto count = [](const std::optional<std::uint64_t>& n) {
+        return n ? std::to_string(*n) : std::string("—");
+    };
+    for (const auto& t : x.tests) {
+        std::string result = t.verdict == XtfVerdict::success ? t.result : "**" + t.result + "**";
+        if (t.regression) {
+            result += " (regression" + (t.expected.empty() ? "" : ": expected " + t.expected) + ")";
+        } else if (t.better_than_expected()) {
+            result += " (better than expected " + t.expected + ")";
+        }
+        s += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", t.test, cell(result),
+                         t.verdict == XtfVerdict::success ? "" : cell(t.reason),
+                         t.seconds ? format_number(*t.seconds) : "—", count(t.exits),
+                         count(t.exceptions));
+    }
+    return s + "\n" + xtf_columns_note() + "\n\n";
+}
+
 std::string claims_section_md(const ReportModel& m) {
     return "## Published claims and Enso's targets\n\n" + claims_md(m.published_claims) +
            "### Enso's targets (issues #3 and #5)\n\n" + claims_md(m.targets);
@@ -235,7 +264,7 @@ std::string host_and_method_md(const ReportModel& m) {
 
 std::string render_markdown(const ReportModel& m, const FigureSet& figs) {
     return title_md(m) + headline_md(m) + charts_md(figs) + blk_md(m) + baseline_md(m) +
-           verification_md(m, figs) + claims_section_md(m) +
+           verification_md(m, figs) + xtf_md(m) + claims_section_md(m) +
            "## Topology at the end of the run\n\n" + figure_md(figs.topology) + measurements_md(m) +
            skipped_md(m) + host_and_method_md(m);
 }

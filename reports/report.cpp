@@ -52,8 +52,12 @@ ReportOutput write_report(const ReportOptions& options) {
     if (options.verify) {
         verification = load_verification_summary(*options.verify);
     }
-    const auto model =
-        build_report_model(std::move(files), std::move(baseline), std::move(verification));
+    std::optional<XtfSummary> xtf;
+    if (options.xtf) {
+        xtf = load_xtf_summary(*options.xtf);
+    }
+    const auto model = build_report_model(std::move(files), std::move(baseline),
+                                          std::move(verification), std::move(xtf));
 
     FigureSet figs;
     figs.charts = draw_charts(model, options.gnuplot);
@@ -100,6 +104,9 @@ ReportOutput write_run_report(const std::filesystem::path& results_dir) {
     ReportOptions options;
     options.results = {results_dir / "results.json"};
     options.out_dir = results_dir;
+    if (std::error_code ec; std::filesystem::exists(results_dir / "xtf.json", ec)) {
+        options.xtf = results_dir / "xtf.json";
+    }
     return write_report(options);
 }
 

@@ -1,5 +1,5 @@
-// `enso report` end to end: load the results (and the baseline and verify
-// files), compute the model, draw the charts and diagrams, and write
+// `enso report` end to end: load the results (and the baseline, verify and
+// XTF files), compute the model, draw the charts and diagrams, and write
 // DIR/index.html (self-contained), DIR/report.md and the SVGs beside it.
 // `enso run` calls write_run_report() on its results directory after a run.
 #pragma once
@@ -15,6 +15,7 @@ struct ReportOptions {
     std::vector<std::filesystem::path> results; // at least one
     std::optional<std::filesystem::path> baseline;
     std::optional<std::filesystem::path> verify; // `enso verify --json` output
+    std::optional<std::filesystem::path> xtf;    // `enso xtf --json` output
     std::filesystem::path out_dir;               // empty: the first results file's directory
     std::string gnuplot = "gnuplot";             // executables; a missing one leaves notes
     std::string dot = "dot";
@@ -32,8 +33,9 @@ struct ReportOutput {
 // input file, std::runtime_error when the output cannot be written.
 ReportOutput write_report(const ReportOptions& options);
 
-// The report `enso run` writes at the end of a run: DIR/results.json in,
-// DIR/index.html, DIR/report.md and the SVGs out. Same exceptions.
+// The report `enso run` writes at the end of a run: DIR/results.json (and
+// DIR/xtf.json, the XTF results, when there is one) in, DIR/index.html,
+// DIR/report.md and the SVGs out. Same exceptions.
 ReportOutput write_run_report(const std::filesystem::path& results_dir);
 
 } // namespace enso::reports

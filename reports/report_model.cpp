@@ -45,7 +45,8 @@ std::string ReportModel::title_date() const {
 }
 
 ReportModel build_report_model(std::vector<ResultsFile> files, std::optional<ResultsFile> baseline,
-                               std::optional<VerificationSummary> verification) {
+                               std::optional<VerificationSummary> verification,
+                               std::optional<XtfSummary> xtf) {
     ReportModel m;
     for (auto& f : files) {
         m.files.push_back(std::make_unique<ResultsFile>(std::move(f)));
@@ -142,6 +143,12 @@ ReportModel build_report_model(std::vector<ResultsFile> files, std::optional<Res
             m.warnings.push_back(verification->path.string() + ": " + w);
         }
         m.verification = std::move(verification);
+    }
+    if (xtf) {
+        for (const auto& w : xtf->warnings) {
+            m.warnings.push_back(xtf->path.string() + ": " + w);
+        }
+        m.xtf = std::move(xtf);
     }
     m.published_claims = check_published_claims(m.groups);
     m.targets = check_enso_targets(m.groups);

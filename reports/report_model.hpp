@@ -9,6 +9,7 @@
 #include "reports/results_file.hpp"
 #include "reports/twin_pairing.hpp"
 #include "reports/verification_summary.hpp"
+#include "reports/xtf_summary.hpp"
 
 #include <memory>
 #include <optional>
@@ -46,6 +47,7 @@ struct ReportModel {
     std::unique_ptr<ResultsFile> baseline;
     std::optional<BaselineComparison> comparison;
     std::optional<VerificationSummary> verification;
+    std::optional<XtfSummary> xtf;
     std::optional<Topology> topology;
     std::vector<ClaimCheck> published_claims;
     std::vector<ClaimCheck> targets;
@@ -57,6 +59,7 @@ struct ReportModel {
 
 ReportModel build_report_model(std::vector<ResultsFile> files,
                                std::optional<ResultsFile> baseline = std::nullopt,
-                               std::optional<VerificationSummary> verification = std::nullopt);
+                               std::optional<VerificationSummary> verification = std::nullopt,
+                               std::optional<XtfSummary> xtf = std::nullopt);
 
 } // namespace enso::reports

@@ -118,4 +118,19 @@ std::string ratio_grade(double ratio, Role baseline) {
     return ratio <= fair ? "fair" : "poor";
 }
 
+std::string xtf_intro(const XtfSummary& xtf) {
+    return fmt::format("XTF is Xen's own regression and XSA proof-of-concept suite: small "
+                       "unmodified PV kernels, each booted on Enso{}{} and judged as xtf-runner "
+                       "judges them, {} s in all (from {}).",
+                       xtf.environment.empty() ? "" : " as a " + xtf.environment + " guest",
+                       xtf.transport.empty() ? "" : " over the " + xtf.transport + " transport",
+                       format_number(xtf.total_seconds()), xtf.path.string());
+}
+
+std::string xtf_columns_note() {
+    return "Exits: returns from KVM_RUN to the monitor during the run; exceptions: the guest's "
+           "exceptions that reached the monitor. A regression is a result other than the "
+           "expected one (`enso xtf --expected`, xtf/expected-pv64.json) that is not a SUCCESS.";
+}
+
 } // namespace enso::reports

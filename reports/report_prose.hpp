@@ -29,4 +29,9 @@ std::vector<std::string> method_notes(const ReportModel& model);
 // fair), floor within 10% (2×), in-process within 3× (10×).
 std::string ratio_grade(double ratio, Role baseline);
 
+// What the XTF section shows: where the runs come from (environment,
+// transport, time, file), and what its exits and exceptions columns count.
+std::string xtf_intro(const XtfSummary& xtf);
+std::string xtf_columns_note();
+
 } // namespace enso::reports
