@@ -1,4 +1,4 @@
-// `enso report` as a black box: exit codes and messages.
+// `enso report` as a black box: exit codes, messages and the optional inputs.
 #include "tests/reports/fixture_paths.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 using enso::reports::test::fixture;
@@ -57,7 +58,7 @@ TEST_CASE("a missing results file exits 2 naming the file") {
     CHECK(contains(r.out, "/nonexistent/results.json: no such file"));
 }
 
-TEST_CASE("an invalid results, baseline or verify file exits 2 naming it") {
+TEST_CASE("an invalid results, baseline, verify or XTF file exits 2 naming it") {
     ScratchDir dir;
     const auto bad = dir.path() / "bad.json";
     std::ofstream(bad) << "{ not json";
@@ -79,6 +80,21 @@ TEST_CASE("an invalid results, baseline or verify file exits 2 naming it") {
     r = run_enso("report " + good + " --verify /nonexistent/verify.json" + out);
     CHECK(r.exit_code == 2);
     CHECK(contains(r.out, "/nonexistent/verify.json: no such file"));
+
+    r = run_enso("report " + good + " --xtf '" + bad.string() + "'" + out);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.out, bad.string() + ": not valid JSON"));
+}
+
+TEST_CASE("enso report --xtf adds the XTF section") {
+    ScratchDir dir;
+    const auto r = run_enso("report '" + fixture("results.json").string() + "' --xtf '" +
+                            fixture("xtf.json").string() + "' --out '" + dir.path().string() + "'");
+    CHECK(r.exit_code == 0);
+    std::ifstream md(dir.path() / "report.md");
+    const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+    CHECK(contains(text, "## Xen Test Framework (XTF) on Enso"));
+    CHECK(contains(text, "| `xsa-255` | **FAILURE** (regression: expected SUCCESS) |"));
 }
 
 TEST_CASE("enso report without a results file is a usage error") {
