@@ -94,6 +94,23 @@ named_entries(const nlohmann::json& tests, std::vector<std::string>& warnings) {
     return out;
 }
 
+// `enso xtf` gives the test's own result line as the reason; its prefix
+// ("Test result: SKIP: ") repeats the verdict the row already shows.
+std::string without_result_prefix(std::string reason) {
+    constexpr std::string_view prefix = "Test result: ";
+    if (!reason.starts_with(prefix)) {
+        return reason;
+    }
+    auto rest = reason.substr(prefix.size());
+    const auto colon = rest.find(':');
+    if (colon == std::string::npos || classify(rest.substr(0, colon)) == XtfVerdict::unknown) {
+        return reason;
+    }
+    rest.erase(0, colon + 1);
+    rest.erase(0, rest.find_first_not_of(' '));
+    return rest;
+}
+
 } // namespace
 
 std::string_view xtf_verdict_name(XtfVerdict verdict) {
@@ -215,7 +232,7 @@ XtfSummary load_xtf_summary(const std::filesystem::path& path) {
         if (t.result.empty()) {
             t.result = std::string(xtf_verdict_name(t.verdict));
         }
-        t.reason = first_string(e, {"reason", "message", "detail"});
+        t.reason = without_result_prefix(first_string(e, {"reason", "message", "detail"}));
         t.seconds = first_number(e, {"seconds", "time_s", "time"});
         t.exits = first_count(e, {"user_exits", "exits"});
         t.exceptions = first_count(e, {"exceptions"});
