@@ -94,6 +94,13 @@ named_entries(const nlohmann::json& tests, std::vector<std::string>& warnings) {
     return out;
 }
 
+// XTF's console ends its lines with "\r\n", and a bare '\r' would end a
+// Markdown table row in some renderers.
+std::string without_carriage_returns(std::string text) {
+    std::erase(text, '\r');
+    return text;
+}
+
 // `enso xtf` gives the test's own result line as the reason; its prefix
 // ("Test result: SKIP: ") repeats the verdict the row already shows.
 std::string without_result_prefix(std::string reason) {
@@ -232,7 +239,8 @@ XtfSummary load_xtf_summary(const std::filesystem::path& path) {
         if (t.result.empty()) {
             t.result = std::string(xtf_verdict_name(t.verdict));
         }
-        t.reason = without_result_prefix(first_string(e, {"reason", "message", "detail"}));
+        t.reason = without_result_prefix(
+            without_carriage_returns(first_string(e, {"reason", "message", "detail"})));
         t.seconds = first_number(e, {"seconds", "time_s", "time"});
         t.exits = first_count(e, {"user_exits", "exits"});
         t.exceptions = first_count(e, {"exceptions"});
@@ -245,7 +253,7 @@ XtfSummary load_xtf_summary(const std::filesystem::path& path) {
             t.regression = !t.expected.empty() && classify(t.expected) != t.verdict &&
                            t.verdict != XtfVerdict::success;
         }
-        t.console = first_string(e, {"console", "log"});
+        t.console = without_carriage_returns(first_string(e, {"console", "log"}));
         s.tests.push_back(std::move(t));
     }
     return s;

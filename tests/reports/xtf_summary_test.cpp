@@ -74,6 +74,7 @@ TEST_CASE("the fixture's verdicts, counts and regressions") {
     CHECK(xsa.exceptions == 0u);
     CHECK(xsa.seconds == Approx(0.029));
     CHECK(contains(xsa.console, "Test result: FAILURE"));
+    CHECK(find_test(x, "argo").reason == "Argo not available"); // no "\r", no "Test result:"
     CHECK(find_test(x, "pv-iopl~hypercall").better_than_expected());
     CHECK_FALSE(find_test(x, "debug-regs").regression); // CRASH as expected
 
