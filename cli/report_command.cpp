@@ -19,7 +19,7 @@ struct ReportCommandOptions {
     std::string baseline;
     std::string out;
     std::string verify;
-    std::string xtf;
+    std::vector<std::string> xtf;
 };
 
 int report(const ReportCommandOptions& o) {
@@ -31,9 +31,7 @@ int report(const ReportCommandOptions& o) {
     if (!o.verify.empty()) {
         options.verify = o.verify;
     }
-    if (!o.xtf.empty()) {
-        options.xtf = o.xtf;
-    }
+    options.xtf.assign(o.xtf.begin(), o.xtf.end());
     options.out_dir = o.out;
     try {
         const auto out = reports::write_report(options);
@@ -66,7 +64,11 @@ void add_report_command(CLI::App& app, Action& action) {
     sub->add_option("--verify", opts->verify,
                     "`enso verify --json` output: verification summary and counterexamples");
     sub->add_option("--xtf", opts->xtf,
-                    "`enso xtf --json` output: XTF's verdicts per test and the regressions");
+                    "`enso xtf --json` output: XTF's verdicts per test and the regressions "
+                    "(repeat it for each transport's run)")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     sub->callback([&action, opts] { action = [opts] { return report(*opts); }; });
 }
 

@@ -130,7 +130,7 @@ std::string header(const ReportModel& m) {
     if (m.verification) {
         s += "<a href=\"#verification\">Verification</a>";
     }
-    if (m.xtf) {
+    if (!m.xtf.empty()) {
         s += "<a href=\"#xtf\">XTF</a>";
     }
     s += "<a href=\"#claims\">Claims</a><a href=\"#topology\">Topology</a>"
@@ -343,15 +343,10 @@ std::string xtf_badge(XtfVerdict v) {
     return cls;
 }
 
-// Xen's own tests booted on Enso: the verdict per run; the console of each
-// run that did not succeed folds out under its reason.
-std::string xtf(const ReportModel& m) {
-    if (!m.xtf) {
-        return "";
-    }
-    const auto& x = *m.xtf;
-    std::string s = "<section id=\"xtf\">\n<h2>Xen Test Framework (XTF) on Enso</h2>\n";
-    s += "<p class=\"lead\">" + esc(x.summary_line()) + ".</p>\n";
+// One `enso xtf` run: the verdict per test; the console of each test that
+// did not succeed folds out under its reason.
+std::string xtf_run(const XtfSummary& x) {
+    std::string s = "<p class=\"lead\">" + esc(x.summary_line()) + ".</p>\n";
     s += "<p class=\"dim\">" + esc(xtf_intro(x)) + "</p>\n";
     s += "<table>\n<tr><th>test</th><th>result</th><th>reason</th><th "
          "class=\"num\">seconds</th><th class=\"num\">exits</th><th "
@@ -384,7 +379,22 @@ std::string xtf(const ReportModel& m) {
                          t.seconds ? esc(format_number(*t.seconds)) : "—", count(t.exits),
                          count(t.exceptions));
     }
-    s += "</table>\n<p class=\"dim\">" + esc(xtf_columns_note()) + "</p>\n";
+    return s + "</table>\n";
+}
+
+// Xen's own tests booted on Enso, one table per transport run.
+std::string xtf(const ReportModel& m) {
+    if (m.xtf.empty()) {
+        return "";
+    }
+    std::string s = "<section id=\"xtf\">\n<h2>Xen Test Framework (XTF) on Enso</h2>\n";
+    for (const auto& x : m.xtf) {
+        if (m.xtf.size() > 1) {
+            s += "<h3>" + esc(xtf_run_title(x)) + "</h3>\n";
+        }
+        s += xtf_run(x);
+    }
+    s += "<p class=\"dim\">" + esc(xtf_columns_note()) + "</p>\n";
     return s + "</section>\n";
 }
 

@@ -181,15 +181,10 @@ std::string verification_md(const ReportModel& m, const FigureSet& figs) {
     return s;
 }
 
-// The reason for each run that did not succeed; the console stays in the
-// JSON (and in the HTML page), too long for a table.
-std::string xtf_md(const ReportModel& m) {
-    if (!m.xtf) {
-        return "";
-    }
-    const auto& x = *m.xtf;
-    std::string s = "## Xen Test Framework (XTF) on Enso\n\n" + x.summary_line() + ".\n\n" +
-                    xtf_intro(x) +
+// One `enso xtf` run, with the reason for each test that did not succeed;
+// the console stays in the JSON (and in the HTML page), too long for a table.
+std::string xtf_run_md(const XtfSummary& x) {
+    std::string s = x.summary_line() + ".\n\n" + xtf_intro(x) +
                     "\n\n| test | result | reason | seconds | exits | exceptions "
                     "|\n|---|---|---|---:|---:|---:|\n";
     auto count = [](const std::optional<std::uint64_t>& n) {
@@ -207,7 +202,22 @@ std::string xtf_md(const ReportModel& m) {
                          t.seconds ? format_number(*t.seconds) : "—", count(t.exits),
                          count(t.exceptions));
     }
-    return s + "\n" + xtf_columns_note() + "\n\n";
+    return s + "\n";
+}
+
+// Xen's own tests booted on Enso, one table per transport run.
+std::string xtf_md(const ReportModel& m) {
+    if (m.xtf.empty()) {
+        return "";
+    }
+    std::string s = "## Xen Test Framework (XTF) on Enso\n\n";
+    for (const auto& x : m.xtf) {
+        if (m.xtf.size() > 1) {
+            s += "### " + xtf_run_title(x) + "\n\n";
+        }
+        s += xtf_run_md(x);
+    }
+    return s + xtf_columns_note() + "\n\n";
 }
 
 std::string claims_section_md(const ReportModel& m) {

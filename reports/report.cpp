@@ -8,6 +8,7 @@
 #include "reports/report_model.hpp"
 #include "reports/terminal_summary.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -34,6 +35,26 @@ void keep(const Figure& f, const std::filesystem::path& dir, ReportOutput& out) 
     }
 }
 
+// xtf.json first (what scripts/run writes over the trap transport), then
+// xtf-<transport>.json by name.
+std::vector<std::filesystem::path> run_xtf_files(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> more;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.starts_with("xtf-") && name.ends_with(".json")) {
+            more.push_back(entry.path());
+        }
+    }
+    std::sort(more.begin(), more.end());
+    std::vector<std::filesystem::path> files;
+    if (std::filesystem::exists(dir / "xtf.json", ec)) {
+        files.push_back(dir / "xtf.json");
+    }
+    files.insert(files.end(), more.begin(), more.end());
+    return files;
+}
+
 } // namespace
 
 ReportOutput write_report(const ReportOptions& options) {
@@ -52,9 +73,9 @@ ReportOutput write_report(const ReportOptions& options) {
     if (options.verify) {
         verification = load_verification_summary(*options.verify);
     }
-    std::optional<XtfSummary> xtf;
-    if (options.xtf) {
-        xtf = load_xtf_summary(*options.xtf);
+    std::vector<XtfSummary> xtf;
+    for (const auto& p : options.xtf) {
+        xtf.push_back(load_xtf_summary(p));
     }
     const auto model = build_report_model(std::move(files), std::move(baseline),
                                           std::move(verification), std::move(xtf));
@@ -104,9 +125,7 @@ ReportOutput write_run_report(const std::filesystem::path& results_dir) {
     ReportOptions options;
     options.results = {results_dir / "results.json"};
     options.out_dir = results_dir;
-    if (std::error_code ec; std::filesystem::exists(results_dir / "xtf.json", ec)) {
-        options.xtf = results_dir / "xtf.json";
-    }
+    options.xtf = run_xtf_files(results_dir);
     return write_report(options);
 }
 

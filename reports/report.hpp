@@ -15,7 +15,7 @@ struct ReportOptions {
     std::vector<std::filesystem::path> results; // at least one
     std::optional<std::filesystem::path> baseline;
     std::optional<std::filesystem::path> verify; // `enso verify --json` output
-    std::optional<std::filesystem::path> xtf;    // `enso xtf --json` output
+    std::vector<std::filesystem::path> xtf;      // `enso xtf --json` output, one per transport
     std::filesystem::path out_dir;               // empty: the first results file's directory
     std::string gnuplot = "gnuplot";             // executables; a missing one leaves notes
     std::string dot = "dot";
@@ -34,8 +34,8 @@ struct ReportOutput {
 ReportOutput write_report(const ReportOptions& options);
 
 // The report `enso run` writes at the end of a run: DIR/results.json (and
-// DIR/xtf.json, the XTF results, when there is one) in, DIR/index.html,
-// DIR/report.md and the SVGs out. Same exceptions.
+// the XTF results, DIR/xtf.json and DIR/xtf-*.json, when there are any) in,
+// DIR/index.html, DIR/report.md and the SVGs out. Same exceptions.
 ReportOutput write_run_report(const std::filesystem::path& results_dir);
 
 } // namespace enso::reports

@@ -46,7 +46,7 @@ std::string ReportModel::title_date() const {
 
 ReportModel build_report_model(std::vector<ResultsFile> files, std::optional<ResultsFile> baseline,
                                std::optional<VerificationSummary> verification,
-                               std::optional<XtfSummary> xtf) {
+                               std::vector<XtfSummary> xtf) {
     ReportModel m;
     for (auto& f : files) {
         m.files.push_back(std::make_unique<ResultsFile>(std::move(f)));
@@ -144,12 +144,12 @@ ReportModel build_report_model(std::vector<ResultsFile> files, std::optional<Res
         }
         m.verification = std::move(verification);
     }
-    if (xtf) {
-        for (const auto& w : xtf->warnings) {
-            m.warnings.push_back(xtf->path.string() + ": " + w);
+    for (const auto& x : xtf) {
+        for (const auto& w : x.warnings) {
+            m.warnings.push_back(x.path.string() + ": " + w);
         }
-        m.xtf = std::move(xtf);
     }
+    m.xtf = std::move(xtf);
     m.published_claims = check_published_claims(m.groups);
     m.targets = check_enso_targets(m.groups);
     return m;

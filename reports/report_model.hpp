@@ -47,7 +47,7 @@ struct ReportModel {
     std::unique_ptr<ResultsFile> baseline;
     std::optional<BaselineComparison> comparison;
     std::optional<VerificationSummary> verification;
-    std::optional<XtfSummary> xtf;
+    std::vector<XtfSummary> xtf; // one per transport run
     std::optional<Topology> topology;
     std::vector<ClaimCheck> published_claims;
     std::vector<ClaimCheck> targets;
@@ -60,6 +60,6 @@ struct ReportModel {
 ReportModel build_report_model(std::vector<ResultsFile> files,
                                std::optional<ResultsFile> baseline = std::nullopt,
                                std::optional<VerificationSummary> verification = std::nullopt,
-                               std::optional<XtfSummary> xtf = std::nullopt);
+                               std::vector<XtfSummary> xtf = {});
 
 } // namespace enso::reports

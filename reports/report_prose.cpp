@@ -127,6 +127,13 @@ std::string xtf_intro(const XtfSummary& xtf) {
                        format_number(xtf.total_seconds()), xtf.path.string());
 }
 
+std::string xtf_run_title(const XtfSummary& xtf) {
+    if (xtf.transport.empty()) {
+        return "From " + xtf.path.filename().string();
+    }
+    return "Over the " + xtf.transport + " transport";
+}
+
 std::string xtf_columns_note() {
     return "Exits: returns from KVM_RUN to the monitor during the run; exceptions: the guest's "
            "exceptions that reached the monitor. A regression is a result other than the "

@@ -32,6 +32,8 @@ std::string ratio_grade(double ratio, Role baseline);
 // What the XTF section shows: where the runs come from (environment,
 // transport, time, file), and what its exits and exceptions columns count.
 std::string xtf_intro(const XtfSummary& xtf);
+// The heading of one run among several: "Over the exitless transport".
+std::string xtf_run_title(const XtfSummary& xtf);
 std::string xtf_columns_note();
 
 } // namespace enso::reports

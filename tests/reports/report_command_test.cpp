@@ -86,15 +86,18 @@ TEST_CASE("an invalid results, baseline, verify or XTF file exits 2 naming it") 
     CHECK(contains(r.out, bad.string() + ": not valid JSON"));
 }
 
-TEST_CASE("enso report --xtf adds the XTF section") {
+TEST_CASE("enso report --xtf adds the XTF section, once per file given") {
     ScratchDir dir;
-    const auto r = run_enso("report '" + fixture("results.json").string() + "' --xtf '" +
-                            fixture("xtf.json").string() + "' --out '" + dir.path().string() + "'");
+    const auto xtf = "'" + fixture("xtf.json").string() + "'";
+    // Before the results file: --xtf takes one file each time.
+    const auto r = run_enso("report --xtf " + xtf + " '" + fixture("results.json").string() +
+                            "' --xtf " + xtf + " --out '" + dir.path().string() + "'");
     CHECK(r.exit_code == 0);
     std::ifstream md(dir.path() / "report.md");
     const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
     CHECK(contains(text, "## Xen Test Framework (XTF) on Enso"));
     CHECK(contains(text, "| `xsa-255` | **FAILURE** (regression: expected SUCCESS) |"));
+    CHECK(contains(text, "### Over the trap transport")); // two runs given: one heading each
 }
 
 TEST_CASE("enso report without a results file is a usage error") {

@@ -135,7 +135,7 @@ TEST_CASE("the report's XTF section: summary, per-test rows, console escaped in 
     ScratchDir dir;
     ReportOptions o;
     o.results = {fixture("results.json")};
-    o.xtf = fixture("xtf.json");
+    o.xtf = {fixture("xtf.json")};
     o.out_dir = dir.path();
     o.gnuplot = "/nonexistent/gnuplot";
     o.dot = "/nonexistent/dot";
@@ -160,9 +160,46 @@ TEST_CASE("the report's XTF section: summary, per-test rows, console escaped in 
     CHECK(contains(html, "&lt;b&gt;not bold&lt;/b&gt; &amp; co"));
     CHECK_FALSE(contains(html, "<b>not bold</b>"));
     CHECK_FALSE(contains(html, "Hello World")); // consoles of SUCCESS runs are not shown
+    CHECK_FALSE(contains(md, "### Over the trap transport")); // one run: no subheading
 }
 
-TEST_CASE("write_run_report shows DIR/xtf.json when there is one") {
+namespace {
+
+// A run over the exitless transport beside the fixture's trap run.
+void write_exitless_run(const std::filesystem::path& p) {
+    std::ofstream(p) << R"({"environment": "pv64", "transport": "exitless", "tests": {
+        "example": {"result": "SUCCESS", "seconds": 0.02, "user_exits": 12, "exceptions": 0,
+                    "expected": "SUCCESS", "regression": false},
+        "xsa-221": {"result": "CRASH", "reason": "deadline", "seconds": 10.0, "user_exits": 20,
+                    "exceptions": 1, "expected": "SUCCESS", "regression": true}}})";
+}
+
+} // namespace
+
+TEST_CASE("one XTF table per transport run") {
+    ScratchDir dir;
+    const auto exitless = dir.path() / "xtf-exitless.json";
+    write_exitless_run(exitless);
+    ReportOptions o;
+    o.results = {fixture("results.json")};
+    o.xtf = {fixture("xtf.json"), exitless};
+    o.out_dir = dir.path();
+    o.gnuplot = "/nonexistent/gnuplot";
+    o.dot = "/nonexistent/dot";
+    const auto out = write_report(o);
+    const auto md = slurp(out.markdown);
+    const auto trap = md.find("### Over the trap transport\n\n3 of 6 runs SUCCESS");
+    const auto over_exitless = md.find("### Over the exitless transport\n\n1 of 2 runs SUCCESS, "
+                                       "1 CRASH; 1 regression against the expected results");
+    REQUIRE(trap != std::string::npos);
+    REQUIRE(over_exitless != std::string::npos);
+    CHECK(trap < over_exitless);
+    CHECK(contains(md, "| `xsa-221` | **CRASH** (regression: expected SUCCESS) | deadline | 10.0 | "
+                       "20 | 1 |"));
+    CHECK(contains(slurp(out.html), "<h3>Over the exitless transport</h3>"));
+}
+
+TEST_CASE("write_run_report shows DIR/xtf.json and DIR/xtf-*.json when there are any") {
     ScratchDir dir;
     std::filesystem::copy_file(fixture("results.json"), dir.path() / "results.json");
     auto md = slurp(write_run_report(dir.path()).markdown);
@@ -172,6 +209,12 @@ TEST_CASE("write_run_report shows DIR/xtf.json when there is one") {
     md = slurp(write_run_report(dir.path()).markdown);
     CHECK(contains(md, "## Xen Test Framework (XTF) on Enso"));
     CHECK(contains(md, "| `debug-regs` | **CRASH** | guest stopped: #GP at 0x10451f |"));
+    CHECK_FALSE(contains(md, "### Over the"));
+
+    write_exitless_run(dir.path() / "xtf-exitless.json");
+    md = slurp(write_run_report(dir.path()).markdown);
+    CHECK(md.find("### Over the trap transport") < md.find("### Over the exitless transport"));
+    CHECK(md.find("### Over the exitless transport") != std::string::npos);
 
     std::ofstream(dir.path() / "xtf.json", std::ios::trunc) << "[1,";
     CHECK_THROWS_AS(write_run_report(dir.path()), InputError);
