@@ -63,6 +63,7 @@ XtfRun run_xtf_kernel(kvm::Monitor& monitor, const std::filesystem::path& kernel
     }
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out.console = monitor.console(d);
+    std::erase(out.console, '\r'); // XTF's console writes CRLF
     out.user_exits = monitor.exits(d).user_exits;
     out.exceptions = monitor.xen_pv_exceptions(d);
     monitor.destroy_domain(d);
