@@ -148,6 +148,13 @@ ENSO_FLATTEN Rc Core::release_frame(std::uint16_t d, std::uint32_t frame) {
     return with_table_work([&] { return enso::core::release_frame<Concrete>(s_, d, frame); });
 }
 
+Rc Core::hold_descriptor_frame(std::uint16_t d, std::uint32_t frame) {
+    if (d >= kMaxDomains || frame >= s_.nr_frames) {
+        return kEINVAL;
+    }
+    return enso::core::hold_descriptor_frame<Concrete>(s_, d, frame);
+}
+
 ENSO_FLATTEN Rc Core::mmu_update(std::uint16_t d, std::uint64_t ptr, std::uint64_t val) {
     return with_table_work([&] { return mmu_update_entry<Concrete>(s_, d, ptr, val); });
 }

@@ -48,6 +48,9 @@ public:
     // Frames: one extent of increase_reservation (the frame chosen here).
     Rc reserve_frame(std::uint16_t d, std::uint32_t& frame);
     Rc release_frame(std::uint16_t d, std::uint32_t frame);
+    // A frame of d's the platform keeps descriptor tables in (GDT, IDT,
+    // TSS, exception stubs): d may map it read-only only, from now on.
+    Rc hold_descriptor_frame(std::uint16_t d, std::uint32_t frame);
 
     // PV MMU, one request or command at a time (batches: dispatcher).
     Rc mmu_update(std::uint16_t d, std::uint64_t ptr, std::uint64_t val);

@@ -24,8 +24,9 @@ enum FrameFlag : std::uint8_t {
     kFrameAllocated = 1U << 0, // owned by a domain; holds one general reference
     kFramePinned = 1U << 1,    // MMUEXT_PIN_*: one general and one type reference
     kFrameValidated = 1U << 2, // entries validated for the current page-table type
-    kFrameXenRef = 1U << 3,    // shared_info or grant-table frame: the core holds
-                               // one general and one writable-type reference
+    kFrameXenRef = 1U << 3,    // a frame the core holds for itself: one general and
+                               // one type reference, writable (shared_info, grant-table
+                               // frames) or descriptor (the platform's GDT/IDT/TSS)
 };
 
 template <class V>

@@ -80,6 +80,25 @@ ENSO_INLINE Rc assign_xen_frame(State<V>& s, typename V::U16 d, typename V::U32 
     return kOk;
 }
 
+// A frame of d's in which the platform keeps d's descriptor tables and
+// exception stubs (GDT, IDT, TSS, trampolines): as for a shared page, the
+// core holds a general and a type reference, here of the descriptor type,
+// which no writable mapping can take (Xen's seg_desc pages). So d maps it
+// read-only or not at all, and can never retype, grant or release it. It
+// must not hold a type yet (no writable mapping, not a page table).
+template <class V>
+ENSO_INLINE Rc hold_descriptor_frame(State<V>& s, typename V::U16 d, typename V::U32 f) {
+    if (!owned_by<V>(s, f, d) || frame_has<V>(s, f, kFrameXenRef) ||
+        frame_has<V>(s, f, kFramePinned) || s.frames.type_count.get(f) != 0) {
+        return kEINVAL;
+    }
+    s.frames.count.set(f, s.frames.count.get(f) + 1);
+    s.frames.type.set(f, as_u8<V>(kTypeSegDesc));
+    s.frames.type_count.set(f, 1);
+    frame_set<V>(s, f, kFrameXenRef);
+    return kOk;
+}
+
 template <class V>
 ENSO_INLINE void release_xen_frame(State<V>& s, typename V::U32 f) {
     frame_clear<V>(s, f, kFrameXenRef);

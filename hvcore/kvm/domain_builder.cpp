@@ -138,7 +138,11 @@ private:
         // are read-only once their frames are known (write_page_tables).
         phys_first_ = maps.size();
         for (auto m : out_.mfns) {
-            maps.push_back({abi::kPhysMapVa + m * kPage, m, kRW});
+            // The hypercall page holds the guest's GDT, IDT and TSS: the core
+            // holds it as a descriptor frame (install_page_tables), which no
+            // writable mapping may take.
+            const bool descriptors = m == mfn(l.hypercall_pfn);
+            maps.push_back({abi::kPhysMapVa + m * kPage, m, descriptors ? kRO : kRW});
         }
         for (const std::uint64_t shared :
              {std::uint64_t{out_.shared_info}, std::uint64_t{grant_frames_[0]}}) {
@@ -213,6 +217,7 @@ private:
     }
 
     void install_page_tables() {
+        check(core_.hold_descriptor_frame(d_, out_.hypercall_page), "descriptor frame");
         install_boot_tables(core_, kBuilder, d_, out_.l4);
         out_.start = {image_.entry,
                       abi::kStackTopVa,

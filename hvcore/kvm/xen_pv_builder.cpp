@@ -267,7 +267,15 @@ private:
                       config_.cmd_line.c_str());
     }
 
+    // The machinery's code and descriptor frames (trampolines, TSS, GDT;
+    // the IDT) are the core's to hold, so the guest can never map them
+    // writable; the IST stack stays an ordinary frame.
     void install_page_tables() {
+        for (std::uint64_t i = 0; i < 2; ++i) {
+            check(core_.hold_descriptor_frame(
+                      d_, static_cast<std::uint32_t>(mfn(plan_.machinery_pfn + i))),
+                  "descriptor frame");
+        }
         install_boot_tables(core_, kBuilder, d_, out_.l4);
         out_.start = {layout_.virt_entry,
                       va(plan_.stack_pfn + 1),

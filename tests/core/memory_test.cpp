@@ -239,3 +239,26 @@ TEST_CASE("memory: releasing an unpinned, unreferenced table drops what it held"
     CHECK(m.state().frames.type_count.get(data) == 0);
     CHECK(m.core().free_frames() == free_before + 2);
 }
+
+TEST_CASE("memory: a descriptor frame the core holds maps read-only only, and goes at destroy") {
+    TestMachine m;
+    m.make_domain(1);
+    const auto baseline_frames = m.core().free_frames();
+    const auto desc = m.frame(1);
+    const auto l1 = m.frame(1);
+    REQUIRE(m.core().pin_table(1, l1, kTypeL1) == kOk);
+    REQUIRE(m.core().hold_descriptor_frame(1, desc) == kOk);
+    REQUIRE_INVARIANTS(m.core());
+    CHECK(m.state().frames.type.get(desc) == kTypeSegDesc);
+    CHECK(update(m, 1, l1, 0, TestMachine::pte(desc, kRW)) != kOk); // no writable mapping
+    CHECK(update(m, 1, l1, 0, TestMachine::pte(desc, kRO)) == kOk);
+    CHECK(m.core().release_frame(1, desc) == kEBUSY);
+    CHECK(m.core().pin_table(1, desc, kTypeL1) != kOk);              // never a page table
+    CHECK(m.core().hold_descriptor_frame(1, desc) == kEINVAL);       // held once
+    CHECK(m.core().hold_descriptor_frame(1, l1) == kEINVAL);         // already typed
+    CHECK(m.core().hold_descriptor_frame(0, m.frame(1)) == kEINVAL); // not the caller's
+    REQUIRE_INVARIANTS(m.core());
+    REQUIRE(m.core().destroy_domain(1) == kOk);
+    REQUIRE_INVARIANTS(m.core());
+    CHECK(m.core().free_frames() >= baseline_frames);
+}
