@@ -90,10 +90,13 @@ z3::expr inv_ownership_allocated_to_live(const StateView& v, const B& b) {
                        v.live(o) || (o == v.destroying() && v.dom_state(o) == u8(core::kDomDying)));
 }
 
-z3::expr inv_xen_frame_is_writable(const StateView& v, const B& b) {
+// A frame the core holds is allocated and typed writable (a shared page)
+// or as a descriptor frame (the platform's GDT, IDT, TSS: never writable).
+z3::expr inv_xen_frame_is_typed(const StateView& v, const B& b) {
     const z3::expr& f = b[0];
     return z3::implies(v.frame_ok(f) && v.has(f, kXen),
-                       v.has(f, kAlloc) && v.type(f) == u8(core::kTypeWritable));
+                       v.has(f, kAlloc) && (v.type(f) == u8(core::kTypeWritable) ||
+                                            v.type(f) == u8(core::kTypeSegDesc)));
 }
 
 z3::expr inv_validated_is_allocated(const StateView& v, const B& b) {
@@ -171,6 +174,7 @@ z3::expr inv_domain_frames(const StateView& v, const B& b) {
     return z3::implies(z3::ult(d, u32(core::kMaxDomains)),
                        z3::ule(v.dom_state(d), u8(core::kDomDying))) &&
            z3::implies(v.live(d), v.owned_by(si, d16(d)) && v.has(si, kXen) &&
+                                      v.type(si) == u8(core::kTypeWritable) &&
                                       z3::ule(v.nr_gframes(d), u32(core::kMaxGrantFrames)));
 }
 
@@ -182,7 +186,8 @@ z3::expr inv_grant_table_frames(const StateView& v, const B& b) {
     const z3::expr f = v.gframe(g);
     return z3::implies(z3::ult(g, u32(core::kMaxDomains << core::kGrantFrameBits)) && v.live(d) &&
                            z3::ult(i, v.nr_gframes(d)),
-                       v.owned_by(f, d16(d)) && v.has(f, kXen));
+                       v.owned_by(f, d16(d)) && v.has(f, kXen) &&
+                           v.type(f) == u8(core::kTypeWritable));
 }
 
 // ... and distinct from its shared_info page and from each other, so
@@ -312,10 +317,10 @@ const std::vector<Invariant>& state_invariants() {
          .checks = {"ownership"},
          .binders = kFrame,
          .body = inv_ownership_allocated_to_live},
-        {.name = "aux/xen_frame_is_writable",
+        {.name = "aux/xen_frame_is_typed",
          .checks = {},
          .binders = kFrame,
-         .body = inv_xen_frame_is_writable},
+         .body = inv_xen_frame_is_typed},
         {.name = "aux/validated_is_allocated",
          .checks = {},
          .binders = kFrame,
