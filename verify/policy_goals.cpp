@@ -104,6 +104,7 @@ public:
     void ports();
     void fresh_frames();
     void consent();
+    void noninterference();
 
 private:
     void add(const std::string& name, const z3::expr& negated,
@@ -360,6 +361,65 @@ void PolicyGoals::fresh_frames() {
     add("fresh_frame_zeroed", bad, {{"slot", slot}});
 }
 
+// The memory words (frame, slot) read in e: every select(select(M, f), w)
+// with M the pre-state's memory or its second copy.
+void memory_reads(const z3::expr& e, const z3::expr& m1, const z3::expr& m2,
+                  std::set<unsigned>& seen, std::vector<std::pair<z3::expr, z3::expr>>& out) {
+    if (!e.is_app() || !seen.insert(e.id()).second) {
+        return;
+    }
+    if (e.decl().decl_kind() == Z3_OP_SELECT) {
+        const z3::expr a = e.arg(0);
+        if (a.is_app() && a.decl().decl_kind() == Z3_OP_SELECT &&
+            (a.arg(0).id() == m1.id() || a.arg(0).id() == m2.id())) {
+            out.emplace_back(a.arg(1), e.arg(1));
+        }
+    }
+    for (unsigned k = 0; k < e.num_args(); ++k) {
+        memory_reads(e.arg(k), m1, m2, seen, out);
+    }
+}
+
+// Two runs of the path from pre-states that differ only in memory and
+// agree on every word of the observer's own frames: afterwards the
+// observer's frames hold the same words in both (step consistency for the
+// caller, local respect for any other domain). Only for end states that
+// move frames between owners (reservations, domain creation and destroy,
+// grant-table growth, pins): the handlers that hand memory over.
+void PolicyGoals::noninterference() {
+    if (!p_.writes.wrote("frames.owner") && !p_.writes.wrote("frames.flags")) {
+        return;
+    }
+    auto& c = sym_ctx();
+    const z3::expr m1 = p_.before.mem.expr();
+    const z3::expr m2 = c.constant("ni.mem2", m1.get_sort());
+    z3::expr_vector from(c);
+    z3::expr_vector to(c);
+    from.push_back(m1);
+    to.push_back(m2);
+    const z3::expr x = c.bv_const("sk.observer", 16);
+    const z3::expr f = c.bv_const("sk.ni_frame", 32);
+    const z3::expr w = c.bv_const("sk.ni_slot", 9);
+    const z3::expr owned = post_.owned_by(f, x);
+    const z3::expr word = post_.word(f, w);
+    z3::expr cond2 = p_.condition;
+    z3::expr owned2 = owned;
+    z3::expr word2 = word;
+    cond2 = cond2.substitute(from, to);
+    owned2 = owned2.substitute(from, to);
+    word2 = word2.substitute(from, to);
+    const z3::expr differ = owned && owned2 && word != word2;
+    std::set<unsigned> seen;
+    std::vector<std::pair<z3::expr, z3::expr>> reads;
+    memory_reads(cond2 && differ, m1, m2, seen, reads);
+    z3::expr agree = c.bool_val(true);
+    for (const auto& [rf, rw] : reads) {
+        agree = agree && z3::implies(pre_.owned_by(rf, x), z3::select(z3::select(m1, rf), rw) ==
+                                                               z3::select(z3::select(m2, rf), rw));
+    }
+    add("noninterference", cond2 && agree && differ, {{"observer", x}, {"frame", f}, {"slot", w}});
+}
+
 // Consent, per handler that uses another domain's permission: on the
 // successful paths, the pre-state held it.
 using ConsentRule = std::function<z3::expr(const StateView&, const Args<Symbolic>&)>;
@@ -436,6 +496,7 @@ void add_policy_goals(const PathContext& path, std::vector<Goal>& goals) {
     g.ports();
     g.fresh_frames();
     g.consent();
+    g.noninterference();
 }
 
 bool is_policy_goal(const std::string& name) {
