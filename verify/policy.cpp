@@ -8,7 +8,7 @@ namespace enso::verify {
 const std::vector<PolicyRow>& policy_table() {
     using O = Observable;
     static const std::vector<PolicyRow> rows = {
-        {"none", O::FrameOwnership, "nothing", "-", "-",
+        {"none", O::FrameOwnership, "nothing but last_reference_freed", "-", "-",
          "d never takes, gives or flags another domain's frame"},
         {"grant_frame_refs", O::FrameCounts,
          "general and writable-type references (and the type, from none to writable)",
@@ -16,6 +16,11 @@ const std::vector<PolicyRow>& policy_table() {
          "the frame is the one e's grant entry (or its active entry) hands d, for an entry the "
          "call used (its status word written) or an active entry whose grantee is d",
          "a use of a grant holds the granted frame, as Xen's active entry does"},
+        {"last_reference_freed", O::FrameOwnership,
+         "the frame is freed (owner, flags, type cleared) and e's tot_pages drops by one",
+         "grant_unmap, grant_copy (any put_page)",
+         "the frame is one e granted d, and d's reference was its last",
+         "e already gave the frame up (decrease_reservation, destroy) while d held it"},
         {"grant_status", O::GrantEntry, "GTF_reading / GTF_writing of one entry, nothing else",
          "grant_map, grant_unmap, grant_copy",
          "a bit is set only in an entry that permits access and names d (GTF_writing only if not "
@@ -31,7 +36,7 @@ const std::vector<PolicyRow>& policy_table() {
          "and is not read-only",
          "e granted d write access to that frame"},
         {"none", O::DomainRecord, "nothing but the upcall effect (next row)", "-", "-",
-         "d never changes another domain's record"},
+         "d never changes another domain's record (but see last_reference_freed)"},
         {"upcall_kick", O::DomainRecord, "doms.effects gains kEffectUpcall (nothing else)",
          "evtchn_send", "-", "asks the platform to kick e's vCPU for the event it now has pending"},
         {"active_grant_use", O::ActiveGrant, "readers, writers, frame, grantee",

@@ -114,6 +114,11 @@ private:
         }
     }
     void used_grants();
+    // Row last_reference_freed: f is free after the call (put_page of its
+    // last reference).
+    z3::expr freed(const z3::expr& f) const {
+        return !post_.has(f, core::kFrameAllocated) && post_.count(f) == u32(0);
+    }
     z3::expr foreign_frame(const StateView& v, const z3::expr& f) const {
         return v.owned_by(f, v.owner(f)) && v.owner(f) != d16_;
     }
@@ -159,6 +164,16 @@ z3::expr PolicyGoals::grant_frame_refs(const z3::expr& f, const z3::expr& e16) c
         const z3::expr frame = handed(pre_, u.gi, entry) == f || pre_.act_frame(u.gi) == f ||
                                post_.act_frame(u.gi) == f;
         any = any || (u.cond && granter && by_d && frame);
+    }
+    // An entry the path used whose active entry it left as it was
+    // (grant_copy: acquired and released), as in copy_destination.
+    const z3::expr e32 = z3::zext(e16, 16);
+    for (const auto& [ef, ew] : p_.writes.words) {
+        for (const auto& [cond, gi] : entries_at(pre_, e32, ef, ew)) {
+            const z3::expr entry = pre_.word(ef, ew);
+            any = any ||
+                  (cond && permits(entry) && names(entry, d16_) && handed(pre_, gi, entry) == f);
+        }
     }
     return any;
 }
@@ -244,7 +259,9 @@ void PolicyGoals::frames() {
         const z3::expr ownership = differs_at(p_, {"frames.owner", "frames.flags"}, f);
         const z3::expr counts =
             differs_at(p_, {"frames.count", "frames.type", "frames.type_count"}, f);
-        bad = bad || (ownership && (foreign_frame(pre_, f) || foreign_frame(post_, f))) ||
+        bad = bad ||
+              (ownership && (foreign_frame(pre_, f) || foreign_frame(post_, f)) &&
+               !(freed(f) && grant_frame_refs(f, pre_.owner(f)))) ||
               (counts && foreign_frame(pre_, f) && !grant_frame_refs(f, pre_.owner(f)));
     }
     add("frames", bad);
@@ -277,9 +294,22 @@ void PolicyGoals::domain_record() {
     const auto foreign = [&](const z3::expr& x) {
         return x != d32_ && z3::ult(x, u32(core::kMaxDomains));
     };
-    for (const char* a :
-         {"doms.state", "doms.tot_pages", "doms.max_pages", "doms.baseptr", "doms.shared_info",
-          "doms.gnttab_nr_frames", "doms.shutdown_code", "doms.invlpg_va"}) {
+    // Row last_reference_freed: e's page count drops by one with a frame of
+    // e the call freed.
+    const auto frames_written =
+        indices_of(p_.writes, {"frames.owner", "frames.flags", "frames.count"});
+    for (const auto& x : p_.writes.of("doms.tot_pages")) {
+        z3::expr one_freed = ff();
+        for (const auto& f : frames_written) {
+            one_freed = one_freed || (pre_.owned_by(f, pre_.owner(f)) &&
+                                      z3::zext(pre_.owner(f), 16) == x && freed(f));
+        }
+        const z3::expr old = sel(p_.before.doms.tot_pages.expr(), x);
+        const z3::expr now = sel(post_.state().doms.tot_pages.expr(), x);
+        bad = bad || (foreign(x) && old != now && !(one_freed && now == old - u32(1)));
+    }
+    for (const char* a : {"doms.state", "doms.max_pages", "doms.baseptr", "doms.shared_info",
+                          "doms.gnttab_nr_frames", "doms.shutdown_code", "doms.invlpg_va"}) {
         for (const auto& x : p_.writes.of(a)) {
             bad = bad || (foreign(x) && differs_at(p_, {a}, x));
         }
