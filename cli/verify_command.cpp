@@ -6,6 +6,8 @@
 #include "verify/handler_catalog.hpp"
 #include "verify/isolation_theorem.hpp"
 #include "verify/mutants/mutant_catalog.hpp"
+#include "verify/policy.hpp"
+#include "verify/policy_goals.hpp"
 #include "verify/verification_run.hpp"
 
 #include <fmt/core.h>
@@ -31,6 +33,7 @@ struct VerifyOptions {
     std::vector<std::string> mutants;
     bool list_mutants = false;
     bool list_handlers = false;
+    bool policy = false;
     std::string json_file;
     std::string dot_dir;
     unsigned jobs = 0; // 0: one per core, at most 2
@@ -187,6 +190,7 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     const auto out = verify::run_handlers(picked, ro);
     progress.clear();
     std::size_t proved = 0;
+    std::size_t policy = 0; // handlers whose policy goals all hold
     std::size_t paths = 0;
     std::size_t states = 0;
     double cpu = 0;
@@ -194,6 +198,7 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     nlohmann::json j = {{"handlers", nlohmann::json::array()}};
     for (const auto& o : out) {
         proved += o.proved() ? 1 : 0;
+        policy += verify::policy_proved(o.proof) ? 1 : 0;
         paths += o.proof.paths;
         states += o.proof.end_states;
         cpu += o.proof.seconds;
@@ -225,10 +230,10 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // The work count does not vary with the machine's load: compare runs by it.
-    fmt::print("\nenso verify: {}/{} handlers proved, {} paths ending in {} states, {:.1f} s "
-               "({:.1f} s of proving on {} thread(s); z3 work {:.0f}M){}\n",
-               proved, out.size(), paths, states, secs, cpu, ro.jobs, work / 1e6,
-               theorems_hold ? "" : "; the isolation theorem or a sanity check FAILED");
+    fmt::print("\nenso verify: {}/{} handlers proved (policy: {}/{} handlers), {} paths ending in "
+               "{} states, {:.1f} s ({:.1f} s of proving on {} thread(s); z3 work {:.0f}M){}\n",
+               proved, out.size(), policy, out.size(), paths, states, secs, cpu, ro.jobs,
+               work / 1e6, theorems_hold ? "" : "; the isolation theorem or a sanity check FAILED");
     if (!vo.skip.empty()) {
         std::string names;
         for (const auto& n : vo.skip) {
@@ -238,6 +243,7 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
         j["skipped_handlers"] = vo.skip;
     }
     j["proved"] = proved;
+    j["policy_proved"] = policy;
     j["total"] = out.size();
     j["seconds"] = secs;
     j["proving_seconds"] = cpu;
@@ -275,6 +281,8 @@ void add_verify_command(CLI::App& app, Action& action) {
                     "only if each is killed");
     sub->add_flag("--list-mutants", opts->list_mutants, "list the seeded bugs and exit");
     sub->add_flag("--list", opts->list_handlers, "list the handlers and exit");
+    sub->add_flag("--policy", opts->policy,
+                  "print the security policy the policy goals prove, and exit");
     sub->add_option("--json", opts->json_file, "write the results as JSON to this file");
     sub->add_option("--dot", opts->dot_dir,
                     "write each counterexample to this directory as .dot, .svg and .json");
@@ -297,6 +305,10 @@ void add_verify_command(CLI::App& app, Action& action) {
             }
             if (opts->list_handlers) {
                 return list_handlers();
+            }
+            if (opts->policy) {
+                fmt::print("{}", verify::format_policy());
+                return 0;
             }
             verify::RunOptions ro;
             ro.jobs = opts->jobs == 0 ? default_jobs() : opts->jobs;

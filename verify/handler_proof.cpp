@@ -27,6 +27,7 @@ struct EndState {
     z3::expr first_condition;        // the first path's whole condition
     std::vector<z3::expr> decisions; // each path's own decisions
     std::vector<std::size_t> paths;
+    std::vector<z3::expr> ok; // the decisions of those that return 0
 };
 
 // Runs the handler on every feasible path and groups the paths by the
@@ -55,10 +56,13 @@ std::vector<EndState> explore_end_states(const HandlerSpec& spec, const SState& 
                                    [&](const EndState& e) { return e.key == key; });
             if (at == ends.end()) {
                 ends.push_back(
-                    {std::move(after), std::move(key), explorer.path_condition(), {}, {}});
+                    {std::move(after), std::move(key), explorer.path_condition(), {}, {}, {}});
                 at = std::prev(ends.end());
             }
             at->decisions.push_back(explorer.decisions());
+            if (rc == 0) {
+                at->ok.push_back(explorer.decisions());
+            }
             at->paths.push_back(explorer.current_path());
         },
         spec.max_paths);
@@ -101,7 +105,15 @@ void prove_end_state(const HandlerSpec& spec, const SState& before, const z3::ex
         result.restored += same.size();
         restore_arrays(after, before, same);
     }
-    prove_goals(PathContext(spec, before, after, witness, args, condition, path), options, result);
+    PathContext context(spec, before, after, witness, args, condition, path);
+    if (!end.ok.empty()) {
+        z3::expr_vector any(sym_ctx());
+        for (const auto& d : end.ok) {
+            any.push_back(d);
+        }
+        context.ok_condition = condition && z3::mk_or(any);
+    }
+    prove_goals(context, options, result);
 }
 
 } // namespace

@@ -24,7 +24,10 @@ struct PathContext {
     const SState& before;
     const Args<Symbolic>& args;
     z3::expr condition; // of every path that ends here
-    std::size_t path;   // the first of them: names traces, dumps and counterexamples
+    // Of the paths that end here returning 0 (kOk / GNTST_okay); false if
+    // none does. Set by the prover after construction.
+    z3::expr ok_condition;
+    std::size_t path; // the first of them: names traces, dumps and counterexamples
     StateWrites writes;
     StateView pre;
     StateView post;

@@ -1,6 +1,7 @@
 // The goals of one end state (proof_goals.hpp).
 #include "verify/proof_goals.hpp"
 
+#include "verify/policy_goals.hpp"
 #include "verify/symbolic_invariants.hpp"
 
 #include <array>
@@ -142,6 +143,7 @@ std::vector<Goal> path_goals(const PathContext& path, std::size_t& skipped) {
     for (std::size_t fi = 0; fi < count_families().size(); ++fi) {
         add_family_goals(path, fi, goals, skipped);
     }
+    add_policy_goals(path, goals);
     return goals;
 }
 

@@ -1,5 +1,6 @@
 #include "verify/verification_run.hpp"
 
+#include "verify/policy_goals.hpp"
 #include "verify/state_graph.hpp"
 
 #include <nlohmann/json.hpp>
@@ -238,6 +239,7 @@ void to_json(nlohmann::json& j, const HandlerOutcome& o) {
     j["handler"] = o.name;
     j["group"] = o.group;
     j["status"] = o.status();
+    j["policy"] = policy_proved(o.proof); // every policy/... goal held
     j["paths"] = o.proof.paths;
     j["successful_paths"] = o.proof.ok_paths;
     j["end_states"] = o.proof.end_states;
