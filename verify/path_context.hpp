@@ -9,6 +9,7 @@
 #include "verify/state_writes.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,10 @@ struct PathContext {
     const SState& before;
     const Args<Symbolic>& args;
     z3::expr condition; // of every path that ends here
-    std::size_t path;   // the first of them: names traces, dumps and counterexamples
+    // ... of those of them that return ok (none: no path here does); for
+    // the non-vacuity check (vacuity_check.hpp).
+    std::optional<z3::expr> ok_condition;
+    std::size_t path; // the first of them: names traces, dumps and counterexamples
     StateWrites writes;
     StateView pre;
     StateView post;
