@@ -6,6 +6,9 @@
 #include "verify/symbolic_invariants.hpp"
 #include "verify/symbolic_state.hpp"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -60,62 +63,152 @@ const std::map<std::string, Field>& concrete_fields() {
     return fields;
 }
 
-// An array of the sort of `like` holding `v` (zero elsewhere).
-z3::expr array_of(const z3::expr& like, const Values& v) {
+// An array over `index_bits`-bit indices holding `v` (zero elsewhere), as a
+// lambda over runs of equal values: a frame table is mostly long runs (a
+// domain's frames in a row), and z3 bit-blasts a few range tests where a
+// chain of stores over a constant array took it minutes.
+z3::expr runs_of(const Values& v, unsigned index_bits, unsigned value_bits) {
     auto& c = sym_ctx();
-    const unsigned bits = like.get_sort().array_range().bv_size();
-    z3::expr a = z3::const_array(c.bv_sort(kIndexBits), c.bv_val(0, bits));
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (v[i] != 0) {
-            a = z3::store(a, c.bv_val(i, kIndexBits), c.bv_val(v[i], bits));
+    const z3::expr i = c.bv_const("concrete_index", index_bits);
+    z3::expr body = c.bv_val(0, value_bits);
+    std::size_t k = v.size();
+    while (k > 0) {
+        const std::size_t hi = k - 1;
+        std::size_t lo = hi;
+        while (lo > 0 && v[lo - 1] == v[hi]) {
+            --lo;
         }
+        if (v[hi] != 0) {
+            const z3::expr in = lo == hi ? i == c.bv_val(lo, index_bits)
+                                         : z3::uge(i, c.bv_val(lo, index_bits)) &&
+                                               z3::ule(i, c.bv_val(hi, index_bits));
+            body = z3::ite(in, c.bv_val(v[hi], value_bits), body);
+        }
+        k = lo;
     }
-    return a;
+    return z3::lambda(i, body);
 }
 
-// Machine memory: frame -> word -> value, only the words that are not zero.
+z3::expr array_of(const z3::expr& like, const Values& v) {
+    return runs_of(v, kIndexBits, like.get_sort().array_range().bv_size());
+}
+
+// Machine memory: frame -> word -> value; each frame with a word that is not
+// zero is a lambda of its own. Only the frames the invariants read: page
+// tables and the frames the core shares with a domain (shared_info, grant
+// table); a guest's plain memory is no part of any invariant, and its
+// contents (code, data) would make every query over words large.
 z3::expr memory_of(const CState& s) {
     auto& c = sym_ctx();
-    const z3::expr zero_frame = z3::const_array(c.bv_sort(9), c.bv_val(0, 64));
-    z3::expr m = z3::const_array(c.bv_sort(32), zero_frame);
-    for (std::uint32_t f = 0; f < s.nr_frames; ++f) {
-        z3::expr frame = zero_frame;
+    const z3::expr f = c.bv_const("concrete_frame", 32);
+    z3::expr body = z3::const_array(c.bv_sort(9), c.bv_val(0, 64));
+    for (std::uint32_t k = s.nr_frames; k-- > 0;) {
+        const bool table =
+            s.frames.type.get(k) >= core::kTypeL1 && s.frames.type.get(k) <= core::kTypeL4;
+        if (!table && (s.frames.flags.get(k) & core::kFrameXenRef) == 0) {
+            continue;
+        }
+        Values words(core::kEntriesPerTable);
         bool any = false;
         for (std::uint32_t w = 0; w < core::kEntriesPerTable; ++w) {
-            if (const auto x = s.mem.load64(f, w); x != 0) {
-                frame = z3::store(frame, c.bv_val(w, 9), c.bv_val(x, 64));
-                any = true;
-            }
+            words[w] = s.mem.load64(k, w);
+            any = any || words[w] != 0;
         }
         if (any) {
-            m = z3::store(m, c.bv_val(f, 32), frame);
+            body = z3::ite(f == c.bv_val(k, 32), runs_of(words, 9, 64), body);
         }
     }
-    return m;
+    return z3::lambda(f, body);
 }
 
 // The grant-PTE witness: each word a grant map installed names its
 // maptrack entry (what the ownership rule's existential asks for).
 z3::expr witness_of(const CState& s) {
     auto& c = sym_ctx();
-    const z3::expr none = z3::const_array(c.bv_sort(9), c.bv_val(0, 32));
-    std::map<std::uint32_t, z3::expr> frames;
+    std::map<std::uint32_t, Values> frames;
     for (std::uint32_t mi = 0; mi < s.grants.map_flags.size(); ++mi) {
         const unsigned pte_map = core::kMapInUse | core::kMapPte;
         if ((s.grants.map_flags.get(mi) & pte_map) != pte_map) {
             continue;
         }
         const std::uint64_t maddr = s.grants.map_host_addr.get(mi);
-        const auto f = static_cast<std::uint32_t>(maddr >> core::kPageShift);
-        const auto slot = static_cast<std::uint32_t>((maddr >> 3) & 511U);
-        auto at = frames.try_emplace(f, none).first;
-        at->second = z3::store(at->second, c.bv_val(slot, 9), c.bv_val(mi, 32));
+        auto& words = frames
+                          .try_emplace(static_cast<std::uint32_t>(maddr >> core::kPageShift),
+                                       Values(core::kEntriesPerTable))
+                          .first->second;
+        words[(maddr >> 3) & 511U] = mi;
     }
-    z3::expr w = z3::const_array(c.bv_sort(32), none);
-    for (const auto& [f, words] : frames) {
-        w = z3::store(w, c.bv_val(f, 32), words);
+    const z3::expr f = c.bv_const("concrete_frame", 32);
+    z3::expr body = z3::const_array(c.bv_sort(9), c.bv_val(0, 32));
+    for (const auto& [frame, words] : frames) {
+        body = z3::ite(f == c.bv_val(frame, 32), runs_of(words, 9, 32), body);
     }
-    return w;
+    return z3::lambda(f, body);
+}
+
+// The frames memory_of keeps.
+std::vector<std::uint32_t> memory_frames(const CState& s) {
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t k = 0; k < s.nr_frames; ++k) {
+        const auto t = s.frames.type.get(k);
+        if ((t >= core::kTypeL1 && t <= core::kTypeL4) ||
+            (s.frames.flags.get(k) & core::kFrameXenRef) != 0) {
+            out.push_back(k);
+        }
+    }
+    return out;
+}
+
+// One check; if the QF_AUFBV solver gives up ("incomplete (theory
+// array)"), z3's default solver checks the same query.
+z3::check_result check_one(z3::solver& solver, const z3::expr_vector& assume) {
+    const z3::check_result r = solver.check(assume);
+    if (r != z3::unknown) {
+        return r;
+    }
+    z3::solver general(sym_ctx());
+    for (const auto& a : solver.assertions()) {
+        general.add(a);
+    }
+    return general.check(assume);
+}
+
+// A page-table word invariant is checked word by word over the words kept
+// that are not zero, then for the other words of each such frame, then for
+// every other frame at once: one query over all of memory took z3 minutes,
+// one per word milliseconds.
+z3::check_result check_split(z3::solver& solver, const Invariant& inv,
+                             const std::vector<z3::expr>& binders, const CState& s) {
+    auto& c = sym_ctx();
+    if (inv.instances != Instances::PerWord) {
+        return check_one(solver, z3::expr_vector(c));
+    }
+    z3::expr others = c.bool_val(true);
+    for (const std::uint32_t k : memory_frames(s)) {
+        const z3::expr at = binders[0] == c.bv_val(k, 32);
+        others = others && !at;
+        z3::expr zero_words = at;
+        for (std::uint32_t w = 0; w < core::kEntriesPerTable; ++w) {
+            if (s.mem.load64(k, w) == 0) {
+                continue;
+            }
+            const z3::expr word = binders[1] == c.bv_val(w, 9);
+            zero_words = zero_words && !word;
+            z3::expr_vector assume(c);
+            assume.push_back(at && word);
+            if (const auto r = check_one(solver, assume); r != z3::unsat) {
+                return r;
+            }
+        }
+        z3::expr_vector assume(c);
+        assume.push_back(zero_words);
+        if (const auto r = check_one(solver, assume); r != z3::unsat) {
+            return r;
+        }
+    }
+    z3::expr_vector assume(c);
+    assume.push_back(others);
+    return check_one(solver, assume);
 }
 
 } // namespace
@@ -157,7 +250,14 @@ std::vector<ConcreteInvariantCheck> check_symbolic_invariants(const CState& s) {
         solver.add(!body.substitute(from, to));
         ConcreteInvariantCheck r;
         r.invariant = inv.name;
-        switch (solver.check()) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const z3::check_result result = check_split(solver, inv, binders, s);
+        if (std::getenv("ENSO_VERIFY_TRACE") != nullptr) {
+            std::fprintf(
+                stderr, "  concrete state: %-40s %.3fs\n", inv.name.c_str(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
+        switch (result) {
         case z3::unsat:
             r.holds = true;
             break;
