@@ -87,9 +87,13 @@ void write_json(const std::string& file, const nlohmann::json& j) {
 }
 
 int list_mutants() {
-    fmt::print("Seeded bugs (verify/mutants/): each a modified copy of one handler\n");
+    fmt::print("Seeded bugs (hvcore/core/mutation.hpp): each a catalogue handler run with one "
+               "mutation point of the core switched on\n");
     for (const auto& m : verify::mutant_catalog()) {
         fmt::print("  {:<36} {:<34} {}\n  {:<36} {}\n", m.name, m.advisory, m.handler, "", m.bug);
+    }
+    for (const auto& p : verify::pending_mutants()) {
+        fmt::print("  {:<36} waits for catalogue handler {}\n", p.name, p.handler);
     }
     return 0;
 }
@@ -195,10 +199,14 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     std::size_t states = 0;
     double cpu = 0;
     double work = 0;
+    std::size_t goals = 0;   // obligations checked for non-vacuity
+    std::size_t vacuous = 0; // ... proved only vacuously
     nlohmann::json j = {{"handlers", nlohmann::json::array()}};
     for (const auto& o : out) {
         proved += o.proved() ? 1 : 0;
         policy += verify::policy_proved(o.proof) ? 1 : 0;
+        goals += o.proof.nonvacuous.size();
+        vacuous += o.proof.vacuous.size();
         paths += o.proof.paths;
         states += o.proof.end_states;
         cpu += o.proof.seconds;
@@ -231,9 +239,11 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // The work count does not vary with the machine's load: compare runs by it.
     fmt::print("\nenso verify: {}/{} handlers proved (policy: {}/{} handlers), {} paths ending in "
-               "{} states, {:.1f} s ({:.1f} s of proving on {} thread(s); z3 work {:.0f}M){}\n",
+               "{} states, {:.1f} s ({:.1f} s of proving on {} thread(s); z3 work {:.0f}M); {}/{} "
+               "obligations non-vacuous on a successful path{}\n",
                proved, out.size(), policy, out.size(), paths, states, secs, cpu, ro.jobs,
-               work / 1e6, theorems_hold ? "" : "; the isolation theorem or a sanity check FAILED");
+               work / 1e6, goals - vacuous, goals,
+               theorems_hold ? "" : "; the isolation theorem or a sanity check FAILED");
     if (!vo.skip.empty()) {
         std::string names;
         for (const auto& n : vo.skip) {
@@ -245,6 +255,8 @@ int run_handlers(const VerifyOptions& vo, verify::RunOptions ro, Progress& progr
     j["proved"] = proved;
     j["policy_proved"] = policy;
     j["total"] = out.size();
+    j["non_vacuous_obligations"] = goals - vacuous;
+    j["obligations"] = goals;
     j["seconds"] = secs;
     j["proving_seconds"] = cpu;
     j["solver_work"] = work;

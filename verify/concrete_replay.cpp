@@ -359,7 +359,7 @@ std::string names(const std::vector<core::Violation>& v) {
 
 ConcreteMachine::ConcreteMachine(std::uint32_t nr_frames)
     : memory_(std::size_t{nr_frames} * kPageSize) {
-    init_state<C>(state_, nr_frames);
+    init_state<C>(static_cast<CState&>(state_), nr_frames);
     state_.mem = ConcreteMemory(memory_);
 }
 
@@ -396,7 +396,7 @@ Replay replay_counterexample(const HandlerSpec& spec, const Counterexample& c) {
     for (const auto& [name, v] : c.args) {
         args.push_back(v);
     }
-    r.rc = spec.concrete(after->state(), Args<Concrete>(std::move(args)));
+    r.rc = spec.concrete(after->replay_state(), Args<Concrete>(std::move(args)));
     r.ran = true;
     r.after = after;
     r.post = check_invariants(after->state());

@@ -15,6 +15,7 @@
 #include "hvcore/core/invariants.hpp"
 #include "verify/counterexample.hpp"
 #include "verify/handler_spec.hpp"
+#include "verify/replay_domain.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -32,10 +33,12 @@ public:
 
     CState& state() { return state_; }
     [[nodiscard]] const CState& state() const { return state_; }
+    // The same state, as the replay's handlers take it (replay_domain.hpp).
+    RState& replay_state() { return state_; }
 
 private:
     std::vector<std::byte> memory_;
-    CState state_;
+    RState state_;
 };
 
 struct Replay {

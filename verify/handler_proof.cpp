@@ -8,6 +8,7 @@
 #include "verify/path_proof.hpp"
 #include "verify/symbolic_domain.hpp"
 #include "verify/symbolic_invariants.hpp"
+#include "verify/vacuity_check.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -27,7 +28,7 @@ struct EndState {
     z3::expr first_condition;        // the first path's whole condition
     std::vector<z3::expr> decisions; // each path's own decisions
     std::vector<std::size_t> paths;
-    std::vector<z3::expr> ok; // the decisions of those that return 0
+    std::vector<bool> ok; // each path returned ok
 };
 
 // Runs the handler on every feasible path and groups the paths by the
@@ -60,10 +61,8 @@ std::vector<EndState> explore_end_states(const HandlerSpec& spec, const SState& 
                 at = std::prev(ends.end());
             }
             at->decisions.push_back(explorer.decisions());
-            if (rc == 0) {
-                at->ok.push_back(explorer.decisions());
-            }
             at->paths.push_back(explorer.current_path());
+            at->ok.push_back(rc == 0);
         },
         spec.max_paths);
     result.end_states = ends.size();
@@ -83,6 +82,20 @@ z3::expr end_condition(const EndState& end, const Explorer& explorer) {
     return explorer.assumptions() && z3::mk_or(any);
 }
 
+// The condition of the end state's paths that return ok, if any.
+std::optional<z3::expr> ok_condition(const EndState& end, const Explorer& explorer) {
+    z3::expr_vector any(sym_ctx());
+    for (std::size_t k = 0; k < end.paths.size(); ++k) {
+        if (end.ok[k]) {
+            any.push_back(end.decisions[k]);
+        }
+    }
+    if (any.empty()) {
+        return std::nullopt;
+    }
+    return explorer.assumptions() && z3::mk_or(any);
+}
+
 void trace_merged(const HandlerSpec& spec, const EndState& end) {
     std::string also;
     for (std::size_t i = 1; i < end.paths.size(); ++i) {
@@ -96,7 +109,8 @@ void trace_merged(const HandlerSpec& spec, const EndState& end) {
 // query), then the goals of what remains.
 void prove_end_state(const HandlerSpec& spec, const SState& before, const z3::expr& witness,
                      const Args<Symbolic>& args, const EndState& end, const z3::expr& condition,
-                     const ProofOptions& options, ProofResult& result) {
+                     const std::optional<z3::expr>& ok, const ProofOptions& options,
+                     ProofResult& result) {
     SState after = end.after;
     const std::size_t path = end.paths.front();
     if (options.restore_unchanged) {
@@ -106,13 +120,7 @@ void prove_end_state(const HandlerSpec& spec, const SState& before, const z3::ex
         restore_arrays(after, before, same);
     }
     PathContext context(spec, before, after, witness, args, condition, path);
-    if (!end.ok.empty()) {
-        z3::expr_vector any(sym_ctx());
-        for (const auto& d : end.ok) {
-            any.push_back(d);
-        }
-        context.ok_condition = condition && z3::mk_or(any);
-    }
+    context.ok_condition = ok;
     prove_goals(context, options, result);
 }
 
@@ -146,7 +154,8 @@ ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) 
             if (options.trace && end.paths.size() > 1) {
                 trace_merged(spec, end);
             }
-            prove_end_state(spec, before, witness, args, end, condition, options, result);
+            prove_end_state(spec, before, witness, args, end, condition,
+                            ok_condition(end, explorer), options, result);
             covered += end.paths.size();
             if (options.progress) {
                 options.progress(covered, result.queries);
@@ -160,6 +169,7 @@ ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) 
     } catch (const z3::exception& e) {
         result.error = std::string("z3: ") + e.msg();
     }
+    finish_vacuity(result);
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;

@@ -64,8 +64,16 @@ struct ProofResult {
 
     bool explored_only = false; // ProofOptions::explore_only: nothing was proved
 
+    // Non-vacuity (vacuity_check.hpp): each goal checked on a successful
+    // path, and whether its assumptions were satisfiable on one of them;
+    // the goals proved only vacuously.
+    std::map<std::string, bool> nonvacuous;
+    std::vector<std::string> vacuous;
+    std::size_t vacuity_queries = 0;
+
     [[nodiscard]] bool proved() const {
-        return error.empty() && failures.empty() && ok_paths > 0 && !explored_only;
+        return error.empty() && failures.empty() && ok_paths > 0 && !explored_only &&
+               vacuous.empty();
     }
 };
 

@@ -5,6 +5,7 @@
 
 #include "hvcore/core/concrete_domain.hpp"
 #include "hvcore/core/state.hpp"
+#include "verify/replay_domain.hpp"
 #include "verify/symbolic_invariants.hpp"
 #include "verify/symbolic_state.hpp"
 
@@ -62,6 +63,13 @@ private:
     std::vector<std::uint64_t> values_;
 };
 
+// The replay's domain takes the concrete arguments as they are.
+template <>
+class Args<ReplayConcrete> : public Args<core::Concrete> {
+public:
+    explicit Args(const Args<core::Concrete>& a) : Args<core::Concrete>(a) {}
+};
+
 using CState = core::State<core::Concrete>;
 
 struct HandlerSpec {
@@ -70,7 +78,9 @@ struct HandlerSpec {
     std::string summary; // what the handler is, for listings
     std::vector<ArgSpec> args;
     std::function<core::Rc(SState&, const Args<Symbolic>&)> symbolic;
-    std::function<core::Rc(CState&, const Args<core::Concrete>&)> concrete;
+    // Runs in the replay's domain (replay_domain.hpp), so that a mutant's
+    // replay runs the mutated handler.
+    std::function<core::Rc(RState&, const Args<core::Concrete>&)> concrete;
     // What the caller guarantees about the state and the arguments (the
     // caller is a live domain, a destroy step's order, ...); may be empty.
     std::function<z3::expr(const SState&, const Args<Symbolic>&)> precondition;
@@ -98,8 +108,8 @@ HandlerSpec make_spec(std::string name, std::string group, std::string summary,
     h.summary = std::move(summary);
     h.args = std::move(args);
     h.symbolic = [](SState& s, const Args<Symbolic>& a) { return H::template run<Symbolic>(s, a); };
-    h.concrete = [](CState& s, const Args<core::Concrete>& a) {
-        return H::template run<core::Concrete>(s, a);
+    h.concrete = [](RState& s, const Args<core::Concrete>& a) {
+        return H::template run<ReplayConcrete>(s, Args<ReplayConcrete>(a));
     };
     h.precondition = std::move(pre);
     return h;

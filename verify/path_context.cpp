@@ -25,8 +25,7 @@ PathContext::PathContext(const HandlerSpec& handler, const SState& pre_state, co
                          const z3::expr& witness, const Args<Symbolic>& arguments,
                          z3::expr paths_condition, std::size_t first_path)
     : spec(handler), before(pre_state), args(arguments), condition(std::move(paths_condition)),
-      ok_condition(sym_ctx().bool_val(false)), path(first_path),
-      writes(diff_states(pre_state, after)),
+      path(first_path), writes(diff_states(pre_state, after)),
       pre(pre_state, witness, destroying(handler.phase_before, arguments)),
       post(after, witness, destroying(handler.phase_after, arguments)) {
     // The post-state's grant PTEs may be recorded by any maptrack entry the

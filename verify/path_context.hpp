@@ -9,6 +9,7 @@
 #include "verify/state_writes.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,9 @@ struct PathContext {
     const SState& before;
     const Args<Symbolic>& args;
     z3::expr condition; // of every path that ends here
-    // Of the paths that end here returning 0 (kOk / GNTST_okay); false if
-    // none does. Set by the prover after construction.
-    z3::expr ok_condition;
+    // ... of those of them that return ok (none: no path here does); for
+    // the non-vacuity check (vacuity_check.hpp).
+    std::optional<z3::expr> ok_condition;
     std::size_t path; // the first of them: names traces, dumps and counterexamples
     StateWrites writes;
     StateView pre;

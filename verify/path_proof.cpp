@@ -5,6 +5,7 @@
 #include "verify/pre_state_facts.hpp"
 #include "verify/proof_goals.hpp"
 #include "verify/query_solver.hpp"
+#include "verify/vacuity_check.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -121,6 +122,11 @@ void PathProof::prove_goals() {
             prove_alone(g);
         }
     }
+    std::vector<std::string> names;
+    for (const auto& g : goals) {
+        names.push_back(g.name);
+    }
+    check_vacuity(path_, solver, names, opt_, result_);
 }
 
 // One goal on a GoalSolver of its own. Not refuted with options.rounds of

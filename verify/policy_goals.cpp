@@ -504,10 +504,10 @@ const std::map<std::string, ConsentRule>& consent_rules() {
 void PolicyGoals::consent() {
     const auto& rules = consent_rules();
     const auto it = rules.find(p_.spec.name);
-    if (it == rules.end() || p_.ok_condition.simplify().is_false()) {
+    if (it == rules.end() || !p_.ok_condition) {
         return;
     }
-    add("consent", p_.ok_condition && !it->second(pre_, p_.args));
+    add("consent", *p_.ok_condition && !it->second(pre_, p_.args));
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "hvcore/core/value_domain.hpp"
+#include "verify/mutation_switch.hpp"
 #include "verify/path_explorer.hpp"
 
 #include <concepts>
@@ -211,6 +212,10 @@ struct Symbolic {
         }
         return T(z3::ite(c.expr(), a.expr(), b.expr()));
     }
+    // The seeded bug of the mutant being proved, if any (a plain bool: it
+    // is no branch of the explorer's).
+    static constexpr bool kMutable = true;
+    static bool mutation(core::Mutation m) { return active_mutation() == m; }
     template <class To, class From>
     static To cast(const From& x) {
         if constexpr (Plain<From>) {

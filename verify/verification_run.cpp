@@ -2,6 +2,7 @@
 
 #include "verify/policy_goals.hpp"
 #include "verify/state_graph.hpp"
+#include "verify/vacuity_check.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -87,6 +88,9 @@ std::string HandlerOutcome::status() const {
     if (proof.ok_paths == 0) {
         return "no successful path";
     }
+    if (!proof.vacuous.empty()) {
+        return "vacuous";
+    }
     if (proof.explored_only) {
         return "explored";
     }
@@ -119,12 +123,17 @@ HandlerOutcome merge_shards(std::vector<HandlerOutcome>& parts, std::size_t max_
             r.seconds_by_invariant[goal] += t;
         }
         r.failures.insert(r.failures.end(), p.proof.failures.begin(), p.proof.failures.end());
+        for (const auto& [goal, ok] : p.proof.nonvacuous) {
+            r.nonvacuous[goal] = r.nonvacuous[goal] || ok;
+        }
+        r.vacuity_queries += p.proof.vacuity_queries;
         for (auto& c : p.counterexamples) {
             if (m.counterexamples.size() < max_counterexamples) {
                 m.counterexamples.push_back(std::move(c));
             }
         }
     }
+    finish_vacuity(m.proof);
     std::stable_sort(m.proof.failures.begin(), m.proof.failures.end(),
                      [](const QueryFailure& a, const QueryFailure& b) { return a.path < b.path; });
     return m;
@@ -253,6 +262,8 @@ void to_json(nlohmann::json& j, const HandlerOutcome& o) {
         j["error"] = o.proof.error;
     }
     j["seconds_by_goal"] = o.proof.seconds_by_invariant;
+    j["non_vacuous_goals"] = o.proof.nonvacuous.size() - o.proof.vacuous.size();
+    j["vacuous_goals"] = o.proof.vacuous;
     j["failures"] = nlohmann::json::array();
     for (const auto& f : o.proof.failures) {
         j["failures"].push_back({{"invariant", f.invariant},

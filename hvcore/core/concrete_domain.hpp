@@ -2,6 +2,7 @@
 // Everything inlines to the code one would write by hand.
 #pragma once
 
+#include "hvcore/core/mutation.hpp"
 #include "hvcore/core/xen_abi.hpp"
 
 #include <atomic>
@@ -90,6 +91,10 @@ struct Concrete {
     static constexpr T select(bool c, T a, T b) {
         return c ? a : b;
     }
+    // The running core has no seeded bugs: every mutation point folds away
+    // (ENSO_MUTATION in mutation.hpp).
+    static constexpr bool kMutable = false;
+    static constexpr bool mutation(Mutation /*m*/) { return false; }
 };
 
 } // namespace enso::core

@@ -67,7 +67,9 @@ ENSO_INLINE Rc evtchn_alloc_unbound(State<V>& s, typename V::U16 caller, typenam
     if (rd >= kMaxDomains) {
         return kESRCH;
     }
-    if (!port_valid<V>(port) || s.evtchn.state.get(port_index<V>(ld, port)) != EVTCHNSTAT_closed) {
+    if (!ENSO_MUTATED(V, kPortOutOfRange, port_valid<V>(port),
+                      port != 0 && port < (kMaxPorts << kDomainBits)) ||
+        s.evtchn.state.get(port_index<V>(ld, port)) != EVTCHNSTAT_closed) {
         return kENOSPC;
     }
     auto pi = port_index<V>(ld, port);
@@ -93,7 +95,10 @@ ENSO_INLINE Rc evtchn_bind_interdomain(State<V>& s, typename V::U16 d, typename 
         return kEINVAL;
     }
     auto ri = port_index<V>(rd, remote_port);
-    if (s.evtchn.state.get(ri) != EVTCHNSTAT_unbound || s.evtchn.remote_dom.get(ri) != d) {
+    if (ENSO_MUTATED(V, kBindConnectedPort,
+                     s.evtchn.state.get(ri) != EVTCHNSTAT_unbound ||
+                         s.evtchn.remote_dom.get(ri) != d,
+                     s.evtchn.state.get(ri) == EVTCHNSTAT_closed)) {
         return kEINVAL;
     }
     if (!port_valid<V>(local_port) ||
@@ -147,7 +152,7 @@ ENSO_INLINE Rc evtchn_close(State<V>& s, typename V::U16 d, typename V::U32 port
     if (st == EVTCHNSTAT_closed) {
         return kEINVAL;
     }
-    if (st == EVTCHNSTAT_interdomain) {
+    if (ENSO_CHECKED(V, kCloseLeavesPeer, st == EVTCHNSTAT_interdomain)) {
         auto ri = port_index<V>(s.evtchn.remote_dom.get(pi), s.evtchn.remote_port.get(pi));
         s.evtchn.state.set(ri, as_u8<V>(EVTCHNSTAT_unbound));
         s.evtchn.remote_dom.set(ri, d);

@@ -58,8 +58,9 @@ ENSO_INLINE void free_frame_if(State<V>& s, typename V::U32 f, typename V::Bool 
     using U32 = typename V::U32;
     auto d = s.frames.owner.get(f);
     s.frames.owner.set(f, V::select(now, U16(DOMID_INVALID), d));
-    s.frames.type.set(f, V::select(now, U8(kTypeNone), s.frames.type.get(f)));
-    s.frames.type_count.set(f, V::select(now, U32(0), s.frames.type_count.get(f)));
+    auto retype = ENSO_CHECKED(V, kFreeKeepsType, now);
+    s.frames.type.set(f, V::select(retype, U8(kTypeNone), s.frames.type.get(f)));
+    s.frames.type_count.set(f, V::select(retype, U32(0), s.frames.type_count.get(f)));
     s.frames.flags.set(f, V::select(now, U8(0), s.frames.flags.get(f)));
     auto pages = s.doms.tot_pages.get(d) - V::select(now, U32(1), U32(0));
     s.doms.tot_pages.set(d, pages);
@@ -104,7 +105,7 @@ ENSO_INLINE Rc check_page_type(State<V>& s, typename V::U32 f, typename V::U8 t)
             return kEINVAL; // being validated right now: a self-reference
         }
         if (cur != t) {
-            if (is_pagetable_type<V>(cur)) {
+            if (ENSO_CHECKED(V, kRetypeLiveTable, is_pagetable_type<V>(cur))) {
                 return need_table_work<V>(s, kWorkDevalidate, f, cur);
             }
             if (is_pagetable_type<V>(t)) {

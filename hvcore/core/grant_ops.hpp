@@ -145,12 +145,15 @@ ENSO_INLINE void grant_release(State<V>& s, typename V::U16 gd, typename V::U32 
     readers = readers - V::select(writable, U32(0), U32(1));
     s.grants.act_writers.set(gi, writers);
     s.grants.act_readers.set(gi, readers);
-    s.frames.type_count.set(frame,
-                            s.frames.type_count.get(frame) - V::select(writable, U32(1), U32(0)));
+    s.frames.type_count.set(
+        frame, s.frames.type_count.get(frame) -
+                   V::select(ENSO_CHECKED(V, kReleaseKeepsTypeRef, writable), U32(1), U32(0)));
     if (s.doms.state.get(gd) == kDomLive) { // a dying granter's table is gone
         using U64 = typename V::U64;
         auto clear = V::select(writers == 0, U64(GTF_writing), U64(0)) |
-                     V::select(readers + writers == 0, U64(GTF_reading), U64(0));
+                     V::select(ENSO_MUTATED(V, kStatusClearedEarly, readers + writers == 0,
+                                            readers + writers == 0 || !writable),
+                               U64(GTF_reading), U64(0));
         s.mem.fetch_and64(grant_entry_frame<V>(s, gd, ref), grant_entry_word<V>(ref), ~clear);
     }
     put_page<V>(s, frame);
@@ -170,8 +173,9 @@ ENSO_INLINE typename V::U64 grant_pte_maddr(const State<V>& s, typename V::U16 d
     // The whole address names the frame: bits above the machine would be
     // dropped by maddr_frame and alias one of the caller's tables.
     if (maddr == 0 || (maddr & 7U) != 0 || (maddr >> kPageShift) >= as_u64<V>(s.nr_frames) ||
-        !owned_by<V>(s, table, d) || s.frames.type.get(table) != kTypeL1 ||
-        !frame_has<V>(s, table, kFrameValidated)) {
+        ENSO_CHECKED(V, kGrantPteUncheckedTable, !owned_by<V>(s, table, d)) ||
+        ENSO_CHECKED(V, kGrantPteUncheckedTable, s.frames.type.get(table) != kTypeL1) ||
+        ENSO_CHECKED(V, kGrantPteUncheckedTable, !frame_has<V>(s, table, kFrameValidated))) {
         return 0; // XSA-227: the PTE address must be one of the caller's L1 slots
     }
     return maddr;
@@ -267,8 +271,10 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
             s.mem.store64(table, slot, 0);
         }
     }
-    s.grants.map_flags.set(mi, 0);
-    grant_release<V>(s, gd, ref, (mflags & kMapReadonly) == 0);
+    s.grants.map_flags.set(mi, ENSO_MUTATED(V, kUnmapKeepsHandle, typename V::U8(0), mflags));
+    grant_release<V>(
+        s, gd, ref,
+        ENSO_MUTATED(V, kUnmapWrongKind, (mflags & kMapReadonly) == 0, typename V::Bool(false)));
     // The grantee may have cached a PTE mapping: it is flushed too. Chosen,
     // not branched on, so unmaps with and without a PTE end alike.
     using U8 = typename V::U8;

@@ -57,7 +57,7 @@ ENSO_INLINE Rc release_frame(State<V>& s, typename V::U16 d, typename V::U32 f) 
         return kEBUSY;
     }
     auto type = s.frames.type.get(f);
-    if (is_pagetable_type<V>(type)) {
+    if (ENSO_CHECKED(V, kReleaseLiveTable, is_pagetable_type<V>(type))) {
         return need_table_work<V>(s, kWorkDevalidate, f, type);
     }
     frame_clear<V>(s, f, kFrameAllocated);

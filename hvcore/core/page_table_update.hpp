@@ -16,13 +16,23 @@ ENSO_INLINE Rc mod_entry(State<V>& s, typename V::U16 d, typename V::U32 table,
     if (level == kTypeL1 && pte_present<V>(old_pte) && is_grant_pte<V>(s, d, old_pte)) {
         return kEPERM; // grant mappings are removed by GNTTABOP_unmap_grant_ref only
     }
+    auto fast_bits = ENSO_MUTATED(V, kFastPathSuperpage, kFastPathBits, kFastPathBits | kPtePSE);
+    fast_bits = ENSO_MUTATED(V, kFastPathRw, fast_bits, fast_bits | kPteRW);
     if (pte_present<V>(old_pte) && pte_present<V>(new_pte) &&
-        ((old_pte ^ new_pte) & ~kFastPathBits) == 0) {
-        if ((new_pte & ~allowed_bits<V>(level)) != 0) {
+        ((old_pte ^ new_pte) & ~fast_bits) == 0) {
+        if (ENSO_CHECKED(V, kFastPathSuperpage, (new_pte & ~allowed_bits<V>(level)) != 0)) {
             return kEINVAL;
         }
         s.mem.store64(table, slot, new_pte); // same frame, same rights
         return kOk;
+    }
+    if (ENSO_MUTATION(V, kRecursiveRootEntry)) {
+        if (pte_present<V>(new_pte) && level == kTypeL4 && pte_frame<V>(new_pte) == table) {
+            get_page<V>(s, table);
+            s.mem.store64(table, slot, new_pte);
+            drop_entry_refs<V>(s, level, old_pte);
+            return kOk;
+        }
     }
     if (Rc rc = get_entry_refs<V>(s, d, level, new_pte); rc != kOk) {
         return rc;

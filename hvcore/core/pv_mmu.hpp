@@ -60,13 +60,13 @@ ENSO_INLINE Rc mmu_update_entry(State<V>& s, typename V::U16 d, typename V::U64 
 // reference until unpinned. Not nestable.
 template <class V>
 ENSO_INLINE Rc pin_table(State<V>& s, typename V::U16 d, typename V::U32 f, typename V::U8 level) {
-    if (!is_pagetable_type<V>(level)) {
+    if (ENSO_CHECKED(V, kPinAnyLevel, !is_pagetable_type<V>(level))) {
         return kEINVAL;
     }
     if (!owned_by<V>(s, f, d)) {
         return kEPERM;
     }
-    if (frame_has<V>(s, f, kFramePinned)) {
+    if (ENSO_CHECKED(V, kPinTwice, frame_has<V>(s, f, kFramePinned))) {
         return kEINVAL;
     }
     if (s.frames.count.get(f) >= kMaxRefCount) {
@@ -82,7 +82,8 @@ ENSO_INLINE Rc pin_table(State<V>& s, typename V::U16 d, typename V::U32 f, type
 
 template <class V>
 ENSO_INLINE Rc unpin_table(State<V>& s, typename V::U16 d, typename V::U32 f) {
-    if (!owned_by<V>(s, f, d) || !frame_has<V>(s, f, kFramePinned)) {
+    if (!owned_by<V>(s, f, d) || ENSO_MUTATED(V, kUnpinUnpinned, !frame_has<V>(s, f, kFramePinned),
+                                              !is_pagetable_type<V>(s.frames.type.get(f)))) {
         return kEINVAL;
     }
     frame_clear<V>(s, f, kFramePinned);

@@ -7,6 +7,7 @@
 #include "hvcore/core/frame_table.hpp"
 #include "hvcore/core/grant_state.hpp"
 #include "hvcore/core/limits.hpp"
+#include "hvcore/core/mutation.hpp"
 #include "hvcore/core/xen_abi.hpp"
 
 namespace enso::core {

@@ -40,6 +40,10 @@ ENSO_INLINE Rc get_entry_refs(State<V>& s, typename V::U16 d, typename V::U8 lev
     // same-level, entries).
     using U8 = typename V::U8;
     auto typed = level != kTypeL1 || (pte & kPteRW) != 0;
+    typed = ENSO_MUTATED(V, kSameLevelEntry, typed,
+                         typed && !(level != kTypeL1 && (pte & kPteRW) == 0 &&
+                                    s.frames.type.get(f) == level &&
+                                    frame_has<V>(s, f, kFrameValidated)));
     auto type = V::select(level == kTypeL1, U8(kTypeWritable), as_u8<V>(level - 1));
     if (Rc rc = get_page_type_if<V>(s, f, type, typed); rc != kOk) {
         return rc;
@@ -79,7 +83,7 @@ ENSO_INLINE Rc validate_entry(State<V>& s, typename V::U32 f, typename V::U8 lev
                               typename V::U32 slot) {
     auto d = s.frames.owner.get(f);
     const auto e = s.mem.load64(f, slot);
-    const Rc rc = get_entry_refs<V>(s, d, level, e);
+    const Rc rc = ENSO_MUTATED(V, kValidateTakesNoRefs, get_entry_refs<V>(s, d, level, e), kOk);
     if (rc != kOk) {
         return rc;
     }
@@ -97,6 +101,9 @@ ENSO_INLINE Rc validate_entry(State<V>& s, typename V::U32 f, typename V::U8 lev
 template <class V>
 ENSO_INLINE void release_entry(State<V>& s, typename V::U32 f, typename V::U32 slot) {
     auto d = s.frames.owner.get(f);
+    if (ENSO_MUTATION(V, kReleaseEntryKeepsRefs)) {
+        return;
+    }
     put_entry_refs<V>(s, d, s.frames.type.get(f), s.mem.load64(f, slot));
 }
 
@@ -118,7 +125,7 @@ ENSO_INLINE Rc begin_validation(State<V>& s, typename V::U32 f, typename V::U8 l
 
 template <class V>
 ENSO_INLINE void end_validation(State<V>& s, typename V::U32 f, typename V::Bool ok) {
-    if (ok) {
+    if (ENSO_MUTATED(V, kValidatedAfterFailure, ok, typename V::Bool(true))) {
         frame_set<V>(s, f, kFrameValidated);
     } else {
         s.frames.type.set(f, as_u8<V>(kTypeNone));

@@ -34,6 +34,8 @@ concept ValueDomain = requires {
     typename V::U32;
     typename V::U64;
     typename V::Memory;
+    // Seeded bugs (mutation.hpp): false in every domain but the verifier's.
+    { V::kMutable } -> std::convertible_to<bool>;
 };
 
 } // namespace enso::core

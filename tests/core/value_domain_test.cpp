@@ -159,6 +159,8 @@ struct Boxed {
     static T select(BoolBox c, T a, T b) {
         return static_cast<bool>(c) ? a : b;
     }
+    static constexpr bool kMutable = false;
+    static constexpr bool mutation(Mutation /*m*/) { return false; }
 };
 static_assert(ValueDomain<Boxed>);
 static_assert(!std::is_convertible_v<Boxed::U32, std::uint32_t>);

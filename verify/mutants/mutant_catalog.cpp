@@ -1,58 +1,196 @@
+// The seeded bugs: each a mutation point of the real core (mutation.hpp says
+// what it plants), the handler that reaches it, and the checks it breaks.
+// A name is the advisory's only where the point reproduces its mechanism;
+// otherwise it names the bug class, and the advisory is at most "similar to".
 #include "verify/mutants/mutant_catalog.hpp"
+
+#include "verify/handler_catalog.hpp"
+#include "verify/mutation_switch.hpp"
+
+#include <algorithm>
 
 namespace enso::verify {
 
-// Defined one per file in this directory.
-Mutant make_xsa148_superpage_fast_path();
-Mutant make_xsa182_fast_path_rw();
-Mutant make_xsa185_recursive_l4();
-Mutant make_xsa240_linear_page_table();
-Mutant make_xsa214_free_keeps_type();
-Mutant make_xsa242_unpin_unpinned();
-Mutant make_xsa252_implicit_unpin();
-Mutant make_xsa401_retype_without_devalidation();
-Mutant make_pin_nestable();
-Mutant make_pin_any_level();
-Mutant make_xsa218_unmap_keeps_handle();
-Mutant make_xsa224_release_keeps_type_ref();
-Mutant make_xsa234_unmap_wrong_kind();
-Mutant make_xsa227_unchecked_pte_address();
-Mutant make_xsa230_status_cleared_early();
-Mutant make_xsa188_close_leaves_peer();
-Mutant make_xsa221_bind_connected_port();
-Mutant make_xsa317_port_out_of_range();
+namespace {
 
-const std::vector<Mutant>& mutant_catalog() {
-    static const std::vector<Mutant> all = {
-        make_xsa148_superpage_fast_path(),
-        make_xsa182_fast_path_rw(),
-        make_xsa185_recursive_l4(),
-        make_xsa240_linear_page_table(),
-        make_xsa214_free_keeps_type(),
-        make_xsa242_unpin_unpinned(),
-        make_xsa252_implicit_unpin(),
-        make_xsa401_retype_without_devalidation(),
-        make_pin_nestable(),
-        make_pin_any_level(),
-        make_xsa218_unmap_keeps_handle(),
-        make_xsa224_release_keeps_type_ref(),
-        make_xsa234_unmap_wrong_kind(),
-        make_xsa227_unchecked_pte_address(),
-        make_xsa230_status_cleared_early(),
-        make_xsa188_close_leaves_peer(),
-        make_xsa221_bind_connected_port(),
-        make_xsa317_port_out_of_range(),
+using core::Mutation;
+
+// The table-work steps' catalogue entries (verify/table_work_steps.*).
+constexpr const char* kValidateEntry = "validate_entry";
+constexpr const char* kReleaseEntry = "release_entry";
+constexpr const char* kEndValidation = "end_validation";
+
+std::string bug_of(Mutation m) {
+    for (const auto& i : core::kMutations) {
+        if (i.mutation == m) {
+            return std::string(i.bug);
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+const std::vector<MutantEntry>& mutant_entries() {
+    static const std::vector<MutantEntry> all = {
+        {Mutation::kFastPathSuperpage,
+         "xsa148_superpage_fast_path",
+         "XSA-148",
+         "mmu_update",
+         {"flags_allowed"}},
+        {Mutation::kFastPathRw,
+         "xsa182_fast_path_rw",
+         "XSA-182",
+         "mmu_update",
+         {"no_writable_pagetable", "type_count_matches"}},
+        {Mutation::kRecursiveRootEntry,
+         "recursive_root_entry",
+         "similar to XSA-185 (there: a 32-bit guest's L3)",
+         "mmu_update",
+         {"hierarchy"}},
+        {Mutation::kSameLevelEntry,
+         "same_level_entry",
+         "similar to XSA-240 (linear page tables, which Enso refuses)",
+         "mmu_update",
+         {"hierarchy"}},
+        {Mutation::kRetypeLiveTable,
+         "retype_live_table",
+         "none (page-type confusion)",
+         "mmu_update",
+         {"pagetable_validated", "no_leaked_references", "type_count_matches"}},
+        {Mutation::kPinAnyLevel,
+         "pin_any_level",
+         "none (found by the core's tests)",
+         "pin_table",
+         {"pinned_is_pagetable"}},
+        {Mutation::kPinTwice,
+         "pin_twice",
+         "none (reference counting)",
+         "pin_table",
+         {"type_count_matches", "no_leaked_references"}},
+        {Mutation::kUnpinUnpinned,
+         "unpin_unpinned",
+         "similar to XSA-242 (a type reference dropped by a path that did not hold it)",
+         "unpin_table",
+         {"type_count_matches", "refcount_covers_uses"}},
+        {Mutation::kFreeKeepsType,
+         "free_keeps_type",
+         "similar to XSA-214 (there: a page moved by grant transfer kept its type)",
+         "decrease_reservation",
+         {"no_leak_after_destroy"}},
+        {Mutation::kReleaseLiveTable,
+         "release_live_table",
+         "none (page-type confusion)",
+         "decrease_reservation",
+         {"no_leaked_references", "type_count_matches", "refcount_covers_uses", "hierarchy"}},
+        {Mutation::kUnmapKeepsHandle,
+         "unmap_keeps_handle",
+         "similar to XSA-218 (there: racing unmaps put one mapping twice)",
+         "grant_unmap",
+         {"grant_status_matches_pins", "refcount_covers_uses", "type_count_matches"}},
+        {Mutation::kReleaseKeepsTypeRef,
+         "release_keeps_type_ref",
+         "similar to XSA-224 (grant reference counts mishandled)",
+         "grant_unmap",
+         {"type_count_matches"}},
+        {Mutation::kUnmapWrongKind,
+         "unmap_wrong_kind",
+         "similar to XSA-234 (unmap not checked against the mapping's mode)",
+         "grant_unmap",
+         {"grant_status_matches_pins", "type_count_matches"}},
+        {Mutation::kGrantPteUncheckedTable,
+         "grant_pte_unchecked_table",
+         "similar to XSA-227 (there: an unaligned PTE address)",
+         "grant_map",
+         {"ownership", "hierarchy", "flags_allowed", "no_writable_pagetable",
+          "grant_status_matches_pins", "readonly_grant_never_writable"}},
+        {Mutation::kStatusClearedEarly,
+         "xsa230_status_cleared_early",
+         "XSA-230",
+         "grant_copy",
+         {"grant_status_matches_pins"}},
+        {Mutation::kCloseLeavesPeer,
+         "close_leaves_peer",
+         "none (dangling peer)",
+         "evtchn_close",
+         {"evtchn_peers_consistent"}},
+        {Mutation::kBindConnectedPort,
+         "bind_connected_port",
+         "none (missing state check)",
+         "evtchn_bind_interdomain",
+         {"evtchn_peers_consistent"}},
+        {Mutation::kPortOutOfRange,
+         "port_out_of_range",
+         "none (unchecked index)",
+         "evtchn_alloc_unbound",
+         {"no_leak_after_destroy", "evtchn_peers_consistent"}},
+        {Mutation::kValidateTakesNoRefs,
+         "validate_takes_no_refs",
+         "none (table work)",
+         kValidateEntry,
+         {"type_count_matches", "refcount_covers_uses", "ownership", "hierarchy", "flags_allowed",
+          "no_writable_pagetable"}},
+        {Mutation::kReleaseEntryKeepsRefs,
+         "release_entry_keeps_refs",
+         "none (table work)",
+         kReleaseEntry,
+         {"no_leaked_references", "type_count_matches", "refcount_covers_uses"}},
+        {Mutation::kValidatedAfterFailure,
+         "validated_after_failure",
+         "none (table work)",
+         kEndValidation,
+         {"pagetable_validated", "hierarchy", "ownership", "flags_allowed", "type_count_matches",
+          "refcount_covers_uses"}},
     };
     return all;
 }
 
+HandlerSpec mutated_spec(const HandlerSpec& handler, core::Mutation m) {
+    HandlerSpec s = handler;
+    s.summary = "mutant of " + handler.name;
+    auto symbolic = handler.symbolic;
+    s.symbolic = [symbolic, m](SState& st, const Args<Symbolic>& a) {
+        const MutationScope on(m);
+        return symbolic(st, a);
+    };
+    auto concrete = handler.concrete;
+    if (concrete) {
+        s.concrete = [concrete, m](RState& st, const Args<core::Concrete>& a) {
+            const MutationScope on(m);
+            return concrete(st, a);
+        };
+    }
+    return s;
+}
+
+const std::vector<Mutant>& mutant_catalog() {
+    static const std::vector<Mutant> all = [] {
+        std::vector<Mutant> out;
+        for (const auto& e : mutant_entries()) {
+            if (const HandlerSpec* h = find_handler(e.handler)) {
+                out.push_back({e.name, e.advisory, e.handler, bug_of(e.mutation), e.expected_checks,
+                               mutated_spec(*h, e.mutation), e.mutation});
+            }
+        }
+        return out;
+    }();
+    return all;
+}
+
 const Mutant* find_mutant(std::string_view name) {
-    for (const auto& m : mutant_catalog()) {
-        if (m.name == name) {
-            return &m;
+    const auto& all = mutant_catalog();
+    auto it = std::find_if(all.begin(), all.end(), [&](const Mutant& m) { return m.name == name; });
+    return it == all.end() ? nullptr : &*it;
+}
+
+std::vector<MutantEntry> pending_mutants() {
+    std::vector<MutantEntry> out;
+    for (const auto& e : mutant_entries()) {
+        if (find_handler(e.handler) == nullptr) {
+            out.push_back(e);
         }
     }
-    return nullptr;
+    return out;
 }
 
 } // namespace enso::verify
