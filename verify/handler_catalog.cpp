@@ -6,6 +6,7 @@
 #include "hvcore/core/memory_reservation.hpp"
 #include "hvcore/core/pv_mmu.hpp"
 #include "verify/destroy_steps.hpp"
+#include "verify/table_work_steps.hpp"
 
 namespace enso::verify {
 
@@ -215,6 +216,9 @@ std::vector<HandlerSpec> make_catalog() {
                                         "domain creation with its shared_info frame",
                                         {kD, {"max_pages", 32}, {"shared_info_frame", 32}}));
     for (auto& step : destroy_steps()) {
+        c.push_back(std::move(step));
+    }
+    for (auto& step : table_work_steps()) {
         c.push_back(std::move(step));
     }
     return c;

@@ -139,6 +139,9 @@ std::vector<Goal> path_goals(const PathContext& path, std::size_t& skipped) {
     for (const auto& inv : state_invariants()) {
         add_invariant_goal(path, inv, goals, skipped);
     }
+    for (const auto& inv : path.spec.kept) {
+        add_invariant_goal(path, inv, goals, skipped);
+    }
     for (std::size_t fi = 0; fi < count_families().size(); ++fi) {
         add_family_goals(path, fi, goals, skipped);
     }

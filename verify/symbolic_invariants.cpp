@@ -44,7 +44,7 @@ struct Entry {
     z3::expr e, tgt, level, live_entry, upper, l1;
     Entry(const StateView& v, const z3::expr& t, const z3::expr& i)
         : e(v.word(t, i)), tgt(StateView::target(e)), level(v.type(t)),
-          live_entry(v.frame_ok(t) && v.validated_table(t) && StateView::present(e)),
+          live_entry(v.frame_ok(t) && v.table_word_live(t, i) && StateView::present(e)),
           upper(z3::uge(level, u8(core::kTypeL2))), l1(level == u8(core::kTypeL1)) {}
 };
 
