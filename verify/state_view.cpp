@@ -61,6 +61,13 @@ z3::expr StateView::table_word_live(const z3::expr& f, const z3::expr& slot9) co
            z3::ite(has(f, core::kFrameValidated), z3::uge(i, done), z3::ult(i + bv(1, 16), done));
 }
 
+z3::expr StateView::in_validation(const z3::expr& f) const {
+    if (!progress_) {
+        return sym_ctx().bool_val(false);
+    }
+    return !has(f, core::kFrameValidated) && z3::select(*progress_, f) != bv(0, 16);
+}
+
 z3::expr StateView::progress_ghost() {
     auto& c = sym_ctx();
     return c.constant("ghost.table_work_progress", c.array_sort(c.bv_sort(32), c.bv_sort(16)));

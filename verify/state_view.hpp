@@ -39,6 +39,9 @@ public:
     // table's, or, during table work (set_progress), what the progress says
     // (see table_work_steps.hpp).
     [[nodiscard]] z3::expr table_word_live(const z3::expr& f, const z3::expr& slot9) const;
+    // f is a table being validated (its progress is not zero); never
+    // outside table work.
+    [[nodiscard]] z3::expr in_validation(const z3::expr& f) const;
     // The ghost progress of table work: frame -> 16 bits. Unset outside it.
     void set_progress(z3::expr progress) { progress_ = std::move(progress); }
     [[nodiscard]] const std::optional<z3::expr>& progress() const { return progress_; }
