@@ -18,9 +18,11 @@ struct GuestWrite {
 } // namespace
 
 HandlerSpec guest_step() {
-    return make_spec<GuestWrite>(
+    HandlerSpec h = make_spec<GuestWrite>(
         "guest/write_word", "guest", "a domain stores a word of a frame it can write",
         {{"d", 16}, {"frame", 32}, {"word", 32}, {"value", 64}, {"handle", 32}}, caller_is_live);
+    h.guest = true;
+    return h;
 }
 
 } // namespace enso::verify

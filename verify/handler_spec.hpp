@@ -97,6 +97,8 @@ struct HandlerSpec {
     // Rules assumed of the pre-state and proved of the post-state besides
     // the invariants (the ghost's own invariant).
     std::vector<Invariant> kept;
+    // The guest step: exempt from core_kept_rules (it writes guest memory).
+    bool guest = false;
 };
 
 // A spec from a type H with `template <class V> static core::Rc run(State<V>&,

@@ -230,6 +230,17 @@ z3::expr inv_grant_frames_distinct(const StateView& v, const B& b) {
 
 // --- Grants (binder: a grant entry gi) ---------------------------------------
 
+// The status bits of the granter's entry match the core's pins. The entry
+// is the granter's memory, so this is no invariant (see core_kept_rules).
+z3::expr inv_grant_status_matches_pins(const StateView& v, const B& b) {
+    const z3::expr& gi = b[0];
+    const z3::expr w = v.grant_word(gi);
+    const z3::expr reading = (w & u64(GTF_reading)) != u64(0);
+    const z3::expr writing = (w & u64(GTF_writing)) != u64(0);
+    return z3::implies(v.grant_ref_ok(gi),
+                       reading == v.active(gi) && writing == (v.writers(gi) != u32(0)));
+}
+
 z3::expr inv_active_grant(const StateView& v, const B& b) {
     const z3::expr& gi = b[0];
     const z3::expr f = v.act_frame(gi);
@@ -397,6 +408,16 @@ const std::vector<Invariant>& state_invariants() {
          .checks = {"no_leak_after_destroy"},
          .binders = kPort,
          .body = inv_no_leak_port},
+    };
+    return all;
+}
+
+const std::vector<Invariant>& core_kept_rules() {
+    static const std::vector<Invariant> all = {
+        {.name = "grant_status_matches_pins/status_bits",
+         .checks = {"grant_status_matches_pins"},
+         .binders = {IC::Grant},
+         .body = inv_grant_status_matches_pins},
     };
     return all;
 }

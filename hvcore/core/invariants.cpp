@@ -315,12 +315,14 @@ private:
         }
     }
 
-    // The core's pins of each grant match the maps that hold them. The
-    // status bits in the granter's entry are not compared: the core sets and
-    // clears them from its pins, but the entry is the granter's memory and
-    // may say anything; the core never reads them back.
+    // The core's pins of each grant match the maps that hold them, and the
+    // status bits the core keeps in the granter's entry match the pins. The
+    // entry is the granter's memory: only the granter can break the second
+    // part (misleading itself alone; the core never reads the bits back).
     void check_grants() {
         for (std::uint16_t gd = 0; gd < kMaxDomains; ++gd) {
+            const bool live = s_.doms.state.get(gd) == kDomLive;
+            const auto nrefs = live ? nr_grant_refs<Concrete>(s_, gd) : 0U;
             for (std::uint32_t ref = 0; ref < kMaxGrantRefs; ++ref) {
                 const auto gi = grant_index<Concrete>(gd, ref);
                 const auto& t = tally_[gi];
@@ -329,6 +331,19 @@ private:
                 if (readers != t.readers || writers != t.writers) {
                     fail("grant_status_matches_pins", {}, {gd}, "grant d", gd, ":", ref, " pins r",
                          readers, "/w", writers, " but maps r", t.readers, "/w", t.writers);
+                }
+                if (ref >= nrefs) {
+                    continue;
+                }
+                const auto w = s_.mem.load64(grant_entry_frame<Concrete>(s_, gd, ref),
+                                             grant_entry_word<Concrete>(ref));
+                const auto flags = gentry_flags<Concrete>(w);
+                const bool reading = (flags & GTF_reading) != 0;
+                const bool writing = (flags & GTF_writing) != 0;
+                if (reading != (t.readers + t.writers > 0) || writing != (t.writers > 0)) {
+                    fail("grant_status_matches_pins", {}, {gd}, "grant d", gd, ":", ref,
+                         " status reading=", reading, " writing=", writing, " but maps r",
+                         t.readers, "/w", t.writers);
                 }
             }
         }
