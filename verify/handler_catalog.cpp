@@ -6,6 +6,8 @@
 #include "hvcore/core/memory_reservation.hpp"
 #include "hvcore/core/pv_mmu.hpp"
 #include "verify/destroy_steps.hpp"
+#include "verify/guest_step.hpp"
+#include "verify/table_work_steps.hpp"
 
 namespace enso::verify {
 
@@ -217,6 +219,10 @@ std::vector<HandlerSpec> make_catalog() {
     for (auto& step : destroy_steps()) {
         c.push_back(std::move(step));
     }
+    for (auto& step : table_work_steps()) {
+        c.push_back(std::move(step));
+    }
+    c.push_back(guest_step());
     return c;
 }
 

@@ -8,6 +8,7 @@
 #include "verify/path_proof.hpp"
 #include "verify/symbolic_domain.hpp"
 #include "verify/symbolic_invariants.hpp"
+#include "verify/table_work_steps.hpp"
 #include "verify/vacuity_check.hpp"
 
 #include <algorithm>
@@ -28,7 +29,17 @@ struct EndState {
     z3::expr first_condition;        // the first path's whole condition
     std::vector<z3::expr> decisions; // each path's own decisions
     std::vector<std::size_t> paths;
-    std::vector<bool> ok; // each path returned ok
+    std::vector<bool> ok;   // each path returned ok
+    bool succeeded = false; // its first path returned kOk (every path of a table-work step's
+                            // end state alike: its key holds it)
+};
+
+// Paths that return kNeedsTableWork, grouped by the state and the request
+// they end in: each group's request is proved to be one the table-work
+// steps start from (table_work_steps.hpp).
+struct Requests {
+    std::vector<EndState> ends;
+    std::vector<std::uint8_t> work;
 };
 
 // Runs the handler on every feasible path and groups the paths by the
@@ -40,8 +51,21 @@ struct EndState {
 // not what it writes.
 std::vector<EndState> explore_end_states(const HandlerSpec& spec, const SState& before,
                                          const Args<Symbolic>& args, Explorer& explorer,
-                                         ProofResult& result) {
+                                         ProofResult& result, Requests& requests) {
     std::vector<EndState> ends;
+    auto add = [&](std::vector<EndState>& to, SState after, std::vector<unsigned> key, bool ok) {
+        auto at =
+            std::find_if(to.begin(), to.end(), [&](const EndState& e) { return e.key == key; });
+        if (at == to.end()) {
+            to.push_back(
+                {std::move(after), std::move(key), explorer.path_condition(), {}, {}, {}, ok});
+            at = std::prev(to.end());
+        }
+        at->decisions.push_back(explorer.decisions());
+        at->paths.push_back(explorer.current_path());
+        at->ok.push_back(ok);
+        return at - to.begin();
+    };
     result.paths = explorer.explore(
         [&] {
             SState after = before;
@@ -53,16 +77,20 @@ std::vector<EndState> explore_end_states(const HandlerSpec& spec, const SState& 
             for (const auto& [name, a] : state_arrays(after)) {
                 key.push_back(a.id());
             }
-            auto at = std::find_if(ends.begin(), ends.end(),
-                                   [&](const EndState& e) { return e.key == key; });
-            if (at == ends.end()) {
-                ends.push_back(
-                    {std::move(after), std::move(key), explorer.path_condition(), {}, {}, {}});
-                at = std::prev(ends.end());
+            if (rc == core::kNeedsTableWork) {
+                std::vector<unsigned> rkey = key;
+                rkey.insert(rkey.end(), {after.work, after.work_frame.expr().id(),
+                                         after.work_type.expr().id()});
+                const auto n = requests.ends.size();
+                if (add(requests.ends, after, std::move(rkey), false) ==
+                    static_cast<std::ptrdiff_t>(n)) {
+                    requests.work.push_back(after.work);
+                }
             }
-            at->decisions.push_back(explorer.decisions());
-            at->paths.push_back(explorer.current_path());
-            at->ok.push_back(rc == 0);
+            if (spec.progress_after) {
+                key.push_back(rc == 0 ? 1U : 0U); // the ghost moves only on success
+            }
+            add(ends, std::move(after), std::move(key), rc == 0);
         },
         spec.max_paths);
     result.end_states = ends.size();
@@ -115,13 +143,23 @@ void prove_end_state(const HandlerSpec& spec, const SState& before, const z3::ex
     const std::size_t path = end.paths.front();
     if (options.restore_unchanged) {
         const std::set<std::string> same = unchanged_arrays(
-            PathContext(spec, before, after, witness, args, condition, path), options, result);
+            PathContext(spec, before, after, witness, args, condition, path, end.succeeded),
+            options, result);
         result.restored += same.size();
         restore_arrays(after, before, same);
     }
-    PathContext context(spec, before, after, witness, args, condition, path);
+    PathContext context(spec, before, after, witness, args, condition, path, end.succeeded);
     context.ok_condition = ok;
     prove_goals(context, options, result);
+}
+
+// A request for table work: what the steps that carry it out assume.
+void prove_request(const HandlerSpec& spec, const SState& before, const z3::expr& witness,
+                   const Args<Symbolic>& args, const EndState& end, std::uint8_t work,
+                   const z3::expr& condition, const ProofOptions& options, ProofResult& result) {
+    const PathContext path(spec, before, end.after, witness, args, condition, end.paths.front(),
+                           false);
+    prove_goal(path, table_work_request_goal(path, work), options, result);
 }
 
 } // namespace
@@ -143,7 +181,9 @@ ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) 
         if (spec.precondition) {
             explorer.assume(spec.precondition(before, args));
         }
-        const std::vector<EndState> ends = explore_end_states(spec, before, args, explorer, result);
+        Requests requests;
+        const std::vector<EndState> ends =
+            explore_end_states(spec, before, args, explorer, result, requests);
         std::size_t covered = 0; // paths of this shard's end states proved so far
         for (std::size_t k = 0; k < ends.size() && !options.explore_only; ++k) {
             if (k % options.shards != options.shard) {
@@ -163,6 +203,15 @@ ProofResult prove_handler(const HandlerSpec& spec, const ProofOptions& options) 
             if (options.stop_at_failure && result.stopped) {
                 break;
             }
+        }
+        for (std::size_t k = 0; k < requests.ends.size() && !options.explore_only; ++k) {
+            if (k % options.shards != options.shard ||
+                (options.stop_at_failure && result.stopped)) {
+                continue;
+            }
+            const EndState& end = requests.ends[k];
+            prove_request(spec, before, witness, args, end, requests.work[k],
+                          end_condition(end, explorer), options, result);
         }
     } catch (const PathBoundExceeded& e) {
         result.error = e.what();

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace enso::verify {
@@ -94,6 +95,20 @@ struct HandlerSpec {
     Phase phase_before = Phase::Normal;
     Phase phase_after = Phase::Normal;
     std::size_t max_paths = 4000;
+    // Table work (table_work_steps.hpp): a step runs over a ghost progress
+    // (frame -> 16 bits, zero outside table work). Set, the pre-state is
+    // seen through the ghost and the post-state through what this returns
+    // for it (`ok`: the step returned kOk); empty for every other handler.
+    std::function<z3::expr(const z3::expr& progress, const Args<Symbolic>& args, bool ok)>
+        progress_after;
+    // The page-table word whose liveness the step moves (an entry it
+    // validated or released): treated as written even if it was not stored.
+    std::function<std::pair<z3::expr, z3::expr>(const Args<Symbolic>&)> progress_word;
+    // Rules assumed of the pre-state and proved of the post-state besides
+    // the invariants (the ghost's own invariant).
+    std::vector<Invariant> kept;
+    // The guest step: exempt from core_kept_rules (it writes guest memory).
+    bool guest = false;
 };
 
 // A spec from a type H with `template <class V> static core::Rc run(State<V>&,

@@ -1,6 +1,7 @@
 // What one end state's queries are about (path_context.hpp).
 #include "verify/path_context.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace enso::verify {
@@ -23,7 +24,7 @@ z3::expr destroying(HandlerSpec::Phase phase, const Args<Symbolic>& args) {
 
 PathContext::PathContext(const HandlerSpec& handler, const SState& pre_state, const SState& after,
                          const z3::expr& witness, const Args<Symbolic>& arguments,
-                         z3::expr paths_condition, std::size_t first_path)
+                         z3::expr paths_condition, std::size_t first_path, bool succeeded)
     : spec(handler), before(pre_state), args(arguments), condition(std::move(paths_condition)),
       path(first_path), writes(diff_states(pre_state, after)),
       pre(pre_state, witness, destroying(handler.phase_before, arguments)),
@@ -31,8 +32,28 @@ PathContext::PathContext(const HandlerSpec& handler, const SState& pre_state, co
     // The post-state's grant PTEs may be recorded by any maptrack entry the
     // path wrote, besides the one the ghost witness names.
     post.extra_witnesses = writes.of("grants.map_flags");
+    add_progress(succeeded);
     for (const auto k : kKinds) {
         changed_.push_back(writes.changed(k));
+    }
+}
+
+void PathContext::add_progress(bool succeeded) {
+    if (!spec.progress_after) {
+        return;
+    }
+    const z3::expr ghost = StateView::progress_ghost();
+    pre.set_progress(ghost);
+    post.set_progress(spec.progress_after(ghost, args, succeeded));
+    if (spec.progress_word && succeeded) {
+        auto [f, i] = spec.progress_word(args);
+        const bool stored =
+            std::any_of(writes.words.begin(), writes.words.end(), [&](const auto& w) {
+                return w.first.id() == f.id() && w.second.id() == i.id();
+            });
+        if (!stored) {
+            writes.words.emplace_back(f, i);
+        }
     }
 }
 

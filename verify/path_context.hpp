@@ -19,7 +19,7 @@ struct PathContext {
     // `before`, `after`, `witness` and `args` must outlive the context.
     PathContext(const HandlerSpec& handler, const SState& pre_state, const SState& after,
                 const z3::expr& witness, const Args<Symbolic>& arguments, z3::expr paths_condition,
-                std::size_t first_path);
+                std::size_t first_path, bool succeeded = true);
 
     const HandlerSpec& spec;
     const SState& before;
@@ -32,6 +32,9 @@ struct PathContext {
     StateWrites writes;
     StateView pre;
     StateView post;
+
+    // The table-work ghost (HandlerSpec::progress_after), if the step has one.
+    void add_progress(bool succeeded);
 
     // The objects the path stored to, of one kind and of a family's kinds.
     [[nodiscard]] const std::vector<Object>& changed(ObjectKind k) const;

@@ -32,6 +32,7 @@ public:
 
     std::set<std::string> unchanged_arrays();
     void prove_goals();
+    void prove_one(const Goal& g) { prove_alone(g); }
 
 private:
     // Adds a check to the proof's totals: every check is one query.
@@ -198,6 +199,11 @@ std::set<std::string> unchanged_arrays(const PathContext& path, const ProofOptio
 
 void prove_goals(const PathContext& path, const ProofOptions& options, ProofResult& result) {
     PathProof(path, options, result).prove_goals();
+}
+
+void prove_goal(const PathContext& path, const Goal& goal, const ProofOptions& options,
+                ProofResult& result) {
+    PathProof(path, options, result).prove_one(goal);
 }
 
 } // namespace enso::verify

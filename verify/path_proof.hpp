@@ -6,6 +6,7 @@
 
 #include "verify/handler_proof.hpp"
 #include "verify/path_context.hpp"
+#include "verify/proof_goals.hpp"
 
 #include <set>
 #include <string>
@@ -22,5 +23,11 @@ std::set<std::string> unchanged_arrays(const PathContext& path, const ProofOptio
 // Proves the path's goals into `result`: its counts, failures and, with
 // options.stop_at_failure, whether to stop.
 void prove_goals(const PathContext& path, const ProofOptions& options, ProofResult& result);
+
+// Proves one goal of the path that is not an invariant's (a table-work
+// request, table_work_steps.hpp), alone, as a goal not refuted on the
+// shared solver would be.
+void prove_goal(const PathContext& path, const Goal& goal, const ProofOptions& options,
+                ProofResult& result);
 
 } // namespace enso::verify

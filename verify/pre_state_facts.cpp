@@ -47,6 +47,9 @@ std::vector<const Invariant*> pre_state_rules(const HandlerSpec& spec) {
     for (const auto& rule : spec.assumed) {
         rules.push_back(&rule);
     }
+    for (const auto& rule : spec.kept) {
+        rules.push_back(&rule);
+    }
     return rules;
 }
 

@@ -81,6 +81,21 @@ void add_invariant_goal(const PathContext& path, const Invariant& inv, std::vect
     goals.push_back({inv.name, inv.checks, !post, objects_named(path, inv, sk.vars), {}, sk.named});
 }
 
+// A rule the handler keeps where it held (core_kept_rules): at fresh
+// binders, held before and broken after.
+void add_kept_goal(const PathContext& path, const Invariant& rule, std::vector<Goal>& goals,
+                   std::size_t& skipped) {
+    const Skolems sk = make_skolems(rule.binders);
+    const z3::expr post = rule.body(path.post, sk.vars);
+    const z3::expr pre = rule.body(path.pre, sk.vars);
+    if (post.id() == pre.id()) {
+        ++skipped;
+        return;
+    }
+    goals.push_back(
+        {rule.name, rule.checks, pre && !post, objects_named(path, rule, sk.vars), {}, sk.named});
+}
+
 // A count family's goals (reference_counts.hpp): its delta if the path
 // wrote a counter or an object that contributes, its locality if the path
 // wrote what a page-table word's contribution depends on.
@@ -139,6 +154,12 @@ std::vector<Goal> path_goals(const PathContext& path, std::size_t& skipped) {
     std::vector<Goal> goals;
     for (const auto& inv : state_invariants()) {
         add_invariant_goal(path, inv, goals, skipped);
+    }
+    for (const auto& inv : path.spec.kept) {
+        add_invariant_goal(path, inv, goals, skipped);
+    }
+    for (const auto& rule : path.spec.guest ? std::vector<Invariant>{} : core_kept_rules()) {
+        add_kept_goal(path, rule, goals, skipped);
     }
     for (std::size_t fi = 0; fi < count_families().size(); ++fi) {
         add_family_goals(path, fi, goals, skipped);

@@ -36,7 +36,7 @@ z3::expr counted_entry(const StateView& v, const z3::expr& t, const z3::expr& i,
     const z3::expr e = v.word(t, i);
     const z3::expr tgt = StateView::target(e);
     const z3::expr upper = z3::uge(v.type(t), bv(core::kTypeL2, 8));
-    z3::expr held = v.frame_ok(t) && v.validated_table(t) && StateView::present(e) &&
+    z3::expr held = v.frame_ok(t) && v.table_word_live(t, i) && StateView::present(e) &&
                     v.frame_ok(tgt) && tgt == x && (upper || v.owned_by(tgt, v.owner(t)));
     if (typed) {
         held = held && (upper || StateView::rw(e));

@@ -47,6 +47,32 @@ z3::expr StateView::validated_table(const z3::expr& f) const {
            has(f, core::kFrameValidated);
 }
 
+z3::expr StateView::table_word_live(const z3::expr& f, const z3::expr& slot9) const {
+    if (!progress_) {
+        return validated_table(f);
+    }
+    // A validated table being devalidated has released the words below
+    // progress; a table being validated (progress k + 1) has validated the
+    // words below k.
+    const z3::expr done = z3::select(*progress_, f);
+    const z3::expr i = z3::zext(slot9, 7);
+    const z3::expr t = type(f);
+    return z3::uge(t, bv(core::kTypeL1, 8)) && z3::ule(t, bv(core::kTypeL4, 8)) &&
+           z3::ite(has(f, core::kFrameValidated), z3::uge(i, done), z3::ult(i + bv(1, 16), done));
+}
+
+z3::expr StateView::in_validation(const z3::expr& f) const {
+    if (!progress_) {
+        return sym_ctx().bool_val(false);
+    }
+    return !has(f, core::kFrameValidated) && z3::select(*progress_, f) != bv(0, 16);
+}
+
+z3::expr StateView::progress_ghost() {
+    auto& c = sym_ctx();
+    return c.constant("ghost.table_work_progress", c.array_sort(c.bv_sort(32), c.bv_sort(16)));
+}
+
 z3::expr StateView::word(const z3::expr& f, const z3::expr& slot9) const {
     return s_.mem.word(f, slot9);
 }

@@ -6,6 +6,7 @@
 #include "verify/symbolic_state.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace enso::verify {
@@ -34,6 +35,18 @@ public:
     [[nodiscard]] z3::expr has(const z3::expr& f, unsigned flag) const;
     [[nodiscard]] z3::expr owned_by(const z3::expr& f, const z3::expr& d16) const;
     [[nodiscard]] z3::expr validated_table(const z3::expr& f) const;
+    // Whether word `slot9` of table f counts as an entry: a validated
+    // table's, or, during table work (set_progress), what the progress says
+    // (see table_work_steps.hpp).
+    [[nodiscard]] z3::expr table_word_live(const z3::expr& f, const z3::expr& slot9) const;
+    // f is a table being validated (its progress is not zero); never
+    // outside table work.
+    [[nodiscard]] z3::expr in_validation(const z3::expr& f) const;
+    // The ghost progress of table work: frame -> 16 bits. Unset outside it.
+    void set_progress(z3::expr progress) { progress_ = std::move(progress); }
+    [[nodiscard]] const std::optional<z3::expr>& progress() const { return progress_; }
+    // The pre-state's ghost progress: one named constant.
+    static z3::expr progress_ghost();
 
     // One word of memory, and what it says as a page-table entry.
     [[nodiscard]] z3::expr word(const z3::expr& f, const z3::expr& slot9) const;
@@ -84,6 +97,7 @@ private:
     const SState& s_;
     const z3::expr& witness_;
     z3::expr destroying_;
+    std::optional<z3::expr> progress_;
 };
 
 } // namespace enso::verify

@@ -44,7 +44,7 @@ struct Entry {
     z3::expr e, tgt, level, live_entry, upper, l1;
     Entry(const StateView& v, const z3::expr& t, const z3::expr& i)
         : e(v.word(t, i)), tgt(StateView::target(e)), level(v.type(t)),
-          live_entry(v.frame_ok(t) && v.validated_table(t) && StateView::present(e)),
+          live_entry(v.frame_ok(t) && v.table_word_live(t, i) && StateView::present(e)),
           upper(z3::uge(level, u8(core::kTypeL2))), l1(level == u8(core::kTypeL1)) {}
 };
 
@@ -62,11 +62,15 @@ z3::expr grant_pte_recorded(const StateView& v, const z3::expr& w, const z3::exp
 
 // --- Frames (binder: a frame f) ----------------------------------------------
 
+// A frame of a page-table type is validated, except while table work
+// validates it (table_work_steps.hpp), when nothing holds a type reference.
 z3::expr inv_pagetable_validated(const StateView& v, const B& b) {
     const z3::expr& f = b[0];
-    return z3::implies(v.frame_ok(f), z3::implies(is_table_type(v.type(f)) && v.tc(f) != u32(0),
-                                                  v.has(f, kValid)) &&
-                                          z3::implies(v.has(f, kValid), is_table_type(v.type(f))));
+    return z3::implies(
+        v.frame_ok(f),
+        z3::implies(is_table_type(v.type(f)) && v.tc(f) != u32(0), v.has(f, kValid)) &&
+            z3::implies(v.has(f, kValid), is_table_type(v.type(f))) &&
+            z3::implies(is_table_type(v.type(f)) && !v.has(f, kValid), v.in_validation(f)));
 }
 
 z3::expr inv_pinned_is_pagetable(const StateView& v, const B& b) {
@@ -132,16 +136,33 @@ z3::expr inv_ownership_upper_level(const StateView& v, const B& b) {
 // An L1 entry that maps a frame its table's owner does not own is a grant
 // PTE, recorded by the maptrack entry its witness names (or, after a path,
 // by one of the entries the path wrote).
+// `writable`: by a map the core recorded writable.
+z3::expr grant_pte_recorded_by_witness(const StateView& v, const B& b, const Entry& x,
+                                       const z3::expr& writable) {
+    const z3::expr od = v.owner(b[0]);
+    z3::expr recorded =
+        grant_pte_recorded(v, v.witness(b[0], b[1]), b[0], b[1], od, x.tgt, writable);
+    for (const auto& w : v.extra_witnesses) {
+        recorded = recorded || grant_pte_recorded(v, w, b[0], b[1], od, x.tgt, writable);
+    }
+    return recorded;
+}
+
 z3::expr inv_ownership_grant_pte(const StateView& v, const B& b) {
     const Entry x(v, b[0], b[1]);
-    const z3::expr od = v.owner(b[0]);
+    return z3::implies(x.live_entry && x.l1 && !v.owned_by(x.tgt, v.owner(b[0])),
+                       v.frame_ok(x.tgt) &&
+                           grant_pte_recorded_by_witness(v, b, x, sym_ctx().bool_val(false)));
+}
+
+// A writable grant PTE is one a map the core recorded writable installed:
+// the mode is the core's copy, taken when the grant allowed it (the
+// granter's entry may say otherwise since, and is not consulted).
+z3::expr inv_readonly_grant_never_writable(const StateView& v, const B& b) {
+    const Entry x(v, b[0], b[1]);
     const z3::expr rw = StateView::rw(x.e);
-    z3::expr recorded = grant_pte_recorded(v, v.witness(b[0], b[1]), b[0], b[1], od, x.tgt, rw);
-    for (const auto& w : v.extra_witnesses) {
-        recorded = recorded || grant_pte_recorded(v, w, b[0], b[1], od, x.tgt, rw);
-    }
-    return z3::implies(x.live_entry && x.l1 && !v.owned_by(x.tgt, od),
-                       v.frame_ok(x.tgt) && recorded);
+    return z3::implies(x.live_entry && x.l1 && rw && !v.owned_by(x.tgt, v.owner(b[0])),
+                       grant_pte_recorded_by_witness(v, b, x, rw));
 }
 
 z3::expr inv_no_writable_pagetable(const StateView& v, const B& b) {
@@ -214,6 +235,8 @@ z3::expr inv_grant_frames_distinct(const StateView& v, const B& b) {
 
 // --- Grants (binder: a grant entry gi) ---------------------------------------
 
+// The status bits of the granter's entry match the core's pins. The entry
+// is the granter's memory, so this is no invariant (see core_kept_rules).
 z3::expr inv_grant_status_matches_pins(const StateView& v, const B& b) {
     const z3::expr& gi = b[0];
     const z3::expr w = v.grant_word(gi);
@@ -221,12 +244,6 @@ z3::expr inv_grant_status_matches_pins(const StateView& v, const B& b) {
     const z3::expr writing = (w & u64(GTF_writing)) != u64(0);
     return z3::implies(v.grant_ref_ok(gi),
                        reading == v.active(gi) && writing == (v.writers(gi) != u32(0)));
-}
-
-z3::expr inv_readonly_grant_never_writable(const StateView& v, const B& b) {
-    const z3::expr& gi = b[0];
-    return z3::implies(v.grant_ref_ok(gi) && v.writers(gi) != u32(0),
-                       (v.grant_word(gi) & u64(GTF_readonly)) == u64(0));
 }
 
 z3::expr inv_active_grant(const StateView& v, const B& b) {
@@ -375,13 +392,10 @@ const std::vector<Invariant>& state_invariants() {
          .binders = {IC::GrantFrame, IC::GrantFrame},
          .body = inv_grant_frames_distinct},
         // Grants.
-        {.name = "grant_status_matches_pins/status_bits",
-         .checks = {"grant_status_matches_pins"},
-         .binders = kGrant,
-         .body = inv_grant_status_matches_pins},
         {.name = "readonly_grant_never_writable",
          .checks = {"readonly_grant_never_writable"},
-         .binders = kGrant,
+         .binders = kWord,
+         .instances = kPerWord,
          .body = inv_readonly_grant_never_writable},
         {.name = "aux/active_grant", .checks = {}, .binders = kGrant, .body = inv_active_grant},
         // Maptrack.
@@ -399,6 +413,16 @@ const std::vector<Invariant>& state_invariants() {
          .checks = {"no_leak_after_destroy"},
          .binders = kPort,
          .body = inv_no_leak_port},
+    };
+    return all;
+}
+
+const std::vector<Invariant>& core_kept_rules() {
+    static const std::vector<Invariant> all = {
+        {.name = "grant_status_matches_pins/status_bits",
+         .checks = {"grant_status_matches_pins"},
+         .binders = {IC::Grant},
+         .body = inv_grant_status_matches_pins},
     };
     return all;
 }

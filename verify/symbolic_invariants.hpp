@@ -43,6 +43,13 @@ struct Invariant {
 // Every invariant the prover proves of each handler, in a fixed order.
 const std::vector<Invariant>& state_invariants();
 
+// Rules over words a guest may rewrite (the status bits the core keeps in a
+// granter's entry): no invariant, since the guest step may break them, but
+// each handler is proved to keep them where they held (a goal "held before
+// at x => holds after at x", never assumed of the pre-state). The guest step
+// is exempt: the words are the guest's.
+const std::vector<Invariant>& core_kept_rules();
+
 // Facts of the state that need no induction: the machine has at least one
 // frame and at most kMaxMachineFrames.
 z3::expr state_assumptions(const StateView& v);

@@ -159,10 +159,17 @@ private:
         if (level == kTypeL1) {
             if (!own) {
                 const std::uint64_t maddr = entry_maddr<Concrete>(t, slot);
-                if (!grant_pte_recorded(od, maddr, target, rw)) {
+                if (!grant_pte_recorded(od, maddr, target, false)) {
                     fail("ownership", {t, target}, {od, owner(target)}, "L1 ", t, "[", slot,
                          "] of d", od, " maps frame ", target, " of d", owner(target),
                          " without a matching grant map");
+                } else if (rw && !grant_pte_recorded(od, maddr, target, true)) {
+                    // The mode is the core's record of the map, made when
+                    // the grant allowed it; the granter's entry may have
+                    // changed since, and is not consulted.
+                    fail("readonly_grant_never_writable", {t, target}, {od, owner(target)}, "L1 ",
+                         t, "[", slot, "] of d", od, " maps frame ", target,
+                         " writable through a read-only grant map");
                 }
                 if (rw && s_.frames.type.get(target) != kTypeWritable) {
                     fail("no_writable_pagetable", {t, target}, {od}, "grant PTE ", t, "[", slot,
@@ -226,24 +233,10 @@ private:
                              frame, " writable through grant d", gd, ":", ref,
                              " but it is not typed writable");
                     }
-                    check_grant_writable(d, gd, ref, frame);
                 } else {
                     t.readers += 1;
                 }
             }
-        }
-    }
-
-    void check_grant_writable(std::uint16_t d, std::uint16_t gd, std::uint32_t ref,
-                              std::uint32_t frame) {
-        if (s_.doms.state.get(gd) != kDomLive || ref >= nr_grant_refs<Concrete>(s_, gd)) {
-            return;
-        }
-        const auto w = s_.mem.load64(grant_entry_frame<Concrete>(s_, gd, ref),
-                                     grant_entry_word<Concrete>(ref));
-        if ((gentry_flags<Concrete>(w) & GTF_readonly) != 0) {
-            fail("readonly_grant_never_writable", {frame}, {d, gd}, "d", d,
-                 " holds a writable map of read-only grant d", gd, ":", ref);
         }
     }
 
@@ -264,9 +257,11 @@ private:
                 fail("no_leaked_references", {f}, {owner(f)}, "frame ", f, " has count ", count,
                      " but only ", e.count, " uses");
             }
-            if (is_pagetable_type<Concrete>(type) && tc > 0 && !has(f, kFrameValidated)) {
+            // Between calls no table work is under way: a page-table type
+            // is a validated one.
+            if (is_pagetable_type<Concrete>(type) && !has(f, kFrameValidated)) {
                 fail("pagetable_validated", {f}, {owner(f)}, "frame ", f, " is typed L", int{type},
-                     " with references but not validated");
+                     " but not validated");
             }
             if (has(f, kFrameValidated) && !is_pagetable_type<Concrete>(type)) {
                 fail("pagetable_validated", {f}, {owner(f)}, "frame ", f,
@@ -320,6 +315,10 @@ private:
         }
     }
 
+    // The core's pins of each grant match the maps that hold them, and the
+    // status bits the core keeps in the granter's entry match the pins. The
+    // entry is the granter's memory: only the granter can break the second
+    // part (misleading itself alone; the core never reads the bits back).
     void check_grants() {
         for (std::uint16_t gd = 0; gd < kMaxDomains; ++gd) {
             const bool live = s_.doms.state.get(gd) == kDomLive;

@@ -1,7 +1,8 @@
 // The driver for whole-table work: a handler that returns kNeedsTableWork is
 // retried after the table it named was validated or devalidated, one entry
 // at a time. Generic over V so any value domain can run whole sequences; the
-// verifier proves the per-entry steps, not these loops.
+// verifier proves the per-entry steps and the requests that start them
+// (verify/table_work_steps.hpp), not these loops.
 #pragma once
 
 #include "hvcore/core/table_entry_refs.hpp"
@@ -24,7 +25,8 @@ template <class V, class Handler>
 Rc with_table_work(State<V>& s, Handler&& handler);
 
 // Validates every entry; on the first failure releases what the earlier
-// entries took, so a failed validation changes nothing.
+// entries took, last first (the verifier's ghost sees the entries taken as
+// a prefix of the table), so a failed validation changes nothing.
 template <class V>
 Rc validate_table(State<V>& s, typename V::U32 frame, typename V::U8 level) {
     if (Rc rc = begin_validation<V>(s, frame, level); rc != kOk) {
@@ -33,7 +35,7 @@ Rc validate_table(State<V>& s, typename V::U32 frame, typename V::U8 level) {
     for (std::uint32_t slot = 0; slot < kEntriesPerTable; ++slot) {
         Rc rc = with_table_work<V>(s, [&] { return validate_entry<V>(s, frame, level, slot); });
         if (rc != kOk) {
-            for (std::uint32_t undo = 0; undo < slot; ++undo) {
+            for (std::uint32_t undo = slot; undo-- > 0;) {
                 release_entry<V>(s, frame, undo);
             }
             end_validation<V>(s, frame, false);

@@ -157,9 +157,10 @@ TEST_CASE("grant_table_grow") {
 
 // The attacker grants to domain 0 and, while domain 0 maps the frame, ends
 // access by force and tries to free the frame. Its clobbering of its own
-// grant entry is visible to the invariant checker (the entry's status bits
-// are the granter's to scribble on), but nothing else is: domain 0 keeps its
-// mapping of the same frame, with its contents, until it unmaps.
+// grant entry shows only in the status bits (the entry is its memory; the
+// core sets the bits from its pins and never reads them back): the core
+// works from its own record of the map and is not fooled. Domain 0 keeps
+// its mapping of the same frame, with its contents, until it unmaps.
 TEST_CASE("grant_end_while_mapped") {
     kvm_or_skip();
     each_transport([](Transport t) {

@@ -16,9 +16,9 @@ namespace {
 using core::Mutation;
 
 // The table-work steps' catalogue entries (verify/table_work_steps.*).
-constexpr const char* kValidateEntry = "validate_entry";
-constexpr const char* kReleaseEntry = "release_entry";
-constexpr const char* kEndValidation = "end_validation";
+constexpr const char* kValidateEntry = "table_work/validate_entry";
+constexpr const char* kReleaseEntry = "table_work/release_entry";
+constexpr const char* kEndValidation = "table_work/end_validation";
 
 std::string bug_of(Mutation m) {
     for (const auto& i : core::kMutations) {
