@@ -102,19 +102,7 @@ TEST_CASE("mutants: every mutation point is reached by the symbolic run of its h
     }
 }
 
-TEST_CASE("mutants: every seeded bug is killed, with a counterexample replayed concretely",
-          "[mutant]") {
-    std::vector<const Mutant*> all;
-    for (const auto& m : mutant_catalog()) {
-        all.push_back(&m);
-    }
-    auto options = test::run_options();
-    const auto out = run_mutants(all, options);
-    for (const auto& o : out) {
-        INFO(o.mutant->name << ": " << o.outcome.status() << ", " << o.invariant << " / "
-                            << o.checks);
-        CHECK(o.killed);
-    }
-}
+// The kill check of every seeded bug is the CTest run of
+// `enso verify --mutant all` (tests/verify/CMakeLists.txt), not repeated here.
 
 } // namespace enso::verify
