@@ -96,7 +96,11 @@ int list_mutants() {
         fmt::print("  {:<36} {:<34} {}\n  {:<36} {}\n", m.name, m.advisory, m.handler, "", m.bug);
     }
     for (const auto& p : verify::pending_mutants()) {
-        fmt::print("  {:<36} waits for catalogue handler {}\n", p.name, p.handler);
+        if (p.held_back.empty()) {
+            fmt::print("  {:<36} waits for catalogue handler {}\n", p.name, p.handler);
+        } else {
+            fmt::print("  {:<36} held back ({}): {}\n", p.name, p.handler, p.held_back);
+        }
     }
     return 0;
 }

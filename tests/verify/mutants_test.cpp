@@ -80,7 +80,9 @@ TEST_CASE("mutants: every mutation point of the core is one listed seeded bug", 
     CHECK(groups.count("event") == 1);
     CHECK(groups.count("memory") == 1);
     for (const auto& p : pending_mutants()) {
-        WARN(p.name << " waits for catalogue handler " << p.handler);
+        WARN(p.name << " is not run: "
+                    << (p.held_back.empty() ? "waits for catalogue handler " + p.handler
+                                            : p.held_back));
     }
 }
 

@@ -18,7 +18,12 @@ using core::Mutation;
 // The table-work steps' catalogue entries (verify/table_work_steps.*).
 constexpr const char* kValidateEntry = "table_work/validate_entry";
 constexpr const char* kReleaseEntry = "table_work/release_entry";
-constexpr const char* kEndValidation = "table_work/end_validation";
+constexpr const char* kFailValidation = "table_work/fail_validation";
+// Why a table-work step's kill is not confirmed yet.
+constexpr const char* kHalfValidated =
+    "refuted by the proof, but one step's concrete replay cannot confirm it: the replay does "
+    "not rebuild the half-validated table the proof's ghost describes, and the concrete checker "
+    "counts a table's entries only once it is validated";
 
 std::string bug_of(Mutation m) {
     for (const auto& i : core::kMutations) {
@@ -129,18 +134,21 @@ const std::vector<MutantEntry>& mutant_entries() {
          "none (table work)",
          kValidateEntry,
          {"type_count_matches", "refcount_covers_uses", "ownership", "hierarchy", "flags_allowed",
-          "no_writable_pagetable"}},
+          "no_writable_pagetable"},
+         kHalfValidated},
         {Mutation::kReleaseEntryKeepsRefs,
          "release_entry_keeps_refs",
          "none (table work)",
          kReleaseEntry,
-         {"no_leaked_references", "type_count_matches", "refcount_covers_uses"}},
+         {"no_leaked_references", "type_count_matches", "refcount_covers_uses"},
+         kHalfValidated},
         {Mutation::kValidatedAfterFailure,
          "validated_after_failure",
          "none (table work)",
-         kEndValidation,
+         kFailValidation,
          {"pagetable_validated", "hierarchy", "ownership", "flags_allowed", "type_count_matches",
-          "refcount_covers_uses"}},
+          "refcount_covers_uses"},
+         kHalfValidated},
     };
     return all;
 }
@@ -167,7 +175,8 @@ const std::vector<Mutant>& mutant_catalog() {
     static const std::vector<Mutant> all = [] {
         std::vector<Mutant> out;
         for (const auto& e : mutant_entries()) {
-            if (const HandlerSpec* h = find_handler(e.handler)) {
+            if (const HandlerSpec* h = find_handler(e.handler);
+                h != nullptr && e.held_back.empty()) {
                 out.push_back({e.name, e.advisory, e.handler, bug_of(e.mutation), e.expected_checks,
                                mutated_spec(*h, e.mutation), e.mutation});
             }
@@ -186,7 +195,7 @@ const Mutant* find_mutant(std::string_view name) {
 std::vector<MutantEntry> pending_mutants() {
     std::vector<MutantEntry> out;
     for (const auto& e : mutant_entries()) {
-        if (find_handler(e.handler) == nullptr) {
+        if (find_handler(e.handler) == nullptr || !e.held_back.empty()) {
             out.push_back(e);
         }
     }

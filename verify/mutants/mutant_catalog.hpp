@@ -18,6 +18,8 @@ struct MutantEntry {
     std::string advisory;
     std::string handler;
     std::vector<std::string> expected_checks;
+    // Set while a kill cannot be confirmed yet: the reason. Listed, not run.
+    std::string held_back = {};
 };
 
 const std::vector<MutantEntry>& mutant_entries();
@@ -26,7 +28,8 @@ const std::vector<MutantEntry>& mutant_entries();
 const std::vector<Mutant>& mutant_catalog();
 const Mutant* find_mutant(std::string_view name);
 
-// The entries whose handler is not in the catalogue (yet): listed, not run.
+// The entries whose handler is not in the catalogue (yet), or that are held
+// back with a reason: listed, not run.
 std::vector<MutantEntry> pending_mutants();
 
 // The catalogue handler `handler` with mutation m switched on around every
