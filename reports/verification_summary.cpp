@@ -1,6 +1,7 @@
 #include "reports/verification_summary.hpp"
 
 #include "reports/input_error.hpp"
+#include "reports/lenient_json.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -15,25 +16,6 @@
 namespace enso::reports {
 
 namespace {
-
-std::string first_string(const nlohmann::json& j, std::initializer_list<const char*> keys) {
-    for (const char* k : keys) {
-        if (j.contains(k) && j[k].is_string()) {
-            return j[k].get<std::string>();
-        }
-    }
-    return {};
-}
-
-std::optional<double> first_number(const nlohmann::json& j,
-                                   std::initializer_list<const char*> keys) {
-    for (const char* k : keys) {
-        if (j.contains(k) && j[k].is_number()) {
-            return j[k].get<double>();
-        }
-    }
-    return std::nullopt;
-}
 
 // By whole words, so "broken" never reads as "ok" and "unsat" never as "sat".
 VerifyOutcome classify(const std::string& result, const nlohmann::json& entry) {

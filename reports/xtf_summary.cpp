@@ -1,6 +1,7 @@
 #include "reports/xtf_summary.hpp"
 
 #include "reports/input_error.hpp"
+#include "reports/lenient_json.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -13,25 +14,6 @@
 namespace enso::reports {
 
 namespace {
-
-std::string first_string(const nlohmann::json& j, std::initializer_list<const char*> keys) {
-    for (const char* k : keys) {
-        if (j.contains(k) && j[k].is_string()) {
-            return j[k].get<std::string>();
-        }
-    }
-    return {};
-}
-
-std::optional<double> first_number(const nlohmann::json& j,
-                                   std::initializer_list<const char*> keys) {
-    for (const char* k : keys) {
-        if (j.contains(k) && j[k].is_number()) {
-            return j[k].get<double>();
-        }
-    }
-    return std::nullopt;
-}
 
 std::optional<std::uint64_t> first_count(const nlohmann::json& j,
                                          std::initializer_list<const char*> keys) {

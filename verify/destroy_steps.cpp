@@ -112,18 +112,20 @@ std::vector<HandlerSpec> destroy_steps() {
         "destroy/release_frame", "domain", "domain destroy: drop one frame's allocation reference",
         {d, {"frame", 32}}, dying);
     frame.assumed = torn_down();
-    // The shared frames went back in the step before: none of the dying
-    // domain's frames is still held by the core. (The invariants alone do
-    // not say that only shared_info and grant-table frames carry the core's
-    // reference, so without this the proof finds a dying domain's frame
-    // with it, which the driver never leaves.)
+    // The shared frames went back in the step before: a dying domain's frame
+    // the core still holds is a descriptor frame (hold_descriptor_frame),
+    // which this step gives back. (The invariants alone do not say that only
+    // shared_info and grant-table frames hold a writable-typed reference of
+    // the core's, so without this the proof finds a dying domain's shared
+    // page, which the driver never leaves.)
     frame.assumed.push_back({"destroy/shared_frames_returned",
                              {},
                              {IndexClass::Frame},
                              Instances::EveryCombination,
                              [](const StateView& v, const std::vector<z3::expr>& b) {
-                                 return z3::implies(v.owned_by(b[0], arg_d().extract(15, 0)),
-                                                    !v.has(b[0], core::kFrameXenRef));
+                                 return z3::implies(v.owned_by(b[0], arg_d().extract(15, 0)) &&
+                                                        v.has(b[0], core::kFrameXenRef),
+                                                    v.type(b[0]) == bv(core::kTypeSegDesc, 8));
                              }});
     frame.phase_before = Phase::Destroying;
     frame.phase_after = Phase::Destroying;

@@ -37,8 +37,13 @@ ENSO_INLINE Rc domain_create(State<V>& s, typename V::U16 d, typename V::U32 max
 // Teardown, last step: drop the allocation reference of every frame still
 // owned; those others still reference (grant maps) stay until unmapped, and
 // the domain id is free again once the last one goes.
+// One frame of a dying domain: a descriptor frame the core held for it
+// (hold_descriptor_frame) gives back that hold first.
 template <class V>
 ENSO_INLINE void domain_release_frame(State<V>& s, typename V::U32 f) {
+    if (frame_has<V>(s, f, kFrameXenRef)) {
+        release_xen_frame<V>(s, f);
+    }
     frame_clear<V>(s, f, kFrameAllocated);
     put_page<V>(s, f);
 }
