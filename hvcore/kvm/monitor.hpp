@@ -279,6 +279,12 @@ private:
     bool emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip);
     bool emulate_m2p_load(GuestDomain& g, std::uint64_t rip, std::uint64_t cr2);
     bool emulate_iopl_insn(GuestDomain& g, std::uint64_t rip); // xen_pv_iopl.cpp
+    // xen_pv_debug_regs.cpp
+    std::uint64_t guest_cr4(GuestDomain& g);
+    void set_guest_cr4(GuestDomain& g, std::uint64_t value);
+    bool emulate_mov_dr(GuestDomain& g, bool to_dr, unsigned dr, std::uint64_t& reg);
+    void load_debug_registers(GuestDomain& g);
+    void note_debug_exception(GuestDomain& g);
     void correct_platform_fault(GuestDomain& g, std::uint32_t& vector, std::uint64_t& error,
                                 std::uint64_t rip); // xen_pv_fault_fixups.cpp
     bool bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_code, bool has_error,

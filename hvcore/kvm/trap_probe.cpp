@@ -140,6 +140,9 @@ struct Case {
     int tweak_vector = -1;
     GateTweak tweak = GateTweak::none;
     std::size_t store_bytes = 0; // completed: how many bytes at kRecStored to report
+    // A data breakpoint on kData armed before the run: in the guest's own
+    // debug registers, or by the monitor through KVM's guest debugging.
+    enum class Watch { none, guest_registers, monitor_debug } watch = Watch::none;
 };
 
 std::vector<std::uint8_t> bytes(std::initializer_list<std::uint8_t> b) {
@@ -328,6 +331,26 @@ void add_syscall_cases(std::vector<Case>& cases) {
         bytes({0x0f, 0x34}));
 }
 
+// Data breakpoints: whether a guest's DR7 is live while it runs (XTF's
+// debug-regs and xsa-260 need a #DB from one), and whether KVM's own guest
+// debugging sees the hit instead.
+void add_breakpoint_cases(std::vector<Case>& cases) {
+    auto add = [&](std::string n, std::string m) {
+        // mov %rcx,(%rax) with %rax = kData
+        auto* c = add_case(cases, std::move(n), std::move(m), bytes({0x48, 0x89, 0x08}));
+        c->rax = kData;
+        return c;
+    };
+    add("db.guest_dr7",
+        "a store to a watched address, DR0/DR7 set with KVM_SET_DEBUGREGS (a write watch): #DB "
+        "expected, frame RIP after the store")
+        ->watch = Case::Watch::guest_registers;
+    add("db.monitor_watch",
+        "the same store, the watch set with KVM_SET_GUEST_DEBUG (hardware breakpoints): an exit "
+        "KVM_EXIT_DEBUG expected")
+        ->watch = Case::Watch::monitor_debug;
+}
+
 std::vector<Case> all_cases() {
     std::vector<Case> cases;
     add_fault_cases(cases);
@@ -335,6 +358,7 @@ std::vector<Case> all_cases() {
     add_gate_rule_cases(cases);
     add_descriptor_store_cases(cases);
     add_syscall_cases(cases);
+    add_breakpoint_cases(cases);
     return cases;
 }
 
@@ -562,6 +586,25 @@ std::string build(int kvm_fd, ProbeVm& p, const Case& c, std::string& refused) {
     if (::ioctl(p.vcpu.get(), KVM_SET_REGS, &regs) != 0) {
         return errno_text("KVM_SET_REGS");
     }
+    // DR0 = kData, DR7: L0, a write watch (RW0 = 01) of 8 bytes (LEN0 = 10).
+    constexpr std::uint64_t kWatchDr7 = 0x400 | 1 | (1ULL << 16) | (2ULL << 18);
+    if (c.watch == Case::Watch::guest_registers) {
+        kvm_debugregs dbg{};
+        dbg.db[0] = kData;
+        dbg.dr6 = 0xffff0ff0;
+        dbg.dr7 = kWatchDr7;
+        if (::ioctl(p.vcpu.get(), KVM_SET_DEBUGREGS, &dbg) != 0) {
+            return errno_text("KVM_SET_DEBUGREGS");
+        }
+    } else if (c.watch == Case::Watch::monitor_debug) {
+        kvm_guest_debug dbg{};
+        dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
+        dbg.arch.debugreg[0] = kData;
+        dbg.arch.debugreg[7] = kWatchDr7;
+        if (::ioctl(p.vcpu.get(), KVM_SET_GUEST_DEBUG, &dbg) != 0) {
+            return errno_text("KVM_SET_GUEST_DEBUG");
+        }
+    }
     return {};
 }
 
@@ -657,6 +700,9 @@ std::string exit_text(ProbeVm& p, std::uint32_t reason) {
                            p.run->ex.error_code);
     case KVM_EXIT_HLT:
         return "HLT";
+    case KVM_EXIT_DEBUG:
+        return fmt::format("KVM_EXIT_DEBUG (exception {}, DR6 {:#x})", p.run->debug.arch.exception,
+                           p.run->debug.arch.dr6);
     default:
         return fmt::format("KVM exit {}", reason);
     }

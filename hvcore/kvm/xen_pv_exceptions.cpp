@@ -28,6 +28,8 @@ constexpr std::uint64_t kRflagsIopl = 3ULL << 12;
 constexpr std::uint64_t kRflagsNt = 1ULL << 14;
 constexpr std::uint64_t kRflagsRf = 1ULL << 16;
 constexpr std::uint64_t kPfecUser = 1ULL << 2;
+constexpr std::uint64_t kMsrDebugCtl = 0x1d9;
+constexpr std::uint32_t kVectorDb = 1;
 constexpr std::uint32_t kVectorUd = 6;
 constexpr std::uint32_t kVectorGp = 13;
 constexpr std::uint32_t kVectorPf = 14;
@@ -189,6 +191,9 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
                                 : bounce(g, kVectorGp, n * 8 + 2, true, rip, rflags, rsp);
         return ok && !g.stop_requested.load();
     }
+    if (vector == kVectorDb) {
+        note_debug_exception(g);
+    }
     correct_platform_fault(g, vector, error, rip);
     const bool emulated =
         ((vector == kVectorUd || vector == kVectorGp) && emulate(g, vector, rip)) ||
@@ -237,27 +242,32 @@ bool Monitor::emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip) {
         }
         return false;
     }
-    // mov %drN, %reg and mov %reg, %drN: Xen emulates them for a PV guest;
-    // here the values are kept and read back (xen_pv_vcpu.hpp), DR4/DR5
-    // alias DR6/DR7 and DR6/DR7 keep their fixed bits.
+    // mov %drN, %reg and mov %reg, %drN (xen_pv_debug_regs.cpp).
     if (code[i] == 0x0f && (code[i + 1] == 0x21 || code[i + 1] == 0x23) &&
         (code[i + 2] & 0xc0) == 0xc0) {
-        unsigned dr = ((code[i + 2] >> 3) & 7) | (rex_r ? 8 : 0);
-        if (dr > 7) {
+        const unsigned dr = ((code[i + 2] >> 3) & 7) | (rex_r ? 8 : 0);
+        auto& reg = gpr(regs, (code[i + 2] & 7) | (rex_b ? 8 : 0));
+        std::uint64_t value = reg;
+        if (!emulate_mov_dr(g, code[i + 1] == 0x23, dr, value)) {
             return false;
         }
-        dr = dr == 4 ? 6 : dr == 5 ? 7 : dr;
-        auto& reg = gpr(regs, (code[i + 2] & 7) | (rex_b ? 8 : 0));
-        if (code[i + 1] == 0x21) {
-            reg = g.pv.debug[dr];
-        } else if (dr == 6) {
-            g.pv.debug[6] = (reg & 0x0000f00fULL) | 0xffff0ff0ULL;
-        } else if (dr == 7) {
-            g.pv.debug[7] = (reg & 0xffff2fffULL) | 0x400ULL;
-        } else {
-            g.pv.debug[dr] = reg;
-        }
+        reg = value;
         regs.rip = rip + i + 3;
+        return true;
+    }
+    // mov %reg, %cr4: the bits a PV guest controls (xen_pv_debug_regs.cpp).
+    if (code[i] == 0x0f && code[i + 1] == 0x22 && (code[i + 2] & 0xc0) == 0xc0 &&
+        (((code[i + 2] >> 3) & 7) | (rex_r ? 8 : 0)) == 4) {
+        set_guest_cr4(g, gpr(regs, (code[i + 2] & 7) | (rex_b ? 8 : 0)));
+        regs.rip = rip + i + 3;
+        return true;
+    }
+    // rdmsr of MSR_DEBUGCTL: Xen shows a PV guest 0 (it offers no branch
+    // tracing); any other rdmsr is #GP, reflected.
+    if (code[i] == 0x0f && code[i + 1] == 0x32 && (regs.rcx & 0xffffffffULL) == kMsrDebugCtl) {
+        regs.rax = 0;
+        regs.rdx = 0;
+        regs.rip = rip + i + 2;
         return true;
     }
     // mov %crN, %reg: the values Xen shows a PV guest.
@@ -277,7 +287,7 @@ bool Monitor::emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip) {
             value = std::uint64_t{core_.root_table(g.domid)} * abi::kPageSize;
             break;
         case 4:
-            value = g.vcpu->sregs().cr4;
+            value = guest_cr4(g);
             break;
         default:
             return false;

@@ -33,9 +33,11 @@ struct XenPvVcpu {
     // IOPL stays 0, so each of these faults to the monitor.
     std::uint8_t iopl = 0;
     bool architectural_iopl = false;
-    // The debug registers as the guest sees them: kept, not loaded (a CPL3
-    // guest under PVM cannot have hardware breakpoints), at their reset values.
+    // The debug registers as the guest sees them, from their reset values;
+    // loaded into the vCPU too (xen_pv_debug_regs.cpp).
     std::array<std::uint64_t, 8> debug = {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400};
+    // The CR4 bits the guest controls (DE); the rest of CR4 is the monitor's.
+    std::uint64_t cr4_guest_bits = 0;
     std::uint64_t exceptions = 0; // reached the monitor
     std::uint64_t emulated = 0;   // of those, instructions the monitor emulated
 };

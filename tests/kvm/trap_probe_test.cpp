@@ -139,3 +139,23 @@ TEST_CASE("trap probe: where guest ring 0 is native, software interrupts follow 
     check_delivered("int80.beyond_limit", 13, 0x402);
     check_delivered("syscall.sce_clear", 6, std::nullopt);
 }
+
+TEST_CASE("trap probe: a watched store gives a #DB after it, or nothing (hosts that drop "
+          "breakpoints), never anything else") {
+    enso::test::kvm_or_skip();
+    const auto& guest = finding("db.guest_dr7");
+    INFO(guest.result);
+    if (guest.outcome == TrapOutcome::delivered) {
+        CHECK(guest.vector == 1);
+        CHECK(guest.rip_offset == 3); // a data breakpoint is a trap: after the store
+    } else {
+        CHECK(guest.outcome == TrapOutcome::completed);
+    }
+    const auto& monitor = finding("db.monitor_watch");
+    INFO(monitor.result);
+    if (monitor.outcome == TrapOutcome::exited) {
+        CHECK(monitor.result.find("KVM_EXIT_DEBUG") != std::string::npos);
+    } else {
+        CHECK(monitor.outcome == TrapOutcome::completed);
+    }
+}
