@@ -17,7 +17,8 @@ const std::vector<PolicyRow>& policy_table() {
          "call used (its status word written) or an active entry whose grantee is d",
          "a use of a grant holds the granted frame, as Xen's active entry does"},
         {"last_reference_freed", O::FrameOwnership,
-         "the frame is freed (owner, flags, type cleared) and e's tot_pages drops by one",
+         "the frame is freed (owner, flags, type cleared); e's tot_pages drops by one, e gets the "
+         "memslots effect, and a dying e left with no page becomes free",
          "grant_unmap, grant_copy (any put_page)",
          "the frame is one e granted d, and d's reference was its last",
          "e already gave the frame up (decrease_reservation, destroy) while d held it"},
@@ -35,7 +36,8 @@ const std::vector<PolicyRow>& policy_table() {
          "the frame is what an entry the call used hands d: the entry permits access, names d "
          "and is not read-only",
          "e granted d write access to that frame"},
-        {"none", O::DomainRecord, "nothing but the upcall effect (next row)", "-", "-",
+        {"none", O::DomainRecord,
+         "nothing but the upcall effect (next row) and last_reference_freed's changes", "-", "-",
          "d never changes another domain's record (but see last_reference_freed)"},
         {"upcall_kick", O::DomainRecord, "doms.effects gains kEffectUpcall (nothing else)",
          "evtchn_send", "-", "asks the platform to kick e's vCPU for the event it now has pending"},

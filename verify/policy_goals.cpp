@@ -294,21 +294,33 @@ void PolicyGoals::domain_record() {
     const auto foreign = [&](const z3::expr& x) {
         return x != d32_ && z3::ult(x, u32(core::kMaxDomains));
     };
-    // Row last_reference_freed: e's page count drops by one with a frame of
-    // e the call freed.
+    // Row last_reference_freed: a frame of e the call freed (e had given it
+    // up, d's grant use held its last reference; free_frame_if) takes one
+    // page from e's count, gives e the memslots effect and, if e is dying
+    // and that was its last page, makes e free.
     const auto frames_written =
         indices_of(p_.writes, {"frames.owner", "frames.flags", "frames.count"});
-    for (const auto& x : p_.writes.of("doms.tot_pages")) {
-        z3::expr one_freed = ff();
+    const auto one_freed = [&](const z3::expr& x) {
+        z3::expr any = ff();
         for (const auto& f : frames_written) {
-            one_freed = one_freed || (pre_.owned_by(f, pre_.owner(f)) &&
-                                      z3::zext(pre_.owner(f), 16) == x && freed(f));
+            any = any || (pre_.frame_ok(f) && pre_.count(f) != u32(0) &&
+                          z3::zext(pre_.owner(f), 16) == x && freed(f) &&
+                          grant_frame_refs(f, pre_.owner(f)));
         }
+        return any;
+    };
+    for (const auto& x : p_.writes.of("doms.tot_pages")) {
         const z3::expr old = sel(p_.before.doms.tot_pages.expr(), x);
         const z3::expr now = sel(post_.state().doms.tot_pages.expr(), x);
-        bad = bad || (foreign(x) && old != now && !(one_freed && now == old - u32(1)));
+        bad = bad || (foreign(x) && old != now && !(one_freed(x) && now == old - u32(1)));
     }
-    for (const char* a : {"doms.state", "doms.max_pages", "doms.baseptr", "doms.shared_info",
+    for (const auto& x : p_.writes.of("doms.state")) {
+        const z3::expr to_free = pre_.dom_state(x) == bv(core::kDomDying, 8) &&
+                                 post_.dom_state(x) == bv(core::kDomFree, 8) &&
+                                 post_.tot_pages(x) == u32(0) && one_freed(x);
+        bad = bad || (foreign(x) && differs_at(p_, {"doms.state"}, x) && !to_free);
+    }
+    for (const char* a : {"doms.max_pages", "doms.baseptr", "doms.shared_info",
                           "doms.gnttab_nr_frames", "doms.shutdown_code", "doms.invlpg_va"}) {
         for (const auto& x : p_.writes.of(a)) {
             bad = bad || (foreign(x) && differs_at(p_, {a}, x));
@@ -318,12 +330,16 @@ void PolicyGoals::domain_record() {
         bad = bad || (foreign(z3::lshr(g, u32(core::kGrantFrameBits))) &&
                       differs_at(p_, {"doms.gnttab_frame"}, g));
     }
-    // Row upcall_kick: effects only gain kEffectUpcall.
+    // Row upcall_kick: effects only gain kEffectUpcall (and kEffectMemslots
+    // with a frame freed, above).
     for (const auto& x : p_.writes.of("doms.effects")) {
         const z3::expr old = sel(p_.before.doms.effects.expr(), x);
         const z3::expr now = sel(post_.state().doms.effects.expr(), x);
-        bad = bad || (foreign(x) && ((old & ~now) != bv(0, 8) ||
-                                     (now & ~old & ~bv(core::kEffectUpcall, 8)) != bv(0, 8)));
+        const z3::expr gained = now & ~old & ~bv(core::kEffectUpcall, 8);
+        const z3::expr memslots = bv(core::kEffectMemslots, 8);
+        bad = bad ||
+              (foreign(x) && ((old & ~now) != bv(0, 8) || ((gained & ~memslots) != bv(0, 8) ||
+                                                           (gained != bv(0, 8) && !one_freed(x)))));
     }
     add("domain_record", bad);
 }
