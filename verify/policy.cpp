@@ -36,6 +36,12 @@ const std::vector<PolicyRow>& policy_table() {
          "the frame is what an entry the call used hands d: the entry permits access, names d "
          "and is not read-only",
          "e granted d write access to that frame"},
+        {"grant_mapped_write", O::Memory, "any word of one frame",
+         "guest/write_word (the guest step)",
+         "the frame is the one e's active grant entry records for d: its grantee is d and d "
+         "maps it writable (writers > 0); the entry allowed writing when d mapped it "
+         "(policy/consent of grant_map), and the core does not re-read it later, as Xen does not",
+         "e granted d write access to that frame, and d holds a writable map of it"},
         {"none", O::DomainRecord,
          "nothing but the upcall effect (next row) and last_reference_freed's changes", "-", "-",
          "d never changes another domain's record (but see last_reference_freed)"},

@@ -125,6 +125,7 @@ private:
     z3::expr grant_frame_refs(const z3::expr& f, const z3::expr& e16) const;
     z3::expr copy_destination(const z3::expr& f, const z3::expr& e16) const;
     z3::expr word_allowed(const z3::expr& f, const z3::expr& w9, const z3::expr& e32) const;
+    z3::expr mapped_write(const z3::expr& f, const z3::expr& e16) const;
 
     const PathContext& p_;
     const StateView& pre_;
@@ -191,6 +192,39 @@ z3::expr PolicyGoals::copy_destination(const z3::expr& f, const z3::expr& e16) c
             any = any || (cond && permits(entry) && names(entry, d16_) && !readonly(entry) &&
                           handed(pre_, gi, entry) == f);
         }
+    }
+    return any;
+}
+
+// The indices of every select from `array` in e.
+void selects_of(const z3::expr& e, const z3::expr& array, std::set<unsigned>& seen,
+                std::vector<z3::expr>& out) {
+    if (!e.is_app() || !seen.insert(e.id()).second) {
+        return;
+    }
+    if (e.decl().decl_kind() == Z3_OP_SELECT && e.arg(0).id() == array.id()) {
+        out.push_back(e.arg(1));
+    }
+    for (unsigned k = 0; k < e.num_args(); ++k) {
+        selects_of(e.arg(k), array, seen, out);
+    }
+}
+
+// Row grant_mapped_write (the guest step only): f is the frame of an
+// active grant of e whose grantee is d and which d maps writable (writers
+// counts d's writable maps), among the active entries the path read.
+z3::expr PolicyGoals::mapped_write(const z3::expr& f, const z3::expr& e16) const {
+    if (!p_.spec.guest) {
+        return ff();
+    }
+    std::set<unsigned> seen;
+    std::vector<z3::expr> gis;
+    selects_of(p_.condition, p_.before.grants.act_frame.expr(), seen, gis);
+    z3::expr any = ff();
+    for (const auto& gi : gis) {
+        any = any ||
+              (z3::lshr(gi, u32(core::kGrantRefBits)) == z3::zext(e16, 16) &&
+               pre_.act_frame(gi) == f && grantee(pre_, gi) == d16_ && pre_.writers(gi) != u32(0));
     }
     return any;
 }
@@ -277,7 +311,7 @@ void PolicyGoals::memory() {
         }
         const z3::expr e16 = pre_.owner(f);
         add("memory", pre_.word(f, w) != post_.word(f, w) && foreign_frame(pre_, f) &&
-                          !word_allowed(f, w, z3::zext(e16, 16)));
+                          !word_allowed(f, w, z3::zext(e16, 16)) && !mapped_write(f, e16));
     }
     const z3::expr slot = sym_ctx().bv_const("sk.policy_slot", 9);
     for (const auto& f : p_.writes.whole_frames) {
