@@ -25,7 +25,8 @@ const std::vector<PolicyRow>& policy_table() {
         {"grant_status", O::GrantEntry, "GTF_reading / GTF_writing of one entry, nothing else",
          "grant_map, grant_unmap, grant_copy",
          "a bit is set only in an entry that permits access and names d (GTF_writing only if not "
-         "GTF_readonly); cleared only in an entry whose active use is d's",
+         "GTF_readonly); cleared only in an entry whose active use is d's or that permits access "
+         "and names d (the end of a use the call itself made, as grant_copy's)",
          "the status bits tell e that d is using its grant (e's end-of-access waits on them)"},
         {"event_pending", O::SharedInfo,
          "set (never clear) one pending bit, the selector and upcall-pending bits",
