@@ -107,7 +107,8 @@ std::string format_policy() {
     }
     out += "\nConsent (goals policy/consent, on successful paths, over the pre-state):\n"
            "    grant_map, grant_copy: each grant used permits access, names d, is not\n"
-           "        read-only if d writes through it, and is not d's own;\n"
+           "        read-only if d writes through it (a grant of d's own to itself too, as Xen\n"
+           "        allows it);\n"
            "    evtchn_bind_interdomain: e's port was unbound and named d;\n"
            "    evtchn_alloc_unbound: the port is allocated in d's own space, or d is domain 0.\n"
            "Fresh frames (goal policy/fresh_frame_zeroed): a frame that becomes a domain's\n"

@@ -536,8 +536,8 @@ z3::expr grant_consents(const StateView& v, const z3::expr& d16, const z3::expr&
                         const z3::expr& ref, const z3::expr& writes) {
     const z3::expr gi = z3::shl(z3::zext(gd16, 16), u32(core::kGrantRefBits)) | ref;
     const z3::expr entry = v.grant_word(gi);
-    return gd16 != d16 && z3::ult(ref, u32(core::kMaxGrantRefs)) && v.grant_ref_ok(gi) &&
-           permits(entry) && names(entry, d16) && z3::implies(writes, !readonly(entry));
+    return z3::ult(ref, u32(core::kMaxGrantRefs)) && v.grant_ref_ok(gi) && permits(entry) &&
+           names(entry, d16) && z3::implies(writes, !readonly(entry));
 }
 
 const std::map<std::string, ConsentRule>& consent_rules() {
