@@ -17,14 +17,16 @@ const std::vector<PolicyRow>& policy_table() {
          "call used (its status word written) or an active entry whose grantee is d",
          "a use of a grant holds the granted frame, as Xen's active entry does"},
         {"last_reference_freed", O::FrameOwnership,
-         "the frame is freed (owner, flags, type cleared) and e's tot_pages drops by one",
+         "the frame is freed (owner, flags, type cleared); e's tot_pages drops by one, e gets the "
+         "memslots effect, and a dying e left with no page becomes free",
          "grant_unmap, grant_copy (any put_page)",
          "the frame is one e granted d, and d's reference was its last",
          "e already gave the frame up (decrease_reservation, destroy) while d held it"},
         {"grant_status", O::GrantEntry, "GTF_reading / GTF_writing of one entry, nothing else",
          "grant_map, grant_unmap, grant_copy",
          "a bit is set only in an entry that permits access and names d (GTF_writing only if not "
-         "GTF_readonly); cleared only in an entry whose active use is d's",
+         "GTF_readonly); cleared only in an entry whose active use is d's or that permits access "
+         "and names d (the end of a use the call itself made, as grant_copy's)",
          "the status bits tell e that d is using its grant (e's end-of-access waits on them)"},
         {"event_pending", O::SharedInfo,
          "set (never clear) one pending bit, the selector and upcall-pending bits",
@@ -35,7 +37,14 @@ const std::vector<PolicyRow>& policy_table() {
          "the frame is what an entry the call used hands d: the entry permits access, names d "
          "and is not read-only",
          "e granted d write access to that frame"},
-        {"none", O::DomainRecord, "nothing but the upcall effect (next row)", "-", "-",
+        {"grant_mapped_write", O::Memory, "any word of one frame",
+         "guest/write_word (the guest step)",
+         "the frame is the one e's active grant entry records for d: its grantee is d and d "
+         "maps it writable (writers > 0); the entry allowed writing when d mapped it "
+         "(policy/consent of grant_map), and the core does not re-read it later, as Xen does not",
+         "e granted d write access to that frame, and d holds a writable map of it"},
+        {"none", O::DomainRecord,
+         "nothing but the upcall effect (next row) and last_reference_freed's changes", "-", "-",
          "d never changes another domain's record (but see last_reference_freed)"},
         {"upcall_kick", O::DomainRecord, "doms.effects gains kEffectUpcall (nothing else)",
          "evtchn_send", "-", "asks the platform to kick e's vCPU for the event it now has pending"},
@@ -98,7 +107,8 @@ std::string format_policy() {
     }
     out += "\nConsent (goals policy/consent, on successful paths, over the pre-state):\n"
            "    grant_map, grant_copy: each grant used permits access, names d, is not\n"
-           "        read-only if d writes through it, and is not d's own;\n"
+           "        read-only if d writes through it (a grant of d's own to itself too, as Xen\n"
+           "        allows it);\n"
            "    evtchn_bind_interdomain: e's port was unbound and named d;\n"
            "    evtchn_alloc_unbound: the port is allocated in d's own space, or d is domain 0.\n"
            "Fresh frames (goal policy/fresh_frame_zeroed): a frame that becomes a domain's\n"

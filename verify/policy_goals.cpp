@@ -78,6 +78,21 @@ z3::expr handed(const StateView& v, const z3::expr& gi, const z3::expr& entry) {
 std::vector<std::pair<z3::expr, z3::expr>> entries_at(const StateView& v, const z3::expr& e32,
                                                       const z3::expr& f, const z3::expr& w9) {
     std::vector<std::pair<z3::expr, z3::expr>> out;
+    // A word the core stored through e's grant-frame list (grant_acquire,
+    // grant_release: f is gnttab_frame[g]) is the entry g names: one
+    // candidate instead of four, and no reasoning about which of e's
+    // frames f is.
+    if (f.is_app() && f.decl().decl_kind() == Z3_OP_SELECT &&
+        f.arg(0).id() == v.state().doms.gnttab_frame.expr().id()) {
+        const z3::expr g = f.arg(1);
+        const z3::expr i = g & u32(core::kMaxGrantFrames - 1);
+        const z3::expr cond =
+            z3::lshr(g, u32(core::kGrantFrameBits)) == e32 && z3::ult(i, v.nr_gframes(e32));
+        const z3::expr gi = z3::shl(e32, u32(core::kGrantRefBits)) |
+                            z3::shl(i, u32(core::kGrantRefsPerFrameBits)) | z3::zext(w9, 23);
+        out.emplace_back(cond, gi);
+        return out;
+    }
     for (std::uint32_t i = 0; i < core::kMaxGrantFrames; ++i) {
         const z3::expr g = z3::shl(e32, u32(core::kGrantFrameBits)) | u32(i);
         const z3::expr cond = z3::ult(u32(i), v.nr_gframes(e32)) && v.gframe(g) == f;
@@ -125,6 +140,7 @@ private:
     z3::expr grant_frame_refs(const z3::expr& f, const z3::expr& e16) const;
     z3::expr copy_destination(const z3::expr& f, const z3::expr& e16) const;
     z3::expr word_allowed(const z3::expr& f, const z3::expr& w9, const z3::expr& e32) const;
+    z3::expr mapped_write(const z3::expr& f, const z3::expr& e16) const;
 
     const PathContext& p_;
     const StateView& pre_;
@@ -195,6 +211,39 @@ z3::expr PolicyGoals::copy_destination(const z3::expr& f, const z3::expr& e16) c
     return any;
 }
 
+// The indices of every select from `array` in e.
+void selects_of(const z3::expr& e, const z3::expr& array, std::set<unsigned>& seen,
+                std::vector<z3::expr>& out) {
+    if (!e.is_app() || !seen.insert(e.id()).second) {
+        return;
+    }
+    if (e.decl().decl_kind() == Z3_OP_SELECT && e.arg(0).id() == array.id()) {
+        out.push_back(e.arg(1));
+    }
+    for (unsigned k = 0; k < e.num_args(); ++k) {
+        selects_of(e.arg(k), array, seen, out);
+    }
+}
+
+// Row grant_mapped_write (the guest step only): f is the frame of an
+// active grant of e whose grantee is d and which d maps writable (writers
+// counts d's writable maps), among the active entries the path read.
+z3::expr PolicyGoals::mapped_write(const z3::expr& f, const z3::expr& e16) const {
+    if (!p_.spec.guest) {
+        return ff();
+    }
+    std::set<unsigned> seen;
+    std::vector<z3::expr> gis;
+    selects_of(p_.condition, p_.before.grants.act_frame.expr(), seen, gis);
+    z3::expr any = ff();
+    for (const auto& gi : gis) {
+        any = any ||
+              (z3::lshr(gi, u32(core::kGrantRefBits)) == z3::zext(e16, 16) &&
+               pre_.act_frame(gi) == f && grantee(pre_, gi) == d16_ && pre_.writers(gi) != u32(0));
+    }
+    return any;
+}
+
 // Rows grant_status and event_pending: a word of e's grant table or
 // shared_info that changed.
 z3::expr PolicyGoals::word_allowed(const z3::expr& f, const z3::expr& w9,
@@ -218,6 +267,9 @@ z3::expr PolicyGoals::word_allowed(const z3::expr& f, const z3::expr& w9,
         released = released || (pre_.gframe(g) == f && ref.extract(8, 0) == w9 &&
                                 pre_.active(u.gi) && grantee(pre_, u.gi) == d16_);
     }
+    // ... or the end of a use the call itself made (grant_copy acquires and
+    // releases), of an entry that permits access and names d.
+    released = released || (permits(old) && names(old, d16_));
     z3::expr allowed = pre_.has(f, core::kFrameXenRef) && f != pre_.shared_info(e32) &&
                        ((old ^ now) & ~status) == zero &&
                        z3::implies(set != zero, permits(old) && names(old, d16_)) &&
@@ -252,19 +304,22 @@ z3::expr PolicyGoals::word_allowed(const z3::expr& f, const z3::expr& w9,
     return allowed;
 }
 
+// One goal per frame and per part (ownership, counts): smaller queries on
+// the path's shared solver than one disjunction of them all.
 void PolicyGoals::frames() {
-    z3::expr bad = ff();
     for (const auto& f : indices_of(p_.writes, {"frames.owner", "frames.flags", "frames.count",
                                                 "frames.type", "frames.type_count"})) {
         const z3::expr ownership = differs_at(p_, {"frames.owner", "frames.flags"}, f);
         const z3::expr counts =
             differs_at(p_, {"frames.count", "frames.type", "frames.type_count"}, f);
-        bad = bad ||
-              (ownership && (foreign_frame(pre_, f) || foreign_frame(post_, f)) &&
-               !(freed(f) && grant_frame_refs(f, pre_.owner(f)))) ||
-              (counts && foreign_frame(pre_, f) && !grant_frame_refs(f, pre_.owner(f)));
+        if (!ownership.simplify().is_false()) {
+            add("frames", ownership && (foreign_frame(pre_, f) || foreign_frame(post_, f)) &&
+                              !(freed(f) && grant_frame_refs(f, pre_.owner(f))));
+        }
+        if (!counts.simplify().is_false()) {
+            add("frames", counts && foreign_frame(pre_, f) && !grant_frame_refs(f, pre_.owner(f)));
+        }
     }
-    add("frames", bad);
 }
 
 // One goal per word stored and per frame replaced whole: smaller queries
@@ -277,14 +332,16 @@ void PolicyGoals::memory() {
         }
         const z3::expr e16 = pre_.owner(f);
         add("memory", pre_.word(f, w) != post_.word(f, w) && foreign_frame(pre_, f) &&
-                          !word_allowed(f, w, z3::zext(e16, 16)));
+                          !word_allowed(f, w, z3::zext(e16, 16)) && !mapped_write(f, e16));
     }
     const z3::expr slot = sym_ctx().bv_const("sk.policy_slot", 9);
     for (const auto& f : p_.writes.whole_frames) {
         const z3::expr e16 = pre_.owner(f);
+        // Rows grant_status and event_pending are about words stored one
+        // at a time: a frame of e replaced whole must be a copy destination.
         add("memory",
             pre_.word(f, slot) != post_.word(f, slot) && foreign_frame(pre_, f) &&
-                !word_allowed(f, slot, z3::zext(e16, 16)) && !copy_destination(f, e16),
+                !copy_destination(f, e16),
             {{"slot", slot}});
     }
 }
@@ -294,21 +351,33 @@ void PolicyGoals::domain_record() {
     const auto foreign = [&](const z3::expr& x) {
         return x != d32_ && z3::ult(x, u32(core::kMaxDomains));
     };
-    // Row last_reference_freed: e's page count drops by one with a frame of
-    // e the call freed.
+    // Row last_reference_freed: a frame of e the call freed (e had given it
+    // up, d's grant use held its last reference; free_frame_if) takes one
+    // page from e's count, gives e the memslots effect and, if e is dying
+    // and that was its last page, makes e free.
     const auto frames_written =
         indices_of(p_.writes, {"frames.owner", "frames.flags", "frames.count"});
-    for (const auto& x : p_.writes.of("doms.tot_pages")) {
-        z3::expr one_freed = ff();
+    const auto one_freed = [&](const z3::expr& x) {
+        z3::expr any = ff();
         for (const auto& f : frames_written) {
-            one_freed = one_freed || (pre_.owned_by(f, pre_.owner(f)) &&
-                                      z3::zext(pre_.owner(f), 16) == x && freed(f));
+            any = any || (pre_.frame_ok(f) && pre_.count(f) != u32(0) &&
+                          z3::zext(pre_.owner(f), 16) == x && freed(f) &&
+                          grant_frame_refs(f, pre_.owner(f)));
         }
+        return any;
+    };
+    for (const auto& x : p_.writes.of("doms.tot_pages")) {
         const z3::expr old = sel(p_.before.doms.tot_pages.expr(), x);
         const z3::expr now = sel(post_.state().doms.tot_pages.expr(), x);
-        bad = bad || (foreign(x) && old != now && !(one_freed && now == old - u32(1)));
+        bad = bad || (foreign(x) && old != now && !(one_freed(x) && now == old - u32(1)));
     }
-    for (const char* a : {"doms.state", "doms.max_pages", "doms.baseptr", "doms.shared_info",
+    for (const auto& x : p_.writes.of("doms.state")) {
+        const z3::expr to_free = pre_.dom_state(x) == bv(core::kDomDying, 8) &&
+                                 post_.dom_state(x) == bv(core::kDomFree, 8) &&
+                                 post_.tot_pages(x) == u32(0) && one_freed(x);
+        bad = bad || (foreign(x) && differs_at(p_, {"doms.state"}, x) && !to_free);
+    }
+    for (const char* a : {"doms.max_pages", "doms.baseptr", "doms.shared_info",
                           "doms.gnttab_nr_frames", "doms.shutdown_code", "doms.invlpg_va"}) {
         for (const auto& x : p_.writes.of(a)) {
             bad = bad || (foreign(x) && differs_at(p_, {a}, x));
@@ -318,12 +387,16 @@ void PolicyGoals::domain_record() {
         bad = bad || (foreign(z3::lshr(g, u32(core::kGrantFrameBits))) &&
                       differs_at(p_, {"doms.gnttab_frame"}, g));
     }
-    // Row upcall_kick: effects only gain kEffectUpcall.
+    // Row upcall_kick: effects only gain kEffectUpcall (and kEffectMemslots
+    // with a frame freed, above).
     for (const auto& x : p_.writes.of("doms.effects")) {
         const z3::expr old = sel(p_.before.doms.effects.expr(), x);
         const z3::expr now = sel(post_.state().doms.effects.expr(), x);
-        bad = bad || (foreign(x) && ((old & ~now) != bv(0, 8) ||
-                                     (now & ~old & ~bv(core::kEffectUpcall, 8)) != bv(0, 8)));
+        const z3::expr gained = now & ~old & ~bv(core::kEffectUpcall, 8);
+        const z3::expr memslots = bv(core::kEffectMemslots, 8);
+        bad = bad ||
+              (foreign(x) && ((old & ~now) != bv(0, 8) || ((gained & ~memslots) != bv(0, 8) ||
+                                                           (gained != bv(0, 8) && !one_freed(x)))));
     }
     add("domain_record", bad);
 }
@@ -463,8 +536,8 @@ z3::expr grant_consents(const StateView& v, const z3::expr& d16, const z3::expr&
                         const z3::expr& ref, const z3::expr& writes) {
     const z3::expr gi = z3::shl(z3::zext(gd16, 16), u32(core::kGrantRefBits)) | ref;
     const z3::expr entry = v.grant_word(gi);
-    return gd16 != d16 && z3::ult(ref, u32(core::kMaxGrantRefs)) && v.grant_ref_ok(gi) &&
-           permits(entry) && names(entry, d16) && z3::implies(writes, !readonly(entry));
+    return z3::ult(ref, u32(core::kMaxGrantRefs)) && v.grant_ref_ok(gi) && permits(entry) &&
+           names(entry, d16) && z3::implies(writes, !readonly(entry));
 }
 
 const std::map<std::string, ConsentRule>& consent_rules() {

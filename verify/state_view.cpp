@@ -124,6 +124,10 @@ z3::expr StateView::act_frame(const z3::expr& gi) const {
 z3::expr StateView::active(const z3::expr& gi) const {
     return readers(gi) != bv(0, 32) || writers(gi) != bv(0, 32);
 }
+
+z3::expr StateView::act_grantee(const z3::expr& gi) const {
+    return sel(s_.grants.act_grantee.expr(), gi);
+}
 z3::expr StateView::grant_word(const z3::expr& gi) const {
     const z3::expr gd = z3::lshr(gi, bv(core::kGrantRefBits, 32));
     const z3::expr ref = gi & bv(core::kMaxGrantRefs - 1, 32);

@@ -69,6 +69,7 @@ public:
     [[nodiscard]] z3::expr writers(const z3::expr& gi) const;
     [[nodiscard]] z3::expr act_frame(const z3::expr& gi) const;
     [[nodiscard]] z3::expr active(const z3::expr& gi) const;
+    [[nodiscard]] z3::expr act_grantee(const z3::expr& gi) const; // 16 bits
     // The granter's v1 entry word for gi (meaningful for a live granter and
     // a reference below its table size).
     [[nodiscard]] z3::expr grant_word(const z3::expr& gi) const;

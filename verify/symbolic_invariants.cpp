@@ -282,6 +282,18 @@ z3::expr inv_maptrack_entry(const StateView& v, const B& b) {
                                                           z3::ult(ha, u64(1ULL << 44))));
 }
 
+// A map in use holds a use of its grant: the active entry it names is in
+// use, by the map's domain (grant_acquire refuses another grantee while the
+// entry is active). The granter may be the map's own domain (a self-grant).
+z3::expr inv_maptrack_grantee(const StateView& v, const B& b) {
+    const z3::expr& mi = b[0];
+    const z3::expr gi = v.grant_of(mi);
+    return z3::implies(z3::ult(mi, u32(core::kMaxDomains << core::kMaptrackBits)) &&
+                           v.map_has(mi, core::kMapInUse),
+                       v.active(gi) &&
+                           v.act_grantee(gi) == d16(z3::lshr(mi, u32(core::kMaptrackBits))));
+}
+
 // --- Event channels (binder: a port pi) --------------------------------------
 
 z3::expr inv_evtchn_peers_consistent(const StateView& v, const B& b) {
@@ -404,6 +416,10 @@ const std::vector<Invariant>& state_invariants() {
          .binders = kMap,
          .body = inv_no_leak_maptrack},
         {.name = "aux/maptrack_entry", .checks = {}, .binders = kMap, .body = inv_maptrack_entry},
+        {.name = "grant_status_matches_pins/grantee",
+         .checks = {"grant_status_matches_pins"},
+         .binders = kMap,
+         .body = inv_maptrack_grantee},
         // Event channels.
         {.name = "evtchn_peers_consistent",
          .checks = {"evtchn_peers_consistent"},

@@ -218,6 +218,13 @@ private:
                     fail("no_leak_after_destroy", {frame}, {d}, "d", d,
                          " is not live but holds map handle ", h);
                 }
+                // The map holds a use of its grant, recorded as d's.
+                if ((s_.grants.act_readers.get(gi) == 0 && s_.grants.act_writers.get(gi) == 0) ||
+                    s_.grants.act_grantee.get(gi) != d) {
+                    fail("grant_status_matches_pins", {}, {d, gd}, "handle ", h, " of d", d,
+                         " holds grant d", gd, ":", ref, " whose active entry is not in use by d",
+                         d, " (grantee d", s_.grants.act_grantee.get(gi), ")");
+                }
                 if (frame >= s_.nr_frames) {
                     fail("grant_status_matches_pins", {}, {d, gd}, "handle ", h, " of d", d,
                          " refers to an inactive grant d", gd, ":", ref);

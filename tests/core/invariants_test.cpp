@@ -123,6 +123,11 @@ TEST_CASE("invariants: each check fails on a state that breaks its rule", "[inva
         s.mem.fetch_and64(gframe, 0, ~std::uint64_t{GTF_reading});
         require_reported(s, "grant_status_matches_pins");
     }
+    SECTION("grant_status_matches_pins: a map's grant in use by another grantee") {
+        // Pins and status bits still match; only the grantee is wrong.
+        s.grants.act_grantee.set(grant_index<Concrete>(1, 0), 2);
+        require_reported(s, "grant_status_matches_pins");
+    }
     SECTION("readonly_grant_never_writable") {
         // d2 grants d1 a frame read-only, d1 maps it with a PTE of its own
         // L1, and the PTE is then made writable.
