@@ -78,7 +78,13 @@ struct GrantMap {
 struct GrantUnmap {
     template <class V>
     static Rc run(State<V>& s, const Args<V>& a) {
-        return core::grant_unmap<V>(s, a.u16(0), a.u32(1), a.u64(2));
+        return core::grant_unmap<V>(s, a.u16(0), a.u32(1), a.u64(2), a.u64(3));
+    }
+};
+struct GrantUnmapAndReplace {
+    template <class V>
+    static Rc run(State<V>& s, const Args<V>& a) {
+        return core::grant_unmap_and_replace<V>(s, a.u16(0), a.u32(1), a.u64(2), a.u64(3));
     }
 };
 struct GrantCopy {
@@ -180,7 +186,11 @@ std::vector<HandlerSpec> make_catalog() {
         {kD, {"granter", 16}, {"ref", 32}, {"flags", 32}, {"host_addr", 64}, {"handle", 32}},
         live));
     c.push_back(make_spec<GrantUnmap>("grant_unmap", "grant", "GNTTABOP_unmap_grant_ref",
-                                      {kD, {"handle", 32}, {"host_addr", 64}}, live));
+                                      {kD, {"handle", 32}, {"host_addr", 64}, {"dev_bus_addr", 64}},
+                                      live));
+    c.push_back(make_spec<GrantUnmapAndReplace>(
+        "grant_unmap_and_replace", "grant", "GNTTABOP_unmap_and_replace",
+        {kD, {"handle", 32}, {"host_addr", 64}, {"new_addr", 64}}, live));
     c.push_back(make_spec<GrantCopy>("grant_copy", "grant", "GNTTABOP_copy",
                                      {kD,
                                       {"src_is_gref", 1},

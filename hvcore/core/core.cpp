@@ -211,11 +211,20 @@ ENSO_FLATTEN Rc Core::grant_map(std::uint16_t d, std::uint16_t granter, std::uin
     });
 }
 
-Rc Core::grant_unmap(std::uint16_t d, std::uint32_t handle, std::uint64_t host_addr) {
+Rc Core::grant_unmap(std::uint16_t d, std::uint32_t handle, std::uint64_t host_addr,
+                     std::uint64_t dev_bus_addr) {
     if (!domain_exists(d)) {
         return GNTST_bad_domain;
     }
-    return enso::core::grant_unmap<Concrete>(s_, d, handle, host_addr);
+    return enso::core::grant_unmap<Concrete>(s_, d, handle, host_addr, dev_bus_addr);
+}
+
+Rc Core::grant_unmap_and_replace(std::uint16_t d, std::uint32_t handle, std::uint64_t host_addr,
+                                 std::uint64_t new_addr) {
+    if (!domain_exists(d)) {
+        return GNTST_bad_domain;
+    }
+    return enso::core::grant_unmap_and_replace<Concrete>(s_, d, handle, host_addr, new_addr);
 }
 
 ENSO_FLATTEN Rc Core::grant_copy(std::uint16_t d, const CopySide<Concrete>& src,

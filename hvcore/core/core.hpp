@@ -64,7 +64,10 @@ public:
                          std::vector<std::uint32_t>& frames_out);
     Rc grant_map(std::uint16_t d, std::uint16_t granter, std::uint32_t ref, std::uint32_t flags,
                  std::uint64_t host_addr, std::uint32_t& handle, std::uint64_t& dev_bus_addr);
-    Rc grant_unmap(std::uint16_t d, std::uint32_t handle, std::uint64_t host_addr);
+    Rc grant_unmap(std::uint16_t d, std::uint32_t handle, std::uint64_t host_addr,
+                   std::uint64_t dev_bus_addr = 0);
+    Rc grant_unmap_and_replace(std::uint16_t d, std::uint32_t handle, std::uint64_t host_addr,
+                               std::uint64_t new_addr);
     Rc grant_copy(std::uint16_t d, const CopySide<Concrete>& src, const CopySide<Concrete>& dst,
                   std::uint32_t len);
     // The granter's side of the v1 protocol, as a guest writes it: fill an entry.

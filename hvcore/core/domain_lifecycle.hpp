@@ -91,7 +91,7 @@ Rc domain_destroy(State<V>& s, typename V::U16 d) {
     }
     for (std::uint32_t h = 0; h < kMaxMaptrack; ++h) {
         if ((s.grants.map_flags.get(maptrack_index<V>(d, h)) & kMapInUse) != 0) {
-            grant_unmap<V>(s, d, h, 0);
+            grant_unmap<V>(s, d, h, 0, 0);
         }
     }
     clear_baseptr<V>(s, d);

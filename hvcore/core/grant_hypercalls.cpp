@@ -1,5 +1,6 @@
-// grant_table_op: setup_table, query_size, map_grant_ref, unmap_grant_ref and
-// copy, each operation's status written back into the guest's array.
+// grant_table_op: setup_table, query_size, map_grant_ref, unmap_grant_ref,
+// unmap_and_replace and copy, each operation's status written back into the
+// guest's array.
 #include "hvcore/core/guest_memory.hpp"
 #include "hvcore/core/hypercall_dispatch.hpp"
 
@@ -91,8 +92,15 @@ long Dispatcher::grant_table_op(std::uint16_t d, const HypercallArgs& a) {
         });
     case GNTTABOP_unmap_grant_ref:
         return for_each_op<gnttab_unmap_grant_ref>(guest, list, n, [&](gnttab_unmap_grant_ref& op) {
-            op.status = static_cast<std::int16_t>(core_.grant_unmap(d, op.handle, op.host_addr));
+            op.status = static_cast<std::int16_t>(
+                core_.grant_unmap(d, op.handle, op.host_addr, op.dev_bus_addr));
         });
+    case GNTTABOP_unmap_and_replace:
+        return for_each_op<gnttab_unmap_and_replace>(
+            guest, list, n, [&](gnttab_unmap_and_replace& op) {
+                op.status = static_cast<std::int16_t>(
+                    core_.grant_unmap_and_replace(d, op.handle, op.host_addr, op.new_addr));
+            });
     case GNTTABOP_copy:
         return for_each_op<gnttab_copy>(guest, list, n, [&](gnttab_copy& op) {
             op.status = static_cast<std::int16_t>(

@@ -71,7 +71,13 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
         return GNTST_bad_domain;
     }
     if (gd == d) {
-        return GNTST_permission_denied; // Enso refuses self-grants
+        // Xen allows self-grants (XTF's XSA-224/234 PoCs use them). The core
+        // keeps refusing them until the verifier's invariants cover a grant
+        // PTE that maps a frame of the table's own domain: with them, such a
+        // PTE must hold an own mapping's references too (mmu_update may
+        // drop it as one), and the proofs of mmu_update and
+        // update_va_mapping do not yet go through.
+        return GNTST_permission_denied;
     }
     if (ref >= nr_grant_refs<V>(s, gd)) {
         return GNTST_bad_gntref;
@@ -86,13 +92,15 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
     auto old = s.mem.fetch_or64(gframe, word, bits);
     auto flags = gentry_flags<V>(old);
     Rc rc = GNTST_okay;
+    // An entry that does not permit this use is GNTST_general_error, Xen's
+    // answer (its _set_status_v1), which XTF's XSA-316 PoC checks for.
     if ((flags & GTF_type_mask) != GTF_permit_access || gentry_domid<V>(old) != d) {
-        rc = GNTST_permission_denied;
+        rc = GNTST_general_error;
     } else if (writable && (flags & GTF_readonly) != 0) {
-        rc = GNTST_permission_denied;
+        rc = GNTST_general_error;
     } else if (readers + writers != 0) {
         if (s.grants.act_grantee.get(gi) != d) {
-            rc = GNTST_permission_denied;
+            rc = GNTST_general_error;
         }
         frame = s.grants.act_frame.get(gi);
     } else {
@@ -207,6 +215,7 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
         if (pte_maddr == 0) {
             return GNTST_general_error;
         }
+        // Xen replaces what the slot held; Enso wants a free slot.
         if (pte_present<V>(s.mem.load64(maddr_frame<V>(pte_maddr), maddr_slot<V>(pte_maddr)))) {
             return GNTST_general_error;
         }
@@ -218,7 +227,9 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
     // The mapping's mode, chosen rather than branched on (V::select).
     using U8 = typename V::U8;
     using U64 = typename V::U64;
-    auto mflags = V::select(writable, U8(kMapInUse), U8(kMapInUse | kMapReadonly));
+    auto mflags = as_u8<V>(V::select(writable, U8(kMapInUse), U8(kMapInUse | kMapReadonly)) |
+                           V::select((flags & GNTMAP_host_map) != 0, U8(kMapHost), U8(0)) |
+                           V::select((flags & GNTMAP_device_map) != 0, U8(kMapDevice), U8(0)));
     if (pte_maddr != 0) {
         mflags = mflags | kMapPte;
         auto pte = (as_u64<V>(frame) << kPageShift) | kPteP | kPteUS | kPteA | kPteNX |
@@ -235,14 +246,18 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
     return GNTST_okay;
 }
 
-// GNTTABOP_unmap_grant_ref, one operation. What is released is what the
+// GNTTABOP_unmap_grant_ref, one operation. As in Xen, a non-zero host_addr
+// unmaps the handle's host mapping and a non-zero dev_bus_addr (the granted
+// frame's address) its device mapping; the grant is released with the last
+// of the two. Both zero unmaps whatever the handle holds (Enso's back ends
+// and domain destroy; Xen does nothing then). What is released is what the
 // handle recorded (a read-only unmap cannot drop a writable reference,
 // XSA-234); the PTE is cleared only if it is still the one the map made, in
 // a table the caller still owns (the table may have been freed and become
 // another domain's since, with that domain's own entry in the slot).
 template <class V>
 ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handle,
-                           typename V::U64 host_addr) {
+                           typename V::U64 host_addr, typename V::U64 dev_bus_addr) {
     if (!domain_live<V>(s, d)) {
         return GNTST_bad_domain; // a caller that is not live makes no calls
     }
@@ -257,7 +272,14 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
     auto gd = s.grants.map_granter.get(mi);
     auto ref = s.grants.map_ref.get(mi);
     auto frame = s.grants.act_frame.get(grant_index<V>(gd, ref));
-    if ((mflags & kMapPte) != 0) {
+    if (dev_bus_addr != 0 && dev_bus_addr != (as_u64<V>(frame) << kPageShift)) {
+        return GNTST_bad_dev_addr;
+    }
+    auto whole = host_addr == 0 && dev_bus_addr == 0;
+    // A PTE is a host mapping whatever else the flags say.
+    auto drop_host = (mflags & (kMapHost | kMapPte)) != 0 && (whole || host_addr != 0);
+    auto drop_device = (mflags & kMapDevice) != 0 && (whole || dev_bus_addr != 0);
+    if (drop_host && (mflags & kMapPte) != 0) {
         auto maddr = s.grants.map_host_addr.get(mi);
         if (host_addr != 0 && host_addr != maddr && l1_entry_maddr<V>(s, d, host_addr) != maddr) {
             return GNTST_general_error; // not the mapping this handle made
@@ -271,15 +293,82 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
             s.mem.store64(table, slot, 0);
         }
     }
+    using U8 = typename V::U8;
+    auto left = as_u8<V>(mflags & ~(V::select(drop_host, U8(kMapHost | kMapPte), U8(0)) |
+                                    V::select(drop_device, U8(kMapDevice), U8(0))));
+    // The grantee may have cached a PTE mapping: it is flushed too. Chosen,
+    // not branched on, so unmaps with and without a PTE end alike.
+    auto flush = V::select(drop_host && (mflags & kMapPte) != 0, U8(kEffectTlbFlush), U8(0));
+    add_effect<V>(s, d, as_u8<V>(flush | kEffectMemslots));
+    if ((left & (kMapHost | kMapDevice | kMapPte)) != 0) {
+        s.grants.map_flags.set(mi, left);
+        return GNTST_okay; // the other mapping still holds the grant
+    }
     s.grants.map_flags.set(mi, ENSO_MUTATED(V, kUnmapKeepsHandle, typename V::U8(0), mflags));
     grant_release<V>(
         s, gd, ref,
         ENSO_MUTATED(V, kUnmapWrongKind, (mflags & kMapReadonly) == 0, typename V::Bool(false)));
-    // The grantee may have cached a PTE mapping: it is flushed too. Chosen,
-    // not branched on, so unmaps with and without a PTE end alike.
-    using U8 = typename V::U8;
-    auto flush = V::select((mflags & kMapPte) != 0, U8(kEffectTlbFlush), U8(0));
-    add_effect<V>(s, d, as_u8<V>(flush | kEffectMemslots));
+    return GNTST_okay;
+}
+
+// GNTTABOP_unmap_and_replace, one operation (Xen's replace_grant_pv_mapping):
+// the PTE the handle's map installed at host_addr gives way to the entry
+// that maps new_addr, whose slot is cleared, and the grant is released. The
+// moved entry keeps the references it holds. Enso moves only an entry that
+// maps one of d's own frames (or none): it records where each grant PTE is,
+// so a grant PTE at new_addr is refused rather than moved.
+template <class V>
+ENSO_INLINE Rc grant_unmap_and_replace(State<V>& s, typename V::U16 d, typename V::U32 handle,
+                                       typename V::U64 host_addr, typename V::U64 new_addr) {
+    if (!domain_live<V>(s, d)) {
+        return GNTST_bad_domain; // a caller that is not live makes no calls
+    }
+    if (handle >= kMaxMaptrack) {
+        return GNTST_bad_handle;
+    }
+    auto mi = maptrack_index<V>(d, handle);
+    auto mflags = s.grants.map_flags.get(mi);
+    if ((mflags & kMapInUse) == 0) {
+        return GNTST_bad_handle;
+    }
+    if ((mflags & kMapPte) == 0) {
+        return GNTST_general_error; // nothing mapped at an address to replace
+    }
+    auto gd = s.grants.map_granter.get(mi);
+    auto ref = s.grants.map_ref.get(mi);
+    auto frame = s.grants.act_frame.get(grant_index<V>(gd, ref));
+    auto maddr = s.grants.map_host_addr.get(mi);
+    if (host_addr != maddr && l1_entry_maddr<V>(s, d, host_addr) != maddr) {
+        return GNTST_general_error; // not the mapping this handle made
+    }
+    auto table = maddr_frame<V>(maddr);
+    auto slot = maddr_slot<V>(maddr);
+    auto pte = s.mem.load64(table, slot);
+    if (!owned_by<V>(s, table, d) || s.frames.type.get(table) != kTypeL1 ||
+        !frame_has<V>(s, table, kFrameValidated) || !pte_present<V>(pte) ||
+        pte_frame<V>(pte) != frame) {
+        return GNTST_general_error; // the grant's PTE is no longer there
+    }
+    auto new_maddr = grant_pte_maddr<V>(s, d, new_addr, typename V::Bool(false));
+    if (new_maddr == 0 || new_maddr == maddr) {
+        return GNTST_general_error;
+    }
+    auto new_table = maddr_frame<V>(new_maddr);
+    auto new_slot = maddr_slot<V>(new_maddr);
+    auto moved = s.mem.load64(new_table, new_slot);
+    if (pte_present<V>(moved) && is_grant_pte<V>(s, d, moved)) {
+        return GNTST_general_error; // a grant PTE stays where its map recorded it
+    }
+    using U64 = typename V::U64;
+    s.mem.store64(new_table, new_slot, 0);
+    s.mem.store64(table, slot, V::select(pte_present<V>(moved), moved, U64(0)));
+    add_effect<V>(s, d, as_u8<V>(kEffectTlbFlush | kEffectMemslots));
+    if ((mflags & kMapDevice) != 0) {
+        s.grants.map_flags.set(mi, as_u8<V>(mflags & ~(kMapHost | kMapPte)));
+        return GNTST_okay; // the device mapping still holds the grant
+    }
+    s.grants.map_flags.set(mi, typename V::U8(0));
+    grant_release<V>(s, gd, ref, (mflags & kMapReadonly) == 0);
     return GNTST_okay;
 }
 

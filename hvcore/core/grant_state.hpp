@@ -13,6 +13,11 @@ enum MaptrackFlag : std::uint8_t {
     kMapInUse = 1U << 0,
     kMapReadonly = 1U << 1,
     kMapPte = 1U << 2, // the map installed a PTE at host_addr (machine address)
+    // Which of Xen's two mappings the handle still holds (GNTMAP_host_map,
+    // GNTMAP_device_map); each is unmapped on its own, and the grant is
+    // released with the last.
+    kMapHost = 1U << 3,
+    kMapDevice = 1U << 4,
 };
 
 template <class V>

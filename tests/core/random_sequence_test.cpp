@@ -125,6 +125,9 @@ public:
             if (pick(0, 1) != 0) {
                 flags |= GNTMAP_readonly;
             }
+            if (pick(0, 2) == 0) {
+                flags |= GNTMAP_device_map;
+            }
             std::uint64_t host_addr = 0;
             if (d != 0) {
                 flags |= GNTMAP_contains_pte;
@@ -141,9 +144,29 @@ public:
             break;
         }
         case 14: {
+            // The whole handle, its host mapping, its device mapping, or its
+            // PTE replaced by the entry at a small virtual address.
             const auto handle = static_cast<std::uint32_t>(pick(0, 5));
-            what << "gnttab unmap d" << d << " h" << handle << " -> "
-                 << record("grant_unmap", core().grant_unmap(d, handle, 0));
+            const auto& g = core().state().grants;
+            const auto mi = maptrack_index<Concrete>(d, handle % kMaxMaptrack);
+            const std::uint64_t maddr = g.map_host_addr.get(mi);
+            const std::uint64_t bus = std::uint64_t{g.act_frame.get(grant_index<Concrete>(
+                                          g.map_granter.get(mi), g.map_ref.get(mi)))}
+                                      << kPageShift;
+            const auto how = pick(0, 3);
+            if (how == 3) {
+                const std::uint64_t va = pick(0, 7) * kPageSize;
+                what << "gnttab unmap_and_replace d" << d << " h" << handle << " by 0x" << std::hex
+                     << va << std::dec << " -> "
+                     << record("grant_unmap_and_replace",
+                               core().grant_unmap_and_replace(d, handle, maddr, va));
+                break;
+            }
+            const std::uint64_t host = how == 1 ? (maddr != 0 ? maddr : 1) : 0;
+            const std::uint64_t dev = how == 2 ? bus : 0;
+            what << "gnttab unmap d" << d << " h" << handle << " host 0x" << std::hex << host
+                 << " dev 0x" << dev << std::dec << " -> "
+                 << record("grant_unmap", core().grant_unmap(d, handle, host, dev));
             break;
         }
         case 15: {

@@ -268,7 +268,7 @@ Rc apply(State<V>& s, const Op& op) {
         return run([&] { return grant_map<V>(s, d, other, a, U32(op.y), x, b, bus); });
     }
     case 9:
-        return grant_unmap<V>(s, d, a, U64(0));
+        return grant_unmap<V>(s, d, a, U64(0), U64(0));
     case 10: {
         const CopySide<V> src{true, a, other, U32(0)};
         const CopySide<V> dst{false, b, U16(DOMID_SELF), U32(op.x & 2047U)};

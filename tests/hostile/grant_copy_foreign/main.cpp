@@ -1,7 +1,7 @@
 // GNTTABOP_copy as a way around grants: copies naming the victim's frame
 // directly, as its own or as the victim's (GNTST_bad_page), its own root
 // L4 and shared pages as the destination (GNTST_general_error,
-// GNTST_bad_page), a grant for domain 0 (kArgRef, GNTST_permission_denied)
+// GNTST_bad_page), a grant for domain 0 (kArgRef, GNTST_general_error)
 // and offsets and lengths that cross the page (GNTST_bad_copy_arg).
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
@@ -63,10 +63,10 @@ void test_main(Args a) {
     expect_gntst("status", copy("copy out of its shared_info", shared, own, 8), GNTST_bad_page);
     expect_gntst("status",
                  copy("copy from the grant for domain 0", {a[kArgRef], victim, true, 0}, own, 64),
-                 GNTST_permission_denied);
+                 GNTST_general_error);
     expect_gntst("status",
                  copy("copy into the grant for domain 0", own, {a[kArgRef], victim, true, 0}, 64),
-                 GNTST_permission_denied);
+                 GNTST_general_error);
     expect_gntst(
         "status",
         copy("4096 bytes from offset 1", {own.frame_or_ref, DOMID_SELF, false, 1}, own, 4096),

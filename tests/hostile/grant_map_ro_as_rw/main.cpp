@@ -1,8 +1,8 @@
 // The victim grants it a frame read-only (kArgRef). It maps it writable
-// (GNTST_permission_denied), then read-only (allowed) and tries to make
+// (GNTST_general_error), then read-only (allowed) and tries to make
 // that mapping writable or remove it through the PV MMU (-EPERM: grant
 // mappings change only through grant unmap), and to copy into the grant
-// (GNTST_permission_denied). It reads the frame's contents (the fill byte,
+// (GNTST_general_error). It reads the frame's contents (the fill byte,
 // kArgExtra) and unmaps.
 #include "tests/hostile/common/calls.hpp"
 #include "tests/hostile/common/hostile.hpp"
@@ -22,10 +22,10 @@ void test_main(Args a) {
     grant_handle_t h = 0;
 
     expect_gntst("map the read-only grant writable",
-                 grant_map(victim, ref, GNTMAP_host_map, va, &h), GNTST_permission_denied);
+                 grant_map(victim, ref, GNTMAP_host_map, va, &h), GNTST_general_error);
     expect_gntst("map it writable into a PTE",
                  grant_map(victim, ref, GNTMAP_host_map | GNTMAP_contains_pte, l1e, &h),
-                 GNTST_permission_denied);
+                 GNTST_general_error);
     expect_gntst("map it read-only (allowed)",
                  grant_map(victim, ref, GNTMAP_host_map | GNTMAP_readonly, va, &h), GNTST_okay);
     const uint64_t pte = read_entry(l1e);
@@ -47,7 +47,7 @@ void test_main(Args a) {
     op.len = 8;
     expect_errno("copy into the read-only grant", HYPERVISOR_grant_table_op(GNTTABOP_copy, &op, 1),
                  0);
-    expect_gntst("the copy's status", op.status, GNTST_permission_denied);
+    expect_gntst("the copy's status", op.status, GNTST_general_error);
     expect_gntst("unmap", grant_unmap(h, va), GNTST_okay);
     expect_value("the L1 entry afterwards", read_entry(l1e), 0);
 }
