@@ -44,7 +44,8 @@ Call call(ConcreteMachine& m, const std::string& name, const std::vector<std::ui
 
 } // namespace
 
-TEST_CASE("policy check: quiet on allowed calls; names the goal a seeded bug breaks", "[replay]") {
+TEST_CASE("policy check: quiet on allowed calls and names the goal a seeded bug breaks",
+          "[replay]") {
     using core::Mutation;
     ConcreteMachine m(64);
     REQUIRE(call(m, "domain_create", {1, 16, 10}).rc == core::kOk);
