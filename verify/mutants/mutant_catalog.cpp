@@ -27,10 +27,12 @@ constexpr const char* kHalfValidated =
 
 // Why status_wrong_entry's kill is not confirmed yet.
 constexpr const char* kNeighbourInUse =
-    "refuted by the proof (policy/memory, and grant_status_matches_pins/status_bits, which the "
-    "replay confirms), but no model the search finds rebuilds a neighbouring entry that a third "
-    "domain has in use (its bits set, with the pins that keep them): the replay's repairs give "
-    "the granter fresh grant frames, and no bit of another entry is cleared";
+    "refuted by the proof (policy/memory; grant_status_matches_pins/status_bits is confirmed), "
+    "but policy/memory is not replayed: a model need only give the neighbouring entry status "
+    "bits (its granter may write them: they are no invariant), and the replay recomputes every "
+    "entry's "
+    "bits from the pins (the concrete checker requires them to match), so nothing is left to "
+    "clear unless a third domain has that entry in use, which no model found does";
 
 std::string bug_of(Mutation m) {
     for (const auto& i : core::kMutations) {
