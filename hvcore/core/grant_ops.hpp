@@ -85,9 +85,10 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
     Rc rc = GNTST_okay;
     // An entry that does not permit this use is GNTST_general_error, Xen's
     // answer (its _set_status_v1), which XTF's XSA-316 PoC checks for.
-    if ((flags & GTF_type_mask) != GTF_permit_access || gentry_domid<V>(old) != d) {
+    if (ENSO_CHECKED(V, kGrantWithoutPermit, (flags & GTF_type_mask) != GTF_permit_access) ||
+        ENSO_CHECKED(V, kGrantAnyGrantee, gentry_domid<V>(old) != d)) {
         rc = GNTST_general_error;
-    } else if (writable && (flags & GTF_readonly) != 0) {
+    } else if (ENSO_CHECKED(V, kGrantWritesReadonly, writable && (flags & GTF_readonly) != 0)) {
         rc = GNTST_general_error;
     } else if (readers + writers != 0) {
         if (s.grants.act_grantee.get(gi) != d) {
@@ -153,7 +154,9 @@ ENSO_INLINE void grant_release(State<V>& s, typename V::U16 gd, typename V::U32 
                      V::select(ENSO_MUTATED(V, kStatusClearedEarly, readers + writers == 0,
                                             readers + writers == 0 || !writable),
                                U64(GTF_reading), U64(0));
-        s.mem.fetch_and64(grant_entry_frame<V>(s, gd, ref), grant_entry_word<V>(ref), ~clear);
+        s.mem.fetch_and64(grant_entry_frame<V>(s, gd, ref),
+                          grant_entry_word<V>(ENSO_MUTATED(V, kStatusWrongEntry, ref, ref ^ 1U)),
+                          ~clear);
     }
     put_page<V>(s, frame);
 }
