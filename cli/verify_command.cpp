@@ -40,7 +40,8 @@ struct VerifyOptions {
     std::string open_file;
     std::string dot_dir;
     unsigned jobs = 0; // 0: one per core, at most 2
-    unsigned timeout_ms = 20000;
+    unsigned work_millions = verify::ProofOptions{}.work_millions;
+    unsigned timeout_ms = verify::ProofOptions{}.timeout_ms;
     bool trace = false;
     bool count_paths = false;
 };
@@ -72,7 +73,7 @@ std::string failure_note(const verify::HandlerOutcome& o) {
     std::string note;
     for (const auto& f : o.proof.failures) {
         if (note.find(f.invariant) == std::string::npos) {
-            note += (note.empty() ? "" : ", ") + f.invariant + (f.unknown ? " (timeout)" : "");
+            note += (note.empty() ? "" : ", ") + f.invariant + (f.unknown ? " (gave up)" : "");
         }
     }
     if (!o.proof.error.empty()) {
@@ -353,9 +354,9 @@ void add_verify_command(CLI::App& app, Action& action) {
         "conditions: the 439 paths of the catalogue end in 94 states (--count-paths), and each "
         "handler's states are split over the --jobs threads; --trace shows where the time goes. "
         "Seconds vary with the machine's load; the z3 work count in the summary and the JSON "
-        "repeats exactly while no query times out (each handler is proved in a fresh z3 "
-        "context): equal "
-        "counts mean z3 was asked the same queries. Between builds that ask different "
+        "repeats exactly (each handler is proved in a fresh z3 context, and a query is bounded "
+        "by --work-limit, not by time): equal counts mean z3 was asked the same queries, and a "
+        "verdict does not depend on the machine's speed or load. Between builds that ask different "
         "queries the count is no measure of time: compare user time over interleaved runs.");
     sub->add_option("--handler", opts->handlers, "only this handler (repeatable; see --list)");
     sub->add_option("--skip", opts->skip,
@@ -377,7 +378,13 @@ void add_verify_command(CLI::App& app, Action& action) {
     sub->add_option("--jobs", opts->jobs,
                     "threads, each with its own z3 context: every handler's end states are split "
                     "over them, mutants run side by side (default: cores, at most 2)");
-    sub->add_option("--timeout", opts->timeout_ms, "per-query solver timeout in ms")
+    sub->add_option("--work-limit", opts->work_millions,
+                    "per-query bound on z3's work, in millions of its resource units: what a "
+                    "query may spend before it counts as unknown, the same on any machine "
+                    "(0: none)")
+        ->capture_default_str();
+    sub->add_option("--timeout", opts->timeout_ms,
+                    "per-query wall-clock backstop in ms, for work z3 does not count (0: none)")
         ->capture_default_str();
     sub->add_flag(
         "--trace", opts->trace,
@@ -400,6 +407,7 @@ void add_verify_command(CLI::App& app, Action& action) {
             }
             verify::RunOptions ro;
             ro.jobs = opts->jobs == 0 ? default_jobs() : opts->jobs;
+            ro.proof.work_millions = opts->work_millions;
             ro.proof.timeout_ms = opts->timeout_ms;
             ro.proof.trace = opts->trace;
             ro.proof.explore_only = opts->count_paths;

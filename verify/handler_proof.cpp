@@ -143,7 +143,10 @@ void prove_end_state(const HandlerSpec& spec, const SState& before, const z3::ex
     const std::size_t path = end.paths.front();
     if (options.restore_unchanged) {
         PathContext first(spec, before, after, witness, args, condition, path, end.succeeded);
-        first.ok_condition = ok; // for the vacuity of what it sets back
+        // What it sets back holds on every path of the end state, failed
+        // ones too: non-vacuous when one of them is possible with the facts
+        // (the solver holds the condition; the query is just "true").
+        first.ok_condition = sym_ctx().bool_val(true);
         const std::set<std::string> same = unchanged_arrays(first, options, result);
         result.restored += same.size();
         restore_arrays(after, before, same);

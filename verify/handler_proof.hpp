@@ -78,7 +78,10 @@ struct ProofResult {
 };
 
 struct ProofOptions {
-    unsigned timeout_ms = 20000;
+    // What one query may spend (QueryLimits): z3 work decides; the time
+    // limit is a backstop.
+    unsigned work_millions = 150;
+    unsigned timeout_ms = 300000;
     // Instantiation rounds: one first (most paths need no more; a query
     // costs about its instance count), more only for a goal it cannot refute.
     unsigned rounds = 1;

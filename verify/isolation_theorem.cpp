@@ -2,6 +2,7 @@
 
 #include "hvcore/core/limits.hpp"
 #include "hvcore/core/page_table_entry.hpp"
+#include "verify/handler_proof.hpp"
 #include "verify/reference_counts.hpp"
 #include "verify/symbolic_invariants.hpp"
 
@@ -81,8 +82,11 @@ TheoremResult check(const Setting& st, const IndexTerms& terms, const std::strin
                     const std::string& statement, const z3::expr& claim, bool want_sat) {
     const auto t0 = std::chrono::steady_clock::now();
     z3::solver solver(sym_ctx(), "QF_AUFBV");
+    // The same limits as a handler's queries (ProofOptions' defaults).
+    const ProofOptions limits;
     z3::params p(sym_ctx());
-    p.set("timeout", 20000U);
+    p.set("rlimit", limits.work_millions * 1000000U);
+    p.set("timeout", limits.timeout_ms);
     solver.set(p);
     solver.add(state_assumptions(st.v));
     solver.add(instances(st.v, terms));

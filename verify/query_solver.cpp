@@ -34,14 +34,20 @@ Check measured(const z3::solver& solver, Run&& run) {
     return {r, 0, 0, seconds, work_done(solver) - w0};
 }
 
-// A solver with the path condition and the timeout: z3's solver for
+// A solver with the path condition and the limits: z3's solver for
 // QF_AUFBV (arrays, bit-vectors, no quantifiers: these queries), far
-// faster on them than its default solver, which is the fallback.
-z3::solver solver_for(const z3::expr& condition, unsigned timeout_ms, bool qf_aufbv) {
+// faster on them than its default solver, which is the fallback. z3
+// applies rlimit to each check, counted from where the check starts.
+z3::solver solver_for(const z3::expr& condition, const QueryLimits& limits, bool qf_aufbv) {
     z3::context& ctx = condition.ctx();
     z3::solver solver = qf_aufbv ? z3::solver(ctx, "QF_AUFBV") : z3::solver(ctx);
     z3::params p(ctx);
-    p.set("timeout", timeout_ms);
+    if (limits.timeout_ms != 0) {
+        p.set("timeout", limits.timeout_ms);
+    }
+    if (limits.work_millions != 0) {
+        p.set("rlimit", limits.work_millions * 1000000U);
+    }
     solver.set(p);
     solver.add(condition);
     return solver;
@@ -72,8 +78,8 @@ void dump(z3::solver& solver, const std::string& name, const std::string& assumi
 
 } // namespace
 
-PathSolver::PathSolver(const z3::expr& condition, unsigned timeout_ms)
-    : solver_(solver_for(condition, timeout_ms, true)) {}
+PathSolver::PathSolver(const z3::expr& condition, const QueryLimits& limits)
+    : solver_(solver_for(condition, limits, true)) {}
 
 Check PathSolver::check(const z3::expr_vector& facts, const z3::expr& query,
                         const std::string& dump_name) {
@@ -97,9 +103,9 @@ Check PathSolver::check(const z3::expr_vector& facts, const z3::expr& query,
     return c;
 }
 
-GoalSolver::GoalSolver(const z3::expr& condition, const z3::expr& goal, unsigned timeout_ms)
-    : condition_(condition), goal_(goal), timeout_ms_(timeout_ms),
-      solver_(solver_for(condition, timeout_ms, true)) {
+GoalSolver::GoalSolver(const z3::expr& condition, const z3::expr& goal, const QueryLimits& limits)
+    : condition_(condition), goal_(goal), limits_(limits),
+      solver_(solver_for(condition, limits, true)) {
     solver_.add(goal_);
 }
 
@@ -114,7 +120,7 @@ Check GoalSolver::check(const z3::expr_vector& facts, const std::string& dump_na
         if (r != z3::unknown || solver_.reason_unknown().find("incomplete") == std::string::npos) {
             return r;
         }
-        solver_ = solver_for(condition_, timeout_ms_, false);
+        solver_ = solver_for(condition_, limits_, false);
         solver_.add(goal_);
         for (unsigned k = 0; k < facts.size(); ++k) {
             solver_.add(facts[k]);

@@ -1,5 +1,5 @@
 // The z3 solvers a path's queries are checked on. Both hold the path
-// condition and the per-query timeout; they differ in what stays asserted
+// condition and the per-query limits; they differ in what stays asserted
 // between checks:
 //  - PathSolver, one per end state: every query of the path in turn. The
 //    facts (pre-state instances, true whatever the query) stay asserted,
@@ -19,6 +19,16 @@
 
 namespace enso::verify {
 
+// What one query may spend. The bound that decides is z3's own count of
+// work (its rlimit), which repeats exactly for the same query: a proof's
+// verdict is then the same on every machine and under any load, where a
+// wall-clock timeout turned slow queries into failures on a busy machine.
+// The time limit is only a backstop for a query z3 does not count.
+struct QueryLimits {
+    unsigned work_millions; // millions of z3 resource units, 0: no bound
+    unsigned timeout_ms;    // 0: no bound
+};
+
 struct Check {
     z3::check_result result;
     unsigned added;       // facts this check asserted
@@ -29,7 +39,7 @@ struct Check {
 
 class PathSolver {
 public:
-    PathSolver(const z3::expr& condition, unsigned timeout_ms);
+    PathSolver(const z3::expr& condition, const QueryLimits& limits);
     // Asserts the facts the solver lacks, then checks `query` assuming its
     // literal. dump_name: the query's name for ENSO_VERIFY_DUMP.
     Check check(const z3::expr_vector& facts, const z3::expr& query, const std::string& dump_name);
@@ -42,7 +52,7 @@ private:
 
 class GoalSolver {
 public:
-    GoalSolver(const z3::expr& condition, const z3::expr& goal, unsigned timeout_ms);
+    GoalSolver(const z3::expr& condition, const z3::expr& goal, const QueryLimits& limits);
     // Asserts the facts appended since the last check and checks. If the
     // QF_AUFBV solver gives up ("incomplete"), z3's default solver takes
     // over with everything asserted again (a safety net: no query reaches
@@ -54,7 +64,7 @@ public:
 private:
     z3::expr condition_;
     z3::expr goal_;
-    unsigned timeout_ms_;
+    QueryLimits limits_;
     z3::solver solver_;
     unsigned asserted_ = 0; // facts[0, asserted_) are in the solver
 };
