@@ -4,6 +4,7 @@
 #include "hvcore/core/grant_ops.hpp"
 #include "hvcore/core/page_table_entry.hpp"
 #include "hvcore/core/state_init.hpp"
+#include "verify/flush_check.hpp"
 
 #include <algorithm>
 #include <set>
@@ -400,6 +401,9 @@ Replay replay_counterexample(const HandlerSpec& spec, const Counterexample& c) {
     r.ran = true;
     r.after = after;
     r.post = check_invariants(after->state());
+    for (auto& v : check_owed_flushes(before->state(), after->state())) {
+        r.post.push_back(std::move(v));
+    }
     for (const auto& v : r.post) {
         r.confirmed =
             r.confirmed || std::find(c.checks.begin(), c.checks.end(), v.check) != c.checks.end();
