@@ -33,6 +33,7 @@ enum class Mutation : std::uint8_t {
     kValidateTakesNoRefs,
     kReleaseEntryKeepsRefs,
     kValidatedAfterFailure,
+    kTableWithoutFlush,
     kCount,
 };
 
@@ -100,6 +101,9 @@ inline constexpr std::array<MutationInfo, static_cast<std::size_t>(Mutation::kCo
         {Mutation::kValidatedAfterFailure, "end_validation",
          "a validation that failed still marks the frame validated, with entries never "
          "checked"},
+        {Mutation::kTableWithoutFlush, "begin_validation",
+         "a frame typed writable becomes a page table without a TLB flush of its owner: a stale "
+         "writable translation can still write the table"},
     }};
 
 } // namespace enso::core

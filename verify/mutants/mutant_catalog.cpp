@@ -149,6 +149,11 @@ const std::vector<MutantEntry>& mutant_entries() {
          {"pagetable_validated", "hierarchy", "ownership", "flags_allowed", "type_count_matches",
           "refcount_covers_uses"},
          kHalfValidated},
+        {Mutation::kTableWithoutFlush,
+         "table_without_flush",
+         "none (a stale TLB entry)",
+         "table_work/begin_validation",
+         {"flush/owed"}},
     };
     return all;
 }
