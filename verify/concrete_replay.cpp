@@ -4,6 +4,7 @@
 #include "hvcore/core/grant_ops.hpp"
 #include "hvcore/core/page_table_entry.hpp"
 #include "hvcore/core/state_init.hpp"
+#include "verify/concrete_policy_check.hpp"
 #include "verify/flush_check.hpp"
 
 #include <algorithm>
@@ -397,10 +398,14 @@ Replay replay_counterexample(const HandlerSpec& spec, const Counterexample& c) {
     for (const auto& [name, v] : c.args) {
         args.push_back(v);
     }
-    r.rc = spec.concrete(after->replay_state(), Args<Concrete>(std::move(args)));
+    r.rc = spec.concrete(after->replay_state(), Args<Concrete>(args));
     r.ran = true;
     r.after = after;
     r.post = check_invariants(after->state());
+    // The policy's violations by this call (a policy goal's checks name them).
+    for (auto& v : check_policy(spec, before->state(), after->state(), args, r.rc)) {
+        r.post.push_back(std::move(v));
+    }
     for (auto& v : check_owed_flushes(before->state(), after->state())) {
         r.post.push_back(std::move(v));
     }

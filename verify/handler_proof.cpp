@@ -142,9 +142,9 @@ void prove_end_state(const HandlerSpec& spec, const SState& before, const z3::ex
     SState after = end.after;
     const std::size_t path = end.paths.front();
     if (options.restore_unchanged) {
-        const std::set<std::string> same = unchanged_arrays(
-            PathContext(spec, before, after, witness, args, condition, path, end.succeeded),
-            options, result);
+        PathContext first(spec, before, after, witness, args, condition, path, end.succeeded);
+        first.ok_condition = ok; // for the vacuity of what it sets back
+        const std::set<std::string> same = unchanged_arrays(first, options, result);
         result.restored += same.size();
         restore_arrays(after, before, same);
     }

@@ -125,7 +125,9 @@ private:
     void add(const std::string& name, const z3::expr& negated,
              std::vector<std::pair<std::string, z3::expr>> binders = {}) {
         if (!negated.simplify().is_false()) {
-            goals_.push_back({"policy/" + name, {}, negated, {}, {}, std::move(binders)});
+            // The concrete replay confirms it as concrete_policy_check names it.
+            goals_.push_back(
+                {"policy/" + name, {"policy/" + name}, negated, {}, {}, std::move(binders)});
         }
     }
     void used_grants();

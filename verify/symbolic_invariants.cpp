@@ -275,7 +275,6 @@ z3::expr inv_maptrack_entry(const StateView& v, const B& b) {
         z3::ult(mi, u32(core::kMaxDomains << core::kMaptrackBits)) &&
             v.map_has(mi, core::kMapInUse),
         z3::ult(gd, u32(core::kMaxDomains)) && z3::ult(v.map_ref(mi), u32(core::kMaxGrantRefs)) &&
-            gd != z3::lshr(mi, u32(core::kMaptrackBits)) &&
             z3::implies(v.live(gd), v.grant_ref_ok(v.grant_of(mi))) &&
             z3::implies(v.map_has(mi, core::kMapPte), ha != u64(0) && (ha & u64(7)) == u64(0) &&
                                                           v.frame_ok(ha.extract(43, 12)) &&

@@ -57,7 +57,7 @@ template <class V>
 ENSO_INLINE Rc evtchn_alloc_unbound(State<V>& s, typename V::U16 caller, typename V::U16 dom,
                                     typename V::U16 remote_dom, typename V::U32 port) {
     auto ld = resolve_domid<V>(caller, dom);
-    if (ld != caller && caller != 0) {
+    if (ENSO_CHECKED(V, kAllocForeignPort, ld != caller && caller != 0)) {
         return kEPERM;
     }
     if (!domain_live<V>(s, ld)) {
@@ -97,7 +97,7 @@ ENSO_INLINE Rc evtchn_bind_interdomain(State<V>& s, typename V::U16 d, typename 
     auto ri = port_index<V>(rd, remote_port);
     if (ENSO_MUTATED(V, kBindConnectedPort,
                      s.evtchn.state.get(ri) != EVTCHNSTAT_unbound ||
-                         s.evtchn.remote_dom.get(ri) != d,
+                         ENSO_CHECKED(V, kBindUnofferedPort, s.evtchn.remote_dom.get(ri) != d),
                      s.evtchn.state.get(ri) == EVTCHNSTAT_closed)) {
         return kEINVAL;
     }
@@ -128,7 +128,8 @@ ENSO_INLINE Rc evtchn_send(State<V>& s, typename V::U16 d, typename V::U32 port)
     auto pi = port_index<V>(d, port);
     auto st = s.evtchn.state.get(pi);
     if (st == EVTCHNSTAT_interdomain) {
-        evtchn_set_pending<V>(s, s.evtchn.remote_dom.get(pi), s.evtchn.remote_port.get(pi));
+        evtchn_set_pending<V>(s, s.evtchn.remote_dom.get(pi),
+                              ENSO_MUTATED(V, kSendWrongPort, s.evtchn.remote_port.get(pi), port));
         return kOk;
     }
     if (st == EVTCHNSTAT_unbound) {

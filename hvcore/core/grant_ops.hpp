@@ -70,15 +70,6 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
     if (!domain_live<V>(s, gd)) {
         return GNTST_bad_domain;
     }
-    if (gd == d) {
-        // Xen allows self-grants (XTF's XSA-224/234 PoCs use them). The core
-        // keeps refusing them until the verifier's invariants cover a grant
-        // PTE that maps a frame of the table's own domain: with them, such a
-        // PTE must hold an own mapping's references too (mmu_update may
-        // drop it as one), and the proofs of mmu_update and
-        // update_va_mapping do not yet go through.
-        return GNTST_permission_denied;
-    }
     if (ref >= nr_grant_refs<V>(s, gd)) {
         return GNTST_bad_gntref;
     }
@@ -94,9 +85,10 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
     Rc rc = GNTST_okay;
     // An entry that does not permit this use is GNTST_general_error, Xen's
     // answer (its _set_status_v1), which XTF's XSA-316 PoC checks for.
-    if ((flags & GTF_type_mask) != GTF_permit_access || gentry_domid<V>(old) != d) {
+    if (ENSO_CHECKED(V, kGrantWithoutPermit, (flags & GTF_type_mask) != GTF_permit_access) ||
+        ENSO_CHECKED(V, kGrantAnyGrantee, gentry_domid<V>(old) != d)) {
         rc = GNTST_general_error;
-    } else if (writable && (flags & GTF_readonly) != 0) {
+    } else if (ENSO_CHECKED(V, kGrantWritesReadonly, writable && (flags & GTF_readonly) != 0)) {
         rc = GNTST_general_error;
     } else if (readers + writers != 0) {
         if (s.grants.act_grantee.get(gi) != d) {
@@ -162,7 +154,9 @@ ENSO_INLINE void grant_release(State<V>& s, typename V::U16 gd, typename V::U32 
                      V::select(ENSO_MUTATED(V, kStatusClearedEarly, readers + writers == 0,
                                             readers + writers == 0 || !writable),
                                U64(GTF_reading), U64(0));
-        s.mem.fetch_and64(grant_entry_frame<V>(s, gd, ref), grant_entry_word<V>(ref), ~clear);
+        s.mem.fetch_and64(grant_entry_frame<V>(s, gd, ref),
+                          grant_entry_word<V>(ENSO_MUTATED(V, kStatusWrongEntry, ref, ref ^ 1U)),
+                          ~clear);
     }
     put_page<V>(s, frame);
 }
@@ -210,13 +204,16 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
     auto writable = (flags & GNTMAP_readonly) == 0;
     auto contains_pte = (flags & GNTMAP_contains_pte) != 0;
     typename V::U64 pte_maddr = 0;
+    typename V::U64 old_pte = 0;
     if (d != 0 && (flags & GNTMAP_host_map) != 0) {
         pte_maddr = grant_pte_maddr<V>(s, d, host_addr, contains_pte);
         if (pte_maddr == 0) {
             return GNTST_general_error;
         }
-        // Xen replaces what the slot held; Enso wants a free slot.
-        if (pte_present<V>(s.mem.load64(maddr_frame<V>(pte_maddr), maddr_slot<V>(pte_maddr)))) {
+        // As Xen, the map replaces what the slot held. An own entry gives up
+        // its references; a grant PTE leaves only by its own handle's unmap.
+        old_pte = s.mem.load64(maddr_frame<V>(pte_maddr), maddr_slot<V>(pte_maddr));
+        if (pte_present<V>(old_pte) && is_grant_pte<V>(s, d, old_pte)) {
             return GNTST_general_error;
         }
     }
@@ -234,7 +231,16 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
         mflags = mflags | kMapPte;
         auto pte = (as_u64<V>(frame) << kPageShift) | kPteP | kPteUS | kPteA | kPteNX |
                    V::select(writable, U64(kPteRW | kPteD), U64(0));
+        // A self-grant's PTE maps one of d's own frames, and mmu_update may
+        // replace it as an own entry: it holds an own entry's references too.
+        if (!is_grant_pte<V>(s, d, pte)) {
+            if (get_entry_refs<V>(s, d, kTypeL1, pte) != kOk) {
+                grant_release<V>(s, gd, ref, writable);
+                return GNTST_no_device_space;
+            }
+        }
         s.mem.store64(maddr_frame<V>(pte_maddr), maddr_slot<V>(pte_maddr), pte);
+        put_entry_refs<V>(s, d, kTypeL1, old_pte);
     }
     auto mi = maptrack_index<V>(d, handle);
     s.grants.map_flags.set(mi, mflags);
@@ -244,6 +250,58 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
     add_effect<V>(s, d, kEffectMemslots);
     dev_bus_addr = as_u64<V>(frame) << kPageShift;
     return GNTST_okay;
+}
+
+// The map a grantee's handle names, as its unmap and unmap_and_replace
+// find it.
+template <class V>
+struct MapHandle {
+    typename V::U32 mi{};
+    typename V::U8 flags{};
+    typename V::U16 granter{};
+    typename V::U32 ref{};
+    typename V::U32 frame{}; // the granted frame (the active entry's)
+};
+
+template <class V>
+ENSO_INLINE Rc find_map(const State<V>& s, typename V::U16 d, typename V::U32 handle,
+                        MapHandle<V>& m) {
+    if (!domain_live<V>(s, d)) {
+        return GNTST_bad_domain; // a caller that is not live makes no calls
+    }
+    if (handle >= kMaxMaptrack) {
+        return GNTST_bad_handle;
+    }
+    m.mi = maptrack_index<V>(d, handle);
+    m.flags = s.grants.map_flags.get(m.mi);
+    if ((m.flags & kMapInUse) == 0) {
+        return GNTST_bad_handle;
+    }
+    m.granter = s.grants.map_granter.get(m.mi);
+    m.ref = s.grants.map_ref.get(m.mi);
+    m.frame = s.grants.act_frame.get(grant_index<V>(m.granter, m.ref));
+    return GNTST_okay;
+}
+
+// host_addr names the slot a map recorded: its machine address, or a
+// virtual address of d's whose L1 entry is that slot.
+template <class V>
+ENSO_INLINE typename V::Bool names_map_slot(const State<V>& s, typename V::U16 d,
+                                            typename V::U64 host_addr, typename V::U64 maddr) {
+    return host_addr == maddr || l1_entry_maddr<V>(s, d, host_addr) == maddr;
+}
+
+// The grant PTE a map installed at maddr is still there: the slot is in a
+// validated L1 table d still owns (it may have been freed and become
+// another domain's since) and maps the granted frame.
+template <class V>
+ENSO_INLINE typename V::Bool grant_pte_in_place(const State<V>& s, typename V::U16 d,
+                                                typename V::U64 maddr, typename V::U32 frame) {
+    auto table = maddr_frame<V>(maddr);
+    auto pte = s.mem.load64(table, maddr_slot<V>(maddr));
+    return owned_by<V>(s, table, d) && s.frames.type.get(table) == kTypeL1 &&
+           frame_has<V>(s, table, kFrameValidated) && pte_present<V>(pte) &&
+           pte_frame<V>(pte) == frame;
 }
 
 // GNTTABOP_unmap_grant_ref, one operation. As in Xen, a non-zero host_addr
@@ -258,20 +316,15 @@ ENSO_INLINE Rc grant_map(State<V>& s, typename V::U16 d, typename V::U16 granter
 template <class V>
 ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handle,
                            typename V::U64 host_addr, typename V::U64 dev_bus_addr) {
-    if (!domain_live<V>(s, d)) {
-        return GNTST_bad_domain; // a caller that is not live makes no calls
+    MapHandle<V> m;
+    if (Rc rc = find_map<V>(s, d, handle, m); rc != GNTST_okay) {
+        return rc;
     }
-    if (handle >= kMaxMaptrack) {
-        return GNTST_bad_handle;
-    }
-    auto mi = maptrack_index<V>(d, handle);
-    auto mflags = s.grants.map_flags.get(mi);
-    if ((mflags & kMapInUse) == 0) {
-        return GNTST_bad_handle;
-    }
-    auto gd = s.grants.map_granter.get(mi);
-    auto ref = s.grants.map_ref.get(mi);
-    auto frame = s.grants.act_frame.get(grant_index<V>(gd, ref));
+    auto mi = m.mi;
+    auto mflags = m.flags;
+    auto gd = m.granter;
+    auto ref = m.ref;
+    auto frame = m.frame;
     if (dev_bus_addr != 0 && dev_bus_addr != (as_u64<V>(frame) << kPageShift)) {
         return GNTST_bad_dev_addr;
     }
@@ -281,16 +334,15 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
     auto drop_device = (mflags & kMapDevice) != 0 && (whole || dev_bus_addr != 0);
     if (drop_host && (mflags & kMapPte) != 0) {
         auto maddr = s.grants.map_host_addr.get(mi);
-        if (host_addr != 0 && host_addr != maddr && l1_entry_maddr<V>(s, d, host_addr) != maddr) {
+        if (host_addr != 0 && !names_map_slot<V>(s, d, host_addr, maddr)) {
             return GNTST_general_error; // not the mapping this handle made
         }
         auto table = maddr_frame<V>(maddr);
         auto slot = maddr_slot<V>(maddr);
         auto pte = s.mem.load64(table, slot);
-        if (owned_by<V>(s, table, d) && s.frames.type.get(table) == kTypeL1 &&
-            frame_has<V>(s, table, kFrameValidated) && pte_present<V>(pte) &&
-            pte_frame<V>(pte) == frame) {
+        if (grant_pte_in_place<V>(s, d, maddr, frame)) {
             s.mem.store64(table, slot, 0);
+            put_entry_refs<V>(s, d, kTypeL1, pte); // a self-grant's PTE held an own entry's
         }
     }
     using U8 = typename V::U8;
@@ -320,35 +372,25 @@ ENSO_INLINE Rc grant_unmap(State<V>& s, typename V::U16 d, typename V::U32 handl
 template <class V>
 ENSO_INLINE Rc grant_unmap_and_replace(State<V>& s, typename V::U16 d, typename V::U32 handle,
                                        typename V::U64 host_addr, typename V::U64 new_addr) {
-    if (!domain_live<V>(s, d)) {
-        return GNTST_bad_domain; // a caller that is not live makes no calls
+    MapHandle<V> m;
+    if (Rc rc = find_map<V>(s, d, handle, m); rc != GNTST_okay) {
+        return rc;
     }
-    if (handle >= kMaxMaptrack) {
-        return GNTST_bad_handle;
-    }
-    auto mi = maptrack_index<V>(d, handle);
-    auto mflags = s.grants.map_flags.get(mi);
-    if ((mflags & kMapInUse) == 0) {
-        return GNTST_bad_handle;
-    }
+    auto mi = m.mi;
+    auto mflags = m.flags;
     if ((mflags & kMapPte) == 0) {
         return GNTST_general_error; // nothing mapped at an address to replace
     }
-    auto gd = s.grants.map_granter.get(mi);
-    auto ref = s.grants.map_ref.get(mi);
-    auto frame = s.grants.act_frame.get(grant_index<V>(gd, ref));
     auto maddr = s.grants.map_host_addr.get(mi);
-    if (host_addr != maddr && l1_entry_maddr<V>(s, d, host_addr) != maddr) {
+    if (!names_map_slot<V>(s, d, host_addr, maddr)) {
         return GNTST_general_error; // not the mapping this handle made
+    }
+    if (!grant_pte_in_place<V>(s, d, maddr, m.frame)) {
+        return GNTST_general_error; // the grant's PTE is no longer there
     }
     auto table = maddr_frame<V>(maddr);
     auto slot = maddr_slot<V>(maddr);
     auto pte = s.mem.load64(table, slot);
-    if (!owned_by<V>(s, table, d) || s.frames.type.get(table) != kTypeL1 ||
-        !frame_has<V>(s, table, kFrameValidated) || !pte_present<V>(pte) ||
-        pte_frame<V>(pte) != frame) {
-        return GNTST_general_error; // the grant's PTE is no longer there
-    }
     auto new_maddr = grant_pte_maddr<V>(s, d, new_addr, typename V::Bool(false));
     if (new_maddr == 0 || new_maddr == maddr) {
         return GNTST_general_error;
@@ -362,13 +404,14 @@ ENSO_INLINE Rc grant_unmap_and_replace(State<V>& s, typename V::U16 d, typename 
     using U64 = typename V::U64;
     s.mem.store64(new_table, new_slot, 0);
     s.mem.store64(table, slot, V::select(pte_present<V>(moved), moved, U64(0)));
+    put_entry_refs<V>(s, d, kTypeL1, pte); // a self-grant's PTE held an own entry's
     add_effect<V>(s, d, as_u8<V>(kEffectTlbFlush | kEffectMemslots));
     if ((mflags & kMapDevice) != 0) {
         s.grants.map_flags.set(mi, as_u8<V>(mflags & ~(kMapHost | kMapPte)));
         return GNTST_okay; // the device mapping still holds the grant
     }
     s.grants.map_flags.set(mi, typename V::U8(0));
-    grant_release<V>(s, gd, ref, (mflags & kMapReadonly) == 0);
+    grant_release<V>(s, m.granter, m.ref, (mflags & kMapReadonly) == 0);
     return GNTST_okay;
 }
 

@@ -14,13 +14,16 @@ namespace enso::core {
 template <class V>
 ENSO_INLINE typename V::Bool guest_can_write(const State<V>& s, typename V::U16 d,
                                              typename V::U32 f, typename V::U32 handle) {
-    auto own = owned_by<V>(s, f, d) && s.frames.type.get(f) == kTypeWritable;
+    auto own = owned_by<V>(s, f, d) &&
+               ENSO_MUTATED(V, kGuestWritesTable, s.frames.type.get(f) == kTypeWritable,
+                            typename V::Bool(true));
     if (handle >= kMaxMaptrack) {
         return own;
     }
     auto mi = maptrack_index<V>(d, handle);
     auto mflags = s.grants.map_flags.get(mi);
-    if ((mflags & (kMapInUse | kMapReadonly)) != kMapInUse) {
+    if (ENSO_MUTATED(V, kGuestWritesReadonlyMap, (mflags & (kMapInUse | kMapReadonly)) != kMapInUse,
+                     (mflags & kMapInUse) == 0)) {
         return own; // no map, or a read-only one
     }
     // What the map reaches is the core's record of the grant, never the

@@ -20,7 +20,9 @@ ENSO_INLINE Rc assign_frame(State<V>& s, typename V::U16 d, typename V::U32 f) {
     if (!frame_free<V>(s, f)) {
         return kEBUSY;
     }
-    s.mem.clear_frame(f);
+    if (!ENSO_MUTATION(V, kFrameNotScrubbed)) {
+        s.mem.clear_frame(f);
+    }
     s.frames.owner.set(f, d);
     s.frames.count.set(f, 1); // the allocation reference
     s.frames.type.set(f, as_u8<V>(kTypeNone));

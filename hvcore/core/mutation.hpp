@@ -33,6 +33,16 @@ enum class Mutation : std::uint8_t {
     kValidateTakesNoRefs,
     kReleaseEntryKeepsRefs,
     kValidatedAfterFailure,
+    kGrantAnyGrantee,
+    kGrantWritesReadonly,
+    kGrantWithoutPermit,
+    kBindUnofferedPort,
+    kSendWrongPort,
+    kAllocForeignPort,
+    kStatusWrongEntry,
+    kFrameNotScrubbed,
+    kGuestWritesReadonlyMap,
+    kGuestWritesTable,
     kTableWithoutFlush,
     kCount,
 };
@@ -101,6 +111,31 @@ inline constexpr std::array<MutationInfo, static_cast<std::size_t>(Mutation::kCo
         {Mutation::kValidatedAfterFailure, "end_validation",
          "a validation that failed still marks the frame validated, with entries never "
          "checked"},
+        {Mutation::kGrantAnyGrantee, "grant_acquire",
+         "a grant use skips the entry's domid check: any domain may use a grant made to another"},
+        {Mutation::kGrantWritesReadonly, "grant_acquire",
+         "a writing use of a grant skips the GTF_readonly check: a read-only grant is mapped or "
+         "copied into writable"},
+        {Mutation::kGrantWithoutPermit, "grant_acquire",
+         "a grant use skips the GTF_permit_access check: an entry the granter never made (or "
+         "withdrew) is used"},
+        {Mutation::kBindUnofferedPort, "evtchn_bind_interdomain",
+         "binding accepts an unbound remote port offered to another domain, not only to the "
+         "caller"},
+        {Mutation::kSendWrongPort, "evtchn_send",
+         "send signals the peer's port of the caller's port number, not the bound remote port: "
+         "a pending bit on a port the caller does not hold"},
+        {Mutation::kAllocForeignPort, "evtchn_alloc_unbound",
+         "any domain, not only domain 0, may allocate an unbound port in another domain's space"},
+        {Mutation::kStatusWrongEntry, "grant_release",
+         "the end of a use clears the status bits of the neighbouring entry (ref ^ 1), not of the "
+         "entry used"},
+        {Mutation::kFrameNotScrubbed, "assign_frame",
+         "a frame handed to a domain is not scrubbed: it keeps its previous owner's words"},
+        {Mutation::kGuestWritesReadonlyMap, "guest_can_write",
+         "a guest may store through a read-only grant map, as if it were writable"},
+        {Mutation::kGuestWritesTable, "guest_can_write",
+         "a guest may store into any frame of its own, whatever its type: a page table too"},
         {Mutation::kTableWithoutFlush, "begin_validation",
          "a frame typed writable becomes a page table without a TLB flush of its owner: a stale "
          "writable translation can still write the table"},

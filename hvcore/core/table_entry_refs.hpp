@@ -7,14 +7,15 @@
 
 namespace enso::core {
 
-// A leaf entry of domain d's table that maps a frame d does not own was
-// installed by a grant map; the maptrack entry, not the PTE, holds its
-// references, and only a grant unmap may remove it.
+// A leaf entry of domain d's table that maps a frame d does not own (not
+// allocated to d) was installed by a grant map; the maptrack entry, not the
+// PTE, holds its references, and only a grant unmap may remove it. A
+// self-grant's PTE maps an own frame: it is an own entry, with its
+// references, besides the grant's.
 template <class V>
 ENSO_INLINE typename V::Bool is_grant_pte(const State<V>& s, typename V::U16 d,
                                           typename V::U64 pte) {
-    auto f = pte_frame<V>(pte);
-    return f >= s.nr_frames || s.frames.owner.get(f) != d;
+    return !owned_by<V>(s, pte_frame<V>(pte), d);
 }
 
 // Takes the references a new entry at level `level` of a table owned by d

@@ -297,8 +297,7 @@ TEST_CASE_METHOD(GrantFixture, "a read-only grant refuses writable maps", "[gran
     CHECK(Counts(st()) == before);
 }
 
-TEST_CASE_METHOD(GrantFixture, "map errors: grantee, self-grant, reference, domain, entry type",
-                 "[grant]") {
+TEST_CASE_METHOD(GrantFixture, "map errors: grantee, reference, domain, entry type", "[grant]") {
     Counts before(st());
     core().grant_write_entry(kGranter, 1, kPermitRW, kGrantee, page);
     std::uint32_t h = kNoHandle;
@@ -323,19 +322,6 @@ TEST_CASE_METHOD(GrantFixture, "map errors: grantee, self-grant, reference, doma
         REQUIRE_INVARIANTS(core());
         CHECK(status(1) == kStatusBits);
         REQUIRE(core().grant_unmap(kGrantee, h, 0) == GNTST_okay);
-    }
-    SECTION("self-grants are refused (until the proofs cover them)") {
-        std::vector<std::uint32_t> frames;
-        REQUIRE(core().grant_setup_table(kGrantee, 1, frames) == GNTST_okay);
-        REQUIRE_INVARIANTS(core());
-        before = Counts(st()); // the grantee's new grant frame
-        core().grant_write_entry(kGrantee, 0, kPermitRW, kGrantee, grantee_data);
-        CHECK(core().grant_map(kGrantee, kGrantee, 0, kMapRW, slot_addr(3), h, bus) ==
-              GNTST_permission_denied);
-        CHECK(core().grant_map(kGrantee, DOMID_SELF, 0, kMapRW, slot_addr(3), h, bus) ==
-              GNTST_permission_denied);
-        CHECK(pte_at(3) == 0);
-        CHECK((m.read_word(frames[0], 0) & kStatusBits) == 0);
     }
     SECTION("a reference beyond the table is refused") {
         CHECK(map(kGrantee, 512, kMapRW, slot_addr(3), h) == GNTST_bad_gntref);
@@ -362,8 +348,7 @@ TEST_CASE_METHOD(GrantFixture, "map errors: grantee, self-grant, reference, doma
         CHECK(map(kGrantee, 1, kMapRW, slot_addr(3), h) == GNTST_bad_page);
         CHECK((entry(1) & kStatusBits) == 0);
     }
-    SECTION("XSA-227: the PTE address must be a free slot of one of the grantee's own L1s") {
-        CHECK(map(kGrantee, 1, kMapRW, slot_addr(0), h) == GNTST_general_error);     // present
+    SECTION("XSA-227: the PTE address must be a slot of one of the grantee's own L1s") {
         CHECK(map(kGrantee, 1, kMapRW, slot_addr(3) + 4, h) == GNTST_general_error); // misaligned
         CHECK(map(kGrantee, 1, kMapRW, TestMachine::maddr(as.l2, 3), h) == GNTST_general_error);
         CHECK(map(kGrantee, 1, kMapRW, TestMachine::maddr(grantee_data, 3), h) ==
@@ -973,6 +958,70 @@ TEST_CASE_METHOD(GrantFixture,
     CHECK(core().grant_unmap(kGrantee, h, 0, 0) == GNTST_bad_handle);
     REQUIRE_INVARIANTS(core());
     CHECK(Counts(st()) == before);
+}
+
+// Xen allows a domain to grant to itself (XTF's XSA-224/234 PoCs do). Such
+// a PTE maps one of the domain's own frames, so mmu_update may replace it as
+// an own entry: it holds an own entry's references besides the grant's.
+TEST_CASE_METHOD(GrantFixture, "self-grants: the PTE holds an own entry's references too",
+                 "[grant]") {
+    std::vector<std::uint32_t> frames;
+    REQUIRE(core().grant_setup_table(kGrantee, 1, frames) == GNTST_okay);
+    REQUIRE_INVARIANTS(core());
+    const Counts before(st()); // the grantee's new grant frame included
+    const std::uint32_t own = grantee_data;
+    core().grant_write_entry(kGrantee, 0, kPermitRW, kGrantee, own);
+    std::uint32_t h = kNoHandle;
+    std::uint64_t bus = 0;
+    const auto c0 = count(own);
+    const auto t0 = type_count(own);
+    REQUIRE(core().grant_map(kGrantee, DOMID_SELF, 0, kMapRW, slot_addr(3), h, bus) == GNTST_okay);
+    CHECK(pte_frame<Concrete>(pte_at(3)) == own);
+    // The grant's use and the entry's: two general, two writable-type references.
+    CHECK(count(own) == c0 + 2);
+    CHECK(type_count(own) == t0 + 2);
+    CHECK((m.read_word(frames[0], 0) & kStatusBits) == kStatusBits);
+    REQUIRE_INVARIANTS(core());
+    SECTION("unmapped by its handle") {
+        REQUIRE(core().grant_unmap(kGrantee, h, 0) == GNTST_okay);
+        CHECK(pte_at(3) == 0);
+    }
+    SECTION("replaced by mmu_update as an own entry, then unmapped") {
+        REQUIRE(update(m, kGrantee, as.l1, 3, 0) == kOk);
+        CHECK(count(own) == c0 + 1); // the grant still holds its use
+        REQUIRE_INVARIANTS(core());
+        REQUIRE(core().grant_unmap(kGrantee, h, 0) == GNTST_okay);
+    }
+    SECTION("an L1 pin is refused while the grant holds the writable type (XSA-224)") {
+        CHECK(core().pin_table(kGrantee, own, kTypeL1) != kOk);
+        REQUIRE(core().grant_unmap(kGrantee, h, 0) == GNTST_okay);
+    }
+    CHECK((m.read_word(frames[0], 0) & kStatusBits) == 0);
+    REQUIRE_INVARIANTS(core());
+    CHECK(Counts(st()) == before);
+}
+
+// Xen's map replaces what the slot held: an own entry gives up its
+// references; a grant PTE stays until its own handle unmaps it.
+TEST_CASE_METHOD(GrantFixture, "a grant map replaces an own entry in its slot, never a grant PTE",
+                 "[grant]") {
+    core().grant_write_entry(kGranter, 1, kPermitRW, kGrantee, page);
+    core().grant_write_entry(kGranter, 2, kPermitRW, kGrantee, page);
+    const auto c0 = count(grantee_data);
+    REQUIRE(pte_frame<Concrete>(pte_at(0)) == grantee_data);
+    std::uint32_t h = kNoHandle;
+    REQUIRE(map(kGrantee, 1, kMapRW, slot_addr(0), h) == GNTST_okay);
+    CHECK(pte_frame<Concrete>(pte_at(0)) == page);
+    CHECK(count(grantee_data) == c0 - 1); // the replaced entry's reference is gone
+    REQUIRE_INVARIANTS(core());
+    std::uint32_t h2 = kNoHandle;
+    CHECK(map(kGrantee, 2, kMapRW, slot_addr(0), h2) == GNTST_general_error);
+    CHECK(status(2) == 0);
+    CHECK(pte_frame<Concrete>(pte_at(0)) == page);
+    REQUIRE(core().grant_unmap(kGrantee, h, 0) == GNTST_okay);
+    CHECK(pte_at(0) == 0);
+    CHECK(status(1) == 0);
+    REQUIRE_INVARIANTS(core());
 }
 
 } // namespace enso::test

@@ -68,6 +68,7 @@ enum Op : std::uint8_t {
     kOpStageWord,
     kOpHypercall,
     kOpStagedHypercall,
+    kOpGrantUnmapReplace,
     kOpCount,
 };
 
@@ -259,6 +260,21 @@ private:
     std::uint64_t low_va() {
         const std::uint64_t page = range<std::uint32_t>(0, 15);
         return (page << kPageShift) + range<std::uint32_t>(0, 4095);
+    }
+
+    // The host address an unmap names: none, a low virtual address, a slot
+    // of one of d's L1 tables, or anything.
+    std::uint64_t unmap_address(std::uint16_t d) {
+        switch (range<int>(0, 3)) {
+        case 0:
+            return 0;
+        case 1:
+            return low_va();
+        case 2:
+            return slot_maddr(table_for(d, kTypeL1));
+        default:
+            return any<std::uint64_t>();
+        }
     }
 
     // The machine address of a slot in a table: table, then slot, then
@@ -459,22 +475,32 @@ private:
         }
         case kOpGrantUnmap: {
             const auto handle = coin() ? range<std::uint32_t>(0, 7) : any<std::uint32_t>();
-            std::uint64_t host = 0;
-            switch (range<int>(0, 3)) {
+            const std::uint64_t host = unmap_address(d);
+            // The device mapping's address: none, a frame's (the granted one or
+            // another) or anything.
+            std::uint64_t bus = 0;
+            switch (range<int>(0, 2)) {
             case 0:
                 break;
             case 1:
-                host = low_va();
-                break;
-            case 2:
-                host = slot_maddr(table_for(d, kTypeL1));
+                bus = std::uint64_t{frame_for(d)} << kPageShift;
                 break;
             default:
-                host = any<std::uint64_t>();
+                bus = any<std::uint64_t>();
                 break;
             }
-            log("gnttab unmap d%u h%u host 0x%llx -> %d", d, handle,
-                static_cast<unsigned long long>(host), core_.grant_unmap(d, handle, host));
+            log("gnttab unmap d%u h%u host 0x%llx bus 0x%llx -> %d", d, handle,
+                static_cast<unsigned long long>(host), static_cast<unsigned long long>(bus),
+                core_.grant_unmap(d, handle, host, bus));
+            break;
+        }
+        case kOpGrantUnmapReplace: {
+            const auto handle = coin() ? range<std::uint32_t>(0, 7) : any<std::uint32_t>();
+            const std::uint64_t host = unmap_address(d);
+            const std::uint64_t fresh = coin() ? low_va() : any<std::uint64_t>();
+            log("gnttab unmap_and_replace d%u h%u host 0x%llx new 0x%llx -> %d", d, handle,
+                static_cast<unsigned long long>(host), static_cast<unsigned long long>(fresh),
+                core_.grant_unmap_and_replace(d, handle, host, fresh));
             break;
         }
         case kOpGrantCopy: {

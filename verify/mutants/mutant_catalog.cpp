@@ -25,6 +25,15 @@ constexpr const char* kHalfValidated =
     "not rebuild the half-validated table the proof's ghost describes, and the concrete checker "
     "counts a table's entries only once it is validated";
 
+// Why status_wrong_entry's kill is not confirmed yet.
+constexpr const char* kNeighbourInUse =
+    "refuted by the proof (policy/memory; grant_status_matches_pins/status_bits is confirmed), "
+    "but policy/memory is not replayed: a model need only give the neighbouring entry status "
+    "bits (its granter may write them: they are no invariant), and the replay recomputes every "
+    "entry's "
+    "bits from the pins (the concrete checker requires them to match), so nothing is left to "
+    "clear unless a third domain has that entry in use, which no model found does";
+
 std::string bug_of(Mutation m) {
     for (const auto& i : core::kMutations) {
         if (i.mutation == m) {
@@ -149,6 +158,60 @@ const std::vector<MutantEntry>& mutant_entries() {
          {"pagetable_validated", "hierarchy", "ownership", "flags_allowed", "type_count_matches",
           "refcount_covers_uses"},
          kHalfValidated},
+        // The policy's bug classes (policy.hpp): each is killed by the policy
+        // goal it plants a bug for, confirmed by concrete_policy_check.
+        {Mutation::kGrantAnyGrantee,
+         "grant_skips_grantee_check",
+         "none (consent: the grant names another domain)",
+         "grant_map",
+         {"policy/consent"}},
+        {Mutation::kGrantWritesReadonly,
+         "grant_writes_readonly",
+         "none (consent: the grant is read-only)",
+         "grant_map",
+         {"policy/consent"}},
+        {Mutation::kGrantWithoutPermit,
+         "grant_without_permit",
+         "none (consent: the entry does not permit access)",
+         "grant_map",
+         {"policy/consent"}},
+        {Mutation::kBindUnofferedPort,
+         "bind_unoffered_port",
+         "none (consent: the port was offered to another domain)",
+         "evtchn_bind_interdomain",
+         {"policy/consent", "policy/ports"}},
+        {Mutation::kSendWrongPort,
+         "send_wrong_port",
+         "none (authority: a pending bit on a port not bound to the caller)",
+         "evtchn_send",
+         {"policy/memory"}},
+        {Mutation::kAllocForeignPort,
+         "alloc_foreign_port",
+         "none (authority: a port allocated in another domain)",
+         "evtchn_alloc_unbound",
+         {"policy/consent", "policy/ports"}},
+        {Mutation::kStatusWrongEntry,
+         "status_wrong_entry",
+         "none (authority: status bits of an entry the call did not use)",
+         "grant_unmap",
+         {"policy/memory"},
+         kNeighbourInUse},
+        {Mutation::kFrameNotScrubbed,
+         "frame_not_scrubbed",
+         "none (confidentiality: a fresh frame keeps its previous owner's words)",
+         "increase_reservation",
+         {"policy/fresh_frame_zeroed"}},
+        {Mutation::kGuestWritesReadonlyMap,
+         "guest_writes_readonly_map",
+         "none (guest write: through a read-only grant map)",
+         "guest/write_word",
+         {"policy/memory"}},
+        {Mutation::kGuestWritesTable,
+         "guest_writes_table",
+         "none (guest write: into its own page table)",
+         "guest/write_word",
+         {"hierarchy", "ownership", "flags_allowed", "no_writable_pagetable", "type_count_matches",
+          "refcount_covers_uses", "pagetable_validated", "no_leaked_references"}},
         {Mutation::kTableWithoutFlush,
          "table_without_flush",
          "none (a stale TLB entry)",
