@@ -5,6 +5,7 @@
 #include "hvcore/core/page_table_entry.hpp"
 #include "hvcore/core/state_init.hpp"
 #include "verify/concrete_policy_check.hpp"
+#include "verify/flush_check.hpp"
 
 #include <algorithm>
 #include <set>
@@ -403,6 +404,9 @@ Replay replay_counterexample(const HandlerSpec& spec, const Counterexample& c) {
     r.post = check_invariants(after->state());
     // The policy's violations by this call (a policy goal's checks name them).
     for (auto& v : check_policy(spec, before->state(), after->state(), args, r.rc)) {
+        r.post.push_back(std::move(v));
+    }
+    for (auto& v : check_owed_flushes(before->state(), after->state())) {
         r.post.push_back(std::move(v));
     }
     for (const auto& v : r.post) {

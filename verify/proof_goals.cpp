@@ -1,6 +1,7 @@
 // The goals of one end state (proof_goals.hpp).
 #include "verify/proof_goals.hpp"
 
+#include "verify/flush_goals.hpp"
 #include "verify/policy_goals.hpp"
 #include "verify/symbolic_invariants.hpp"
 
@@ -165,6 +166,7 @@ std::vector<Goal> path_goals(const PathContext& path, std::size_t& skipped) {
         add_family_goals(path, fi, goals, skipped);
     }
     add_policy_goals(path, goals);
+    add_flush_goals(path, goals);
     return goals;
 }
 

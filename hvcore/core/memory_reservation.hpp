@@ -64,6 +64,10 @@ ENSO_INLINE Rc release_frame(State<V>& s, typename V::U16 d, typename V::U32 f) 
     }
     frame_clear<V>(s, f, kFrameAllocated);
     put_page<V>(s, f);
+    // d's TLB may still translate to f (a mapping d removed without a
+    // flush): flushed before d runs again, so that f's next owner is out of
+    // its reach. Xen defers this to f's reuse (its TLB-flush clock).
+    add_effect<V>(s, d, kEffectTlbFlush);
     return kOk;
 }
 

@@ -43,6 +43,7 @@ enum class Mutation : std::uint8_t {
     kFrameNotScrubbed,
     kGuestWritesReadonlyMap,
     kGuestWritesTable,
+    kTableWithoutFlush,
     kCount,
 };
 
@@ -135,6 +136,9 @@ inline constexpr std::array<MutationInfo, static_cast<std::size_t>(Mutation::kCo
          "a guest may store through a read-only grant map, as if it were writable"},
         {Mutation::kGuestWritesTable, "guest_can_write",
          "a guest may store into any frame of its own, whatever its type: a page table too"},
+        {Mutation::kTableWithoutFlush, "begin_validation",
+         "a frame typed writable becomes a page table without a TLB flush of its owner: a stale "
+         "writable translation can still write the table"},
     }};
 
 } // namespace enso::core

@@ -117,7 +117,7 @@ ENSO_INLINE Rc begin_validation(State<V>& s, typename V::U32 f, typename V::U8 l
     if (s.frames.type_count.get(f) != 0 || frame_has<V>(s, f, kFrameValidated)) {
         return kEBUSY;
     }
-    if (s.frames.type.get(f) == kTypeWritable) {
+    if (ENSO_CHECKED(V, kTableWithoutFlush, s.frames.type.get(f) == kTypeWritable)) {
         add_effect<V>(s, s.frames.owner.get(f), kEffectTlbFlush);
     }
     s.frames.type.set(f, level);

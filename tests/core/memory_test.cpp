@@ -262,3 +262,18 @@ TEST_CASE("memory: a descriptor frame the core holds maps read-only only, and go
     REQUIRE_INVARIANTS(m.core());
     CHECK(m.core().free_frames() == baseline_frames); // the held frame went back too
 }
+
+// The verifier's flush/owed goal found this: a frame a domain mapped
+// writable and unmapped without a flush could still be written through its
+// stale TLB entry after release, by then another domain's.
+TEST_CASE("memory: release owes the domain a TLB flush for the frame it gave up") {
+    TestMachine m;
+    m.make_domain(1, 16);
+    const auto data = m.frame(1);
+    const auto as = m.build_address_space(1, data);
+    REQUIRE(update(m, 1, as.l1, 0, 0) == kOk); // unmapped: no flush owed yet
+    m.core().take_effects(1);
+    REQUIRE(m.core().release_frame(1, data) == kOk);
+    REQUIRE_INVARIANTS(m.core());
+    CHECK((m.core().take_effects(1) & kEffectTlbFlush) != 0);
+}

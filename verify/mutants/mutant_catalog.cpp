@@ -212,6 +212,11 @@ const std::vector<MutantEntry>& mutant_entries() {
          "guest/write_word",
          {"hierarchy", "ownership", "flags_allowed", "no_writable_pagetable", "type_count_matches",
           "refcount_covers_uses", "pagetable_validated", "no_leaked_references"}},
+        {Mutation::kTableWithoutFlush,
+         "table_without_flush",
+         "none (a stale TLB entry)",
+         "table_work/begin_validation",
+         {"flush/owed"}},
     };
     return all;
 }
