@@ -14,9 +14,7 @@ namespace enso::verify {
 
 // `solver` has just answered sat for `goal` with the facts at `terms`
 // (the instances in `taken`); its model is read after further checks on
-// it, each limited to kSearchWorkMillions of z3 work (timeout_ms as a
-// backstop) and not counted as queries.
-inline constexpr unsigned kSearchWorkMillions = 30;
+// it, each limited to min(timeout_ms, 5 s) and not counted as queries.
 Counterexample find_counterexample(const PathContext& path, const Goal& goal, z3::solver& solver,
                                    const IndexTerms& terms, InstanceKeys& taken,
                                    unsigned timeout_ms);
