@@ -184,7 +184,7 @@ public:
             }
             const auto d = static_cast<std::uint16_t>(mi >> kMaptrackBits);
             const auto gi = grant_index<C>(m.granter, m.ref);
-            bool ok = m.granter < kMaxDomains && m.ref < kMaxGrantRefs && m.granter != d &&
+            bool ok = m.granter < kMaxDomains && m.ref < kMaxGrantRefs &&
                       s_.doms.state.get(d) == kDomLive;
             const auto f = ok ? s_.grants.act_frame.get(gi) : kNoFrame;
             ok = ok && f < nr && s_.frames.owner.get(f) == m.granter &&
@@ -320,14 +320,20 @@ private:
     }
 
     std::uint32_t own_xen_frame(std::uint16_t d, std::uint32_t f, const char* what) {
+        // One core frame serves one purpose: a frame the model gave two
+        // grant-table slots (or shared_info and a slot) would make two
+        // entries share status bits.
         const bool ok = f != 0 && f < s_.nr_frames && s_.frames.owner.get(f) == d &&
-                        frame_has<C>(s_, f, kFrameAllocated) && frame_has<C>(s_, f, kFrameXenRef);
+                        frame_has<C>(s_, f, kFrameAllocated) && frame_has<C>(s_, f, kFrameXenRef) &&
+                        core_frames_.count(f) == 0;
         if (ok) {
+            core_frames_.insert(f);
             return f;
         }
         for (std::uint32_t g = s_.nr_frames - 1; g > 0; --g) {
             if (used_.count(g) == 0 && s_.frames.flags.get(g) == 0) {
                 used_.insert(g);
+                core_frames_.insert(g);
                 s_.frames.owner.set(g, d);
                 s_.frames.flags.set(g, kFrameAllocated | kFrameXenRef);
                 s_.frames.type.set(g, kTypeWritable);
@@ -343,6 +349,7 @@ private:
     const Counterexample& c_;
     std::vector<std::string>& repairs_;
     std::set<std::uint32_t> used_;
+    std::set<std::uint32_t> core_frames_; // shared_info and grant-table frames handed out
 };
 
 std::string names(const std::vector<core::Violation>& v) {

@@ -2,6 +2,7 @@
 #include "verify/counterexample_search.hpp"
 
 #include "verify/model_reader.hpp"
+#include "verify/query_solver.hpp"
 #include "verify/reference_counts.hpp"
 
 #include <algorithm>
@@ -88,12 +89,13 @@ Counterexample find_counterexample(const PathContext& path, const Goal& goal, z3
     }
     solver.add(small);
     const auto t0 = std::chrono::steady_clock::now();
+    const double w0 = work_done_by(solver);
     const auto closed_result = solver.check();
     if (std::getenv("ENSO_VERIFY_DEBUG")) {
-        std::fprintf(stderr, "closed world: %d after %.3fs (%u facts): %s\n",
-                     static_cast<int>(closed_result),
+        std::fprintf(stderr, "closed world %s/%zu: %d after %.3fs %.1fM (%u facts): %s\n",
+                     goal.name.c_str(), path.path, static_cast<int>(closed_result),
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
-                     facts.size(),
+                     (work_done_by(solver) - w0) / 1e6, facts.size(),
                      closed_result == z3::unknown ? solver.reason_unknown().c_str() : "");
     }
     if (closed_result == z3::sat) {

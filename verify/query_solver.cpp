@@ -8,12 +8,7 @@
 
 namespace enso::verify {
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// z3's resource count so far (ProofResult::solver_work).
-double work_done(const z3::solver& solver) {
+double work_done_by(const z3::solver& solver) {
     const z3::stats st = solver.statistics();
     for (unsigned k = 0; k < st.size(); ++k) {
         if (st.key(k) == "rlimit count") {
@@ -23,15 +18,19 @@ double work_done(const z3::solver& solver) {
     return 0;
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
 // Runs one check of `solver` (which `run` may replace: the count read
 // after it is the new solver's) and measures it.
 template <class Run>
 Check measured(const z3::solver& solver, Run&& run) {
-    const double w0 = work_done(solver);
+    const double w0 = work_done_by(solver);
     const auto t0 = Clock::now();
     const z3::check_result r = run();
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    return {r, 0, 0, seconds, work_done(solver) - w0};
+    return {r, 0, 0, seconds, work_done_by(solver) - w0};
 }
 
 // A solver with the path condition and the limits: z3's solver for

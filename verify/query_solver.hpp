@@ -29,6 +29,9 @@ struct QueryLimits {
     unsigned timeout_ms;    // 0: no bound
 };
 
+// z3's resource count of `solver` so far (ProofResult::solver_work).
+double work_done_by(const z3::solver& solver);
+
 struct Check {
     z3::check_result result;
     unsigned added;       // facts this check asserted

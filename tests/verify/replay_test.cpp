@@ -4,6 +4,7 @@
 // it finds sound; and the picture of it is a Graphviz graph with the
 // violating edge in red.
 #include "hvcore/core/invariants.hpp"
+#include "verify/handler_catalog.hpp"
 #include "verify/mutants/mutant_catalog.hpp"
 #include "verify/state_graph.hpp"
 #include "verify_test_support.hpp"
@@ -72,6 +73,46 @@ TEST_CASE("replay: a page-table mutant's counterexample is drawn with its red ed
         CHECK(std::any_of(files.begin(), files.end(),
                           [](const std::string& f) { return f.ends_with(".svg"); }));
     }
+}
+
+// A self-grant (granter == grantee) is a machine the core allows; a model
+// that uses one must be built as it is, or the replay runs a different
+// call (this lost XSA-230's kill once self-grants came in). And one core
+// frame never serves two grant-table slots, whose status bits would then
+// be one word.
+TEST_CASE("replay: builds a self-grant's mapping and gives each grant-table slot its own frame",
+          "[replay]") {
+    using namespace core;
+    const HandlerSpec* copy = find_handler("grant_copy");
+    REQUIRE(copy != nullptr);
+    Counterexample c;
+    c.handler = "grant_copy";
+    c.nr_frames = 64;
+    c.small = true;
+    for (const auto& a : copy->args) {
+        c.args.emplace_back(a.name, 0);
+    }
+    c.doms[0] = DomRecord{.state = kDomLive, .shared_info = 48, .gnttab_nr_frames = 2};
+    c.gnttab_frames[0] = 32;
+    c.gnttab_frames[1] = 32; // the model's: both slots on frame 32
+    const auto xen = static_cast<std::uint8_t>(kFrameAllocated | kFrameXenRef);
+    c.frames[32] = FrameRecord{.owner = 0, .type = kTypeWritable, .flags = xen};
+    c.frames[48] = FrameRecord{.owner = 0, .type = kTypeWritable, .flags = xen};
+    c.frames[2] = FrameRecord{.owner = 0, .type = kTypeWritable, .flags = kFrameAllocated};
+    c.grants[1] = GrantRecord{.readers = 1, .frame = 2, .grantee = 0};
+    c.maps[1] = MapRecord{
+        .flags = static_cast<std::uint8_t>(kMapInUse | kMapReadonly), .granter = 0, .ref = 1};
+    c.words[{32, 1}] = GTF_permit_access | (std::uint64_t{2} << 32); // ref 1 grants frame 2 to d0
+    const Replay r = replay_counterexample(*copy, c);
+    INFO(r.summary);
+    REQUIRE(r.built);
+    CHECK(r.pre.empty());
+    const CState& s = r.before->state();
+    CHECK((s.grants.map_flags.get(1) & kMapInUse) != 0);
+    CHECK(s.grants.act_readers.get(grant_index<Concrete>(0, 1)) == 1);
+    CHECK(s.frames.count.get(2) == 2); // the allocation and the mapping
+    CHECK(s.doms.gnttab_frame.get(gnttab_frame_index<Concrete>(0, 0)) !=
+          s.doms.gnttab_frame.get(gnttab_frame_index<Concrete>(0, 1)));
 }
 
 } // namespace enso::verify
