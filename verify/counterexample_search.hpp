@@ -12,9 +12,15 @@
 
 namespace enso::verify {
 
+// What each of the search's checks may spend: z3 work first, time only as
+// a backstop for work z3 does not count.
+inline constexpr unsigned kSearchWorkMillions = 60;
+inline constexpr unsigned kSearchBackstopMs = 120000;
+
 // `solver` has just answered sat for `goal` with the facts at `terms`
 // (the instances in `taken`); its model is read after further checks on
-// it, each limited to min(timeout_ms, 5 s) and not counted as queries.
+// it, each limited to kSearchWorkMillions (and min(timeout_ms,
+// kSearchBackstopMs)), not counted as queries.
 Counterexample find_counterexample(const PathContext& path, const Goal& goal, z3::solver& solver,
                                    const IndexTerms& terms, InstanceKeys& taken,
                                    unsigned timeout_ms);
