@@ -308,6 +308,16 @@ void add_descriptor_store_cases(std::vector<Case>& cases) {
     }
 }
 
+// An instruction a CR4 bit must forbid at CPL3: Xen relies on it to keep
+// FS/GS base writes from a PV guest until its kernel allows them (XSA-293,
+// XTF's pv-fsgsbase).
+void add_cr4_control_cases(std::vector<Case>& cases) {
+    add_case(cases, "ud_fsgsbase",
+             "rdfsbase %rax at CPL3 with CR4.FSGSBASE clear: #UD expected (completes where the "
+             "host's own CR4 governs the guest's CPL3 code)",
+             bytes({0xf3, 0x48, 0x0f, 0xae, 0xc0}));
+}
+
 // SYSCALL and SYSENTER from CPL3.
 void add_syscall_cases(std::vector<Case>& cases) {
     auto add = [&](std::string n, std::string m, std::vector<std::uint8_t> insn) {
@@ -357,6 +367,7 @@ std::vector<Case> all_cases() {
     add_stack_cases(cases);
     add_gate_rule_cases(cases);
     add_descriptor_store_cases(cases);
+    add_cr4_control_cases(cases);
     add_syscall_cases(cases);
     add_breakpoint_cases(cases);
     return cases;

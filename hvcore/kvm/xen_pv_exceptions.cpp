@@ -88,6 +88,15 @@ void emulate_cpuid(kvm_regs& regs) {
             c &= ~(1U << 3); // no MONITOR: a PV guest cannot use it
             c |= 1U << 31;   // a hypervisor is present
         }
+        if (leaf == 7 && sub == 0) {
+            // No FSGSBASE. Xen offers it to a PV guest with CR4.FSGSBASE
+            // under the guest's control (clear at start: the instructions
+            // fault until the kernel sets it). Enso does not emulate that
+            // bit, and a PVM host runs the guest's CPL3 code under its own
+            // CR4, where they never fault; offering the feature would tell
+            // the guest a control exists that does not.
+            b &= ~1U;
+        }
     }
     regs.rax = a;
     regs.rbx = b;
