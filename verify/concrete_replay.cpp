@@ -294,10 +294,15 @@ public:
                 const auto gi = grant_index<C>(gd, ref);
                 const auto f = grant_entry_frame<C>(s_, gd, ref);
                 const auto w = grant_entry_word<C>(ref);
-                std::uint64_t e = s_.mem.load64(f, w) & ~std::uint64_t{GTF_reading | GTF_writing};
-                if (readers[gi] + writers[gi] != 0) {
-                    e |= GTF_reading;
+                // An entry in use has the bits its pins require; an unused
+                // one keeps what the model gave it, which its granter may
+                // write (a model may need them: a release that clears the
+                // wrong entry's bits changes nothing where there are none).
+                if (readers[gi] + writers[gi] == 0) {
+                    continue;
                 }
+                std::uint64_t e = s_.mem.load64(f, w) & ~std::uint64_t{GTF_reading | GTF_writing};
+                e |= GTF_reading;
                 if (writers[gi] != 0) {
                     e |= GTF_writing;
                 }
@@ -352,6 +357,30 @@ private:
     std::set<std::uint32_t> core_frames_; // shared_info and grant-table frames handed out
 };
 
+// Clears the status bits of every unused grant entry: bits a granter wrote
+// into its own entries, which the concrete checker (bits exactly as the
+// pins require) counts as a violation, but which no handler made and every
+// guest may make.
+void clear_granter_status(CState& s) {
+    for (std::uint16_t gd = 0; gd < kMaxDomains; ++gd) {
+        if (s.doms.state.get(gd) != kDomLive) {
+            continue;
+        }
+        for (std::uint32_t ref = 0; ref < nr_grant_refs<C>(s, gd); ++ref) {
+            const auto gi = grant_index<C>(gd, ref);
+            if (s.grants.act_readers.get(gi) + s.grants.act_writers.get(gi) == 0) {
+                const auto f = grant_entry_frame<C>(s, gd, ref);
+                const auto w = grant_entry_word<C>(ref);
+                s.mem.store64(f, w, s.mem.load64(f, w) & ~std::uint64_t{GTF_reading | GTF_writing});
+            }
+        }
+    }
+}
+
+bool same(const core::Violation& a, const core::Violation& b) {
+    return a.check == b.check && a.detail == b.detail;
+}
+
 std::string names(const std::vector<core::Violation>& v) {
     std::set<std::string> n;
     for (const auto& x : v) {
@@ -377,38 +406,46 @@ ConcreteMachine::ConcreteMachine(const ConcreteMachine& other)
     state_.mem = ConcreteMemory(memory_);
 }
 
-Replay replay_counterexample(const HandlerSpec& spec, const Counterexample& c) {
+namespace {
+
+// Builds the counterexample's machine (at the start of the step's whole
+// table operation if `whole`), checks it, runs the call and checks again.
+Replay replay_on_machine(const HandlerSpec& spec, const Counterexample& c, bool whole) {
     Replay r;
-    if (!spec.concrete) {
-        r.summary = "no concrete instantiation to replay";
-        return r;
-    }
-    if (c.nr_frames < 8 || c.nr_frames > kMaxReplayFrames) {
-        r.summary = "machine of " + std::to_string(c.nr_frames) + " frames: too large to build";
-        return r;
+    std::vector<std::uint64_t> args;
+    for (const auto& [name, v] : c.args) {
+        args.push_back(v);
     }
     auto before = std::make_shared<ConcreteMachine>(c.nr_frames);
     Builder b(*before, c, r.repairs);
     b.fill();
     b.repair_domains();
+    if (whole) {
+        spec.whole_start(before->state(), args);
+    }
     b.sanitize();
     b.normalize();
     r.built = true;
     r.before = before;
-    r.pre = check_invariants(before->state());
+    // Sound but for what its granters wrote into their own entries; what
+    // the checker reports of those before the call is not the call's doing.
+    ConcreteMachine cleared(*before);
+    clear_granter_status(cleared.state());
+    r.pre = check_invariants(cleared.state());
+    const auto given = check_invariants(before->state());
     if (!r.pre.empty()) {
         r.summary = "the built pre-state is not sound: " + names(r.pre);
         return r;
     }
     auto after = std::make_shared<ConcreteMachine>(*before);
-    std::vector<std::uint64_t> args;
-    for (const auto& [name, v] : c.args) {
-        args.push_back(v);
-    }
-    r.rc = spec.concrete(after->replay_state(), Args<Concrete>(args));
+    r.rc = (whole ? spec.whole : spec.concrete)(after->replay_state(), Args<Concrete>(args));
     r.ran = true;
     r.after = after;
-    r.post = check_invariants(after->state());
+    for (auto& v : check_invariants(after->state())) {
+        if (std::none_of(given.begin(), given.end(), [&](const auto& g) { return same(g, v); })) {
+            r.post.push_back(std::move(v));
+        }
+    }
     // The policy's violations by this call (a policy goal's checks name them).
     for (auto& v : check_policy(spec, before->state(), after->state(), args, r.rc)) {
         r.post.push_back(std::move(v));
@@ -430,6 +467,34 @@ Replay replay_counterexample(const HandlerSpec& spec, const Counterexample& c) {
                     (c.checks.empty() ? std::string("(auxiliary)") : c.checks.front());
     }
     return r;
+}
+
+} // namespace
+
+Replay replay_counterexample(const HandlerSpec& spec, const Counterexample& c) {
+    if (!spec.concrete) {
+        Replay r;
+        r.summary = "no concrete instantiation to replay";
+        return r;
+    }
+    if (c.nr_frames < 8 || c.nr_frames > kMaxReplayFrames) {
+        Replay r;
+        r.summary = "machine of " + std::to_string(c.nr_frames) + " frames: too large to build";
+        return r;
+    }
+    Replay step = replay_on_machine(spec, c, false);
+    if (step.confirmed || !spec.whole) {
+        return step;
+    }
+    // A table-work step: the whole operation it belongs to, from its start.
+    Replay whole = replay_on_machine(spec, c, true);
+    if (whole.confirmed) {
+        whole.summary = "confirmed on the whole table operation (the step alone: " + step.summary +
+                        "): " + whole.summary.substr(11);
+        return whole;
+    }
+    step.summary += "; the whole table operation: " + whole.summary;
+    return step;
 }
 
 } // namespace enso::verify

@@ -109,6 +109,14 @@ struct HandlerSpec {
     std::vector<Invariant> kept;
     // The guest step: exempt from core_kept_rules (it writes guest memory).
     bool guest = false;
+    // Table work: the whole operation a step is part of, which the replay
+    // runs when the step's own replay confirms nothing (it cannot rebuild
+    // the ghost's half-done table, and the concrete checker counts a
+    // table's entries only once it is validated). `whole_start` puts the
+    // built machine where the operation starts, before its counts are
+    // recomputed; `whole` runs the operation. Empty for other handlers.
+    std::function<void(CState&, const std::vector<std::uint64_t>& args)> whole_start;
+    std::function<core::Rc(RState&, const Args<core::Concrete>&)> whole;
 };
 
 // A spec from a type H with `template <class V> static core::Rc run(State<V>&,

@@ -2,6 +2,7 @@
 #include "verify/table_work_steps.hpp"
 
 #include "hvcore/core/table_entry_refs.hpp"
+#include "hvcore/core/table_work.hpp"
 #include "verify/symbolic_domain.hpp"
 
 namespace enso::verify {
@@ -133,6 +134,78 @@ std::pair<z3::expr, z3::expr> word_of(const Args<Symbolic>& a, std::size_t slot_
     return {a.raw(0), resize(a.raw(slot_arg), 9)};
 }
 
+// --- The whole operations, for the replay ------------------------------------
+// The machine as a handler leaves it when it asks for table work on the
+// step's frame (State::work): the replay then runs that work as the core
+// does (do_table_work).
+// To validate: the frame plain memory (typed writable, as before
+// begin_validation), pinned by nobody and nobody's root. The level is the
+// step's argument where it has one, else the model's type (L1 if none).
+void start_validation(CState& s, const std::vector<std::uint64_t>& args, bool has_level) {
+    using namespace core;
+    const auto f = static_cast<std::uint32_t>(args.at(0));
+    if (f >= s.nr_frames) {
+        return;
+    }
+    auto level = has_level ? static_cast<std::uint8_t>(args.at(1)) : s.frames.type.get(f);
+    if (level < kTypeL1 || level > kTypeL4) {
+        level = kTypeL1;
+    }
+    s.frames.type.set(f, kTypeWritable);
+    s.frames.flags.set(
+        f, static_cast<std::uint8_t>(s.frames.flags.get(f) & ~(kFrameValidated | kFramePinned)));
+    for (std::uint16_t d = 0; d < kMaxDomains; ++d) {
+        if (s.doms.baseptr.get(d) == f) {
+            s.doms.baseptr.set(d, kNoFrame);
+        }
+    }
+    s.work = kWorkValidate;
+    s.work_frame = f;
+    s.work_type = level;
+}
+
+// To devalidate: a validated table, pinned by nobody and nobody's root.
+void start_devalidation(CState& s, const std::vector<std::uint64_t>& args) {
+    using namespace core;
+    const auto f = static_cast<std::uint32_t>(args.at(0));
+    if (f >= s.nr_frames) {
+        return;
+    }
+    if (s.frames.type.get(f) < kTypeL1 || s.frames.type.get(f) > kTypeL4) {
+        s.frames.type.set(f, kTypeL1);
+    }
+    s.frames.flags.set(
+        f, static_cast<std::uint8_t>((s.frames.flags.get(f) | kFrameValidated) & ~kFramePinned));
+    for (std::uint16_t d = 0; d < kMaxDomains; ++d) {
+        if (s.doms.baseptr.get(d) == f) {
+            s.doms.baseptr.set(d, kNoFrame);
+        }
+    }
+    s.work = kWorkDevalidate;
+    s.work_frame = f;
+}
+
+// The work asked for, as the core runs it; a table the core would not
+// devalidate (still typed by a reference) is left alone.
+core::Rc run_table_work(RState& s, const Args<core::Concrete>& /*a*/) {
+    if (s.work == core::kWorkDevalidate && s.frames.type_count.get(s.work_frame) != 0) {
+        return core::kEBUSY;
+    }
+    return core::do_table_work<ReplayConcrete>(s);
+}
+
+void validates(HandlerSpec& h, bool has_level) {
+    h.whole_start = [has_level](CState& s, const std::vector<std::uint64_t>& args) {
+        start_validation(s, args, has_level);
+    };
+    h.whole = run_table_work;
+}
+
+void devalidates(HandlerSpec& h) {
+    h.whole_start = start_devalidation;
+    h.whole = run_table_work;
+}
+
 } // namespace
 
 std::vector<HandlerSpec> table_work_steps() {
@@ -158,6 +231,7 @@ std::vector<HandlerSpec> table_work_steps() {
     begin.progress_after = [](const z3::expr& g, const Args<Symbolic>& a, bool ok) {
         return ok ? set_progress(g, a.raw(0), u16(1)) : g;
     };
+    validates(begin, true);
     add(std::move(begin));
 
     HandlerSpec entry = make_spec<ValidateEntry>(
@@ -175,6 +249,7 @@ std::vector<HandlerSpec> table_work_steps() {
         return ok ? set_progress(g, a.raw(0), progress_of(g, a.raw(0)) + u16(1)) : g;
     };
     entry.progress_word = [](const Args<Symbolic>& a) { return word_of(a, 2); };
+    validates(entry, true);
     add(std::move(entry));
 
     HandlerSpec end = make_spec<EndValidation>(
@@ -188,6 +263,7 @@ std::vector<HandlerSpec> table_work_steps() {
     end.progress_after = [](const z3::expr& g, const Args<Symbolic>& a, bool) {
         return set_progress(g, a.raw(0), u16(0));
     };
+    validates(end, false);
     add(std::move(end));
 
     HandlerSpec undo = make_spec<ReleaseEntry>(
@@ -203,6 +279,7 @@ std::vector<HandlerSpec> table_work_steps() {
         return set_progress(g, a.raw(0), progress_of(g, a.raw(0)) - u16(1));
     };
     undo.progress_word = [](const Args<Symbolic>& a) { return word_of(a, 1); };
+    validates(undo, false);
     add(std::move(undo));
 
     HandlerSpec fail = make_spec<FailValidation>(
@@ -217,6 +294,7 @@ std::vector<HandlerSpec> table_work_steps() {
     fail.progress_after = [](const z3::expr& g, const Args<Symbolic>& a, bool) {
         return set_progress(g, a.raw(0), u16(0));
     };
+    validates(fail, false);
     add(std::move(fail));
 
     HandlerSpec release = make_spec<ReleaseEntry>(
@@ -231,6 +309,7 @@ std::vector<HandlerSpec> table_work_steps() {
         return set_progress(g, a.raw(0), progress_of(g, a.raw(0)) + u16(1));
     };
     release.progress_word = [](const Args<Symbolic>& a) { return word_of(a, 1); };
+    devalidates(release);
     add(std::move(release));
 
     HandlerSpec devalidated =
@@ -245,6 +324,7 @@ std::vector<HandlerSpec> table_work_steps() {
     devalidated.progress_after = [](const z3::expr& g, const Args<Symbolic>& a, bool) {
         return set_progress(g, a.raw(0), u16(0));
     };
+    devalidates(devalidated);
     add(std::move(devalidated));
     return out;
 }

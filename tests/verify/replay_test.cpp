@@ -115,4 +115,23 @@ TEST_CASE("replay: builds a self-grant's mapping and gives each grant-table slot
           s.doms.gnttab_frame.get(gnttab_frame_index<Concrete>(0, 1)));
 }
 
+// A table-work step's counterexample describes a half-done table the
+// replay cannot rebuild; the replay then runs the whole table operation
+// the step belongs to, from the state a handler leaves when it asks for
+// that work, with the seeded bug switched on.
+TEST_CASE("replay: a table-work mutant is confirmed on the whole table operation", "[replay]") {
+    for (const char* name :
+         {"validate_takes_no_refs", "release_entry_keeps_refs", "validated_after_failure"}) {
+        INFO(name);
+        const Mutant* m = find_mutant(name);
+        REQUIRE(m != nullptr);
+        const auto out = run_mutants({m}, test::run_options());
+        REQUIRE(out[0].killed);
+        const auto& [c, r] = out[0].outcome.counterexamples.back();
+        INFO(r.summary);
+        CHECK(r.confirmed);
+        CHECK(r.summary.find("whole table operation") != std::string::npos);
+    }
+}
+
 } // namespace enso::verify

@@ -19,20 +19,6 @@ using core::Mutation;
 constexpr const char* kValidateEntry = "table_work/validate_entry";
 constexpr const char* kReleaseEntry = "table_work/release_entry";
 constexpr const char* kFailValidation = "table_work/fail_validation";
-// Why a table-work step's kill is not confirmed yet.
-constexpr const char* kHalfValidated =
-    "refuted by the proof, but one step's concrete replay cannot confirm it: the replay does "
-    "not rebuild the half-validated table the proof's ghost describes, and the concrete checker "
-    "counts a table's entries only once it is validated";
-
-// Why status_wrong_entry's kill is not confirmed yet.
-constexpr const char* kNeighbourInUse =
-    "refuted by the proof (policy/memory; grant_status_matches_pins/status_bits is confirmed), "
-    "but policy/memory is not replayed: a model need only give the neighbouring entry status "
-    "bits (its granter may write them: they are no invariant), and the replay recomputes every "
-    "entry's "
-    "bits from the pins (the concrete checker requires them to match), so nothing is left to "
-    "clear unless a third domain has that entry in use, which no model found does";
 
 std::string bug_of(Mutation m) {
     for (const auto& i : core::kMutations) {
@@ -143,21 +129,18 @@ const std::vector<MutantEntry>& mutant_entries() {
          "none (table work)",
          kValidateEntry,
          {"type_count_matches", "refcount_covers_uses", "ownership", "hierarchy", "flags_allowed",
-          "no_writable_pagetable"},
-         kHalfValidated},
+          "no_writable_pagetable"}},
         {Mutation::kReleaseEntryKeepsRefs,
          "release_entry_keeps_refs",
          "none (table work)",
          kReleaseEntry,
-         {"no_leaked_references", "type_count_matches", "refcount_covers_uses"},
-         kHalfValidated},
+         {"no_leaked_references", "type_count_matches", "refcount_covers_uses"}},
         {Mutation::kValidatedAfterFailure,
          "validated_after_failure",
          "none (table work)",
          kFailValidation,
          {"pagetable_validated", "hierarchy", "ownership", "flags_allowed", "type_count_matches",
-          "refcount_covers_uses"},
-         kHalfValidated},
+          "refcount_covers_uses"}},
         // The policy's bug classes (policy.hpp): each is killed by the policy
         // goal it plants a bug for, confirmed by concrete_policy_check.
         {Mutation::kGrantAnyGrantee,
@@ -194,8 +177,7 @@ const std::vector<MutantEntry>& mutant_entries() {
          "status_wrong_entry",
          "none (authority: status bits of an entry the call did not use)",
          "grant_unmap",
-         {"policy/memory"},
-         kNeighbourInUse},
+         {"policy/memory"}},
         {Mutation::kFrameNotScrubbed,
          "frame_not_scrubbed",
          "none (confidentiality: a fresh frame keeps its previous owner's words)",
@@ -234,6 +216,12 @@ HandlerSpec mutated_spec(const HandlerSpec& handler, core::Mutation m) {
         s.concrete = [concrete, m](RState& st, const Args<core::Concrete>& a) {
             const MutationScope on(m);
             return concrete(st, a);
+        };
+    }
+    if (auto whole = handler.whole) {
+        s.whole = [whole, m](RState& st, const Args<core::Concrete>& a) {
+            const MutationScope on(m);
+            return whole(st, a);
         };
     }
     return s;
