@@ -395,15 +395,19 @@ std::string names(const std::vector<core::Violation>& v) {
 
 } // namespace
 
+// One guard frame past the machine's end: a seeded bug that copies past a
+// frame's end (copy_past_frame_end) may do so from the last frame, and its
+// replay must write memory, not past it.
 ConcreteMachine::ConcreteMachine(std::uint32_t nr_frames)
-    : memory_(std::size_t{nr_frames} * kPageSize) {
+    : memory_((std::size_t{nr_frames} + 1) * kPageSize) {
     init_state<C>(static_cast<CState&>(state_), nr_frames);
-    state_.mem = ConcreteMemory(memory_);
+    state_.mem = ConcreteMemory(std::span(memory_.data(), std::size_t{nr_frames} * kPageSize));
 }
 
 ConcreteMachine::ConcreteMachine(const ConcreteMachine& other)
     : memory_(other.memory_), state_(other.state_) {
-    state_.mem = ConcreteMemory(memory_);
+    state_.mem =
+        ConcreteMemory(std::span(memory_.data(), std::size_t{state_.nr_frames} * kPageSize));
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include "verify/symbolic_domain.hpp"
 
+#include "hvcore/core/xen_abi.hpp"
+
 namespace enso::verify {
 
 namespace {
@@ -98,12 +100,33 @@ void SymMemory::clear_frame(const W& f) {
     m_ = z3::store(m_, f.expr(), z3::const_array(c.bv_sort(kWordBits), c.bv_val(0, 64)));
 }
 
-void SymMemory::copy(const W& dst, const W& /*dst_off*/, const W& /*src*/, const W& /*src_off*/,
-                     const W& /*len*/) {
+void SymMemory::copy(const W& dst, const W& dst_off, const W& /*src*/, const W& /*src_off*/,
+                     const W& len) {
+    auto& c = sym_ctx();
+    // The destination frame: its new contents are not modelled.
     const std::string name = "copied_frame_" + std::to_string(havocs_++);
-    const z3::expr contents = sym_ctx().constant(name.c_str(), frame_sort());
+    const z3::expr contents = c.constant(name.c_str(), frame_sort());
     log_.push_back({dst.expr(), std::nullopt, std::nullopt, contents});
     m_ = z3::store(m_, dst.expr(), contents);
+    // Where a copy runs past the frame's end (the machine's frames are one
+    // array, as ConcreteMemory's memmove sees them), the next frame changes
+    // too: a missing bounds check then writes whoever owns it. Exact for a
+    // copy that ends within the next frame: the core's checks keep it in
+    // one, and a bug that checks the offset but not the end (the seeded
+    // copy_past_frame_end) in two; a copy reaching further is not modelled.
+    const z3::expr end = z3::zext(dst_off.expr(), 32) + z3::zext(len.expr(), 32);
+    const z3::expr past =
+        len.expr() != c.bv_val(0, 32) && z3::ugt(end, c.bv_val(core::kPageSize, 64));
+    // A branch of the path, not a term: where the core's check holds, the
+    // spill is infeasible and no memory read pays for it.
+    if (!Explorer::current().decide(past)) {
+        return;
+    }
+    const z3::expr next = dst.expr() + c.bv_val(1, 32);
+    const std::string spill_name = "copied_frame_" + std::to_string(havocs_++);
+    const z3::expr spill = c.constant(spill_name.c_str(), frame_sort());
+    log_.push_back({next, std::nullopt, std::nullopt, spill});
+    m_ = z3::store(m_, next, spill);
 }
 
 } // namespace enso::verify

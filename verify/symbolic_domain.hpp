@@ -168,7 +168,8 @@ public:
     void clear_frame(const W& f);
     // The copied bytes are not modelled: the destination frame becomes
     // unconstrained (sound for the invariants, which never read the
-    // contents of a writable frame).
+    // contents of a writable frame), and so does the next frame where
+    // dst_off + len runs past the frame's end, as it would in memory.
     void copy(const W& dst, const W& dst_off, const W& src, const W& src_off, const W& len);
     // The writes as a store chain over the initial memory (bookkeeping).
     [[nodiscard]] const z3::expr& expr() const { return m_; }

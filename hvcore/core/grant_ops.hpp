@@ -478,7 +478,8 @@ ENSO_INLINE Rc grant_copy(State<V>& s, typename V::U16 d, const CopySide<V>& src
     }
     // In 64 bits, so a huge offset cannot wrap past the check.
     if (as_u64<V>(src.offset) + as_u64<V>(len) > kPageSize ||
-        as_u64<V>(dst.offset) + as_u64<V>(len) > kPageSize) {
+        ENSO_MUTATED(V, kCopyPastFrameEnd, as_u64<V>(dst.offset) + as_u64<V>(len) > kPageSize,
+                     as_u64<V>(dst.offset) > kPageSize)) {
         return GNTST_bad_copy_arg;
     }
     typename V::U32 sframe{};

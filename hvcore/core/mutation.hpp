@@ -44,6 +44,7 @@ enum class Mutation : std::uint8_t {
     kGuestWritesReadonlyMap,
     kGuestWritesTable,
     kTableWithoutFlush,
+    kCopyPastFrameEnd,
     kCount,
 };
 
@@ -139,6 +140,9 @@ inline constexpr std::array<MutationInfo, static_cast<std::size_t>(Mutation::kCo
         {Mutation::kTableWithoutFlush, "begin_validation",
          "a frame typed writable becomes a page table without a TLB flush of its owner: a stale "
          "writable translation can still write the table"},
+        {Mutation::kCopyPastFrameEnd, "grant_copy",
+         "a copy's destination offset is checked against the frame's end, its end is not: the "
+         "bytes past the frame land in the next one, whoever owns it"},
     }};
 
 } // namespace enso::core
