@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 namespace enso::verify {
 
@@ -16,6 +17,22 @@ namespace {
 
 using namespace core;
 using C = Concrete;
+
+// Calls f(gi, frame, word) for every grant reference in a live domain's
+// table: the entries whose status bits the concrete checker reads.
+template <class F>
+void for_each_live_grant_entry(const CState& s, F&& f) {
+    for (std::uint16_t gd = 0; gd < kMaxDomains; ++gd) {
+        if (s.doms.state.get(gd) != kDomLive) {
+            continue;
+        }
+        for (std::uint32_t ref = 0; ref < nr_grant_refs<C>(s, gd); ++ref) {
+            f(grant_index<C>(gd, ref), grant_entry_frame<C>(s, gd, ref), grant_entry_word<C>(ref));
+        }
+    }
+}
+
+constexpr std::string_view kConfirmed = "confirmed: ";
 
 class Builder {
 public:
@@ -285,30 +302,21 @@ public:
                 s_.doms.state.set(d, kDomFree);
             }
         }
-        // Status bits of every reference in a live domain's table.
-        for (std::uint16_t gd = 0; gd < kMaxDomains; ++gd) {
-            if (s_.doms.state.get(gd) != kDomLive) {
-                continue;
+        // Status bits: an entry in use has the bits its pins require; an
+        // unused one keeps what the model gave it, which its granter may
+        // write (a model may need them: a release that clears the wrong
+        // entry's bits changes nothing where there are none).
+        for_each_live_grant_entry(s_, [&](std::uint32_t gi, std::uint32_t f, std::uint32_t w) {
+            if (readers[gi] + writers[gi] == 0) {
+                return;
             }
-            for (std::uint32_t ref = 0; ref < nr_grant_refs<C>(s_, gd); ++ref) {
-                const auto gi = grant_index<C>(gd, ref);
-                const auto f = grant_entry_frame<C>(s_, gd, ref);
-                const auto w = grant_entry_word<C>(ref);
-                // An entry in use has the bits its pins require; an unused
-                // one keeps what the model gave it, which its granter may
-                // write (a model may need them: a release that clears the
-                // wrong entry's bits changes nothing where there are none).
-                if (readers[gi] + writers[gi] == 0) {
-                    continue;
-                }
-                std::uint64_t e = s_.mem.load64(f, w) & ~std::uint64_t{GTF_reading | GTF_writing};
-                e |= GTF_reading;
-                if (writers[gi] != 0) {
-                    e |= GTF_writing;
-                }
-                s_.mem.store64(f, w, e);
+            std::uint64_t e = s_.mem.load64(f, w) & ~std::uint64_t{GTF_reading | GTF_writing};
+            e |= GTF_reading;
+            if (writers[gi] != 0) {
+                e |= GTF_writing;
             }
-        }
+            s_.mem.store64(f, w, e);
+        });
     }
 
 private:
@@ -362,19 +370,11 @@ private:
 // pins require) counts as a violation, but which no handler made and every
 // guest may make.
 void clear_granter_status(CState& s) {
-    for (std::uint16_t gd = 0; gd < kMaxDomains; ++gd) {
-        if (s.doms.state.get(gd) != kDomLive) {
-            continue;
+    for_each_live_grant_entry(s, [&](std::uint32_t gi, std::uint32_t f, std::uint32_t w) {
+        if (s.grants.act_readers.get(gi) + s.grants.act_writers.get(gi) == 0) {
+            s.mem.store64(f, w, s.mem.load64(f, w) & ~std::uint64_t{GTF_reading | GTF_writing});
         }
-        for (std::uint32_t ref = 0; ref < nr_grant_refs<C>(s, gd); ++ref) {
-            const auto gi = grant_index<C>(gd, ref);
-            if (s.grants.act_readers.get(gi) + s.grants.act_writers.get(gi) == 0) {
-                const auto f = grant_entry_frame<C>(s, gd, ref);
-                const auto w = grant_entry_word<C>(ref);
-                s.mem.store64(f, w, s.mem.load64(f, w) & ~std::uint64_t{GTF_reading | GTF_writing});
-            }
-        }
-    }
+    });
 }
 
 bool same(const core::Violation& a, const core::Violation& b) {
@@ -436,11 +436,11 @@ Replay replay_on_machine(const HandlerSpec& spec, const Counterexample& c, bool 
     ConcreteMachine cleared(*before);
     clear_granter_status(cleared.state());
     r.pre = check_invariants(cleared.state());
-    const auto given = check_invariants(before->state());
     if (!r.pre.empty()) {
         r.summary = "the built pre-state is not sound: " + names(r.pre);
         return r;
     }
+    const auto given = check_invariants(before->state());
     auto after = std::make_shared<ConcreteMachine>(*before);
     r.rc = (whole ? spec.whole : spec.concrete)(after->replay_state(), Args<Concrete>(args));
     r.ran = true;
@@ -462,7 +462,7 @@ Replay replay_on_machine(const HandlerSpec& spec, const Counterexample& c, bool 
             r.confirmed || std::find(c.checks.begin(), c.checks.end(), v.check) != c.checks.end();
     }
     if (r.confirmed) {
-        r.summary = "confirmed: the concrete checker reports " + names(r.post);
+        r.summary = std::string(kConfirmed) + "the concrete checker reports " + names(r.post);
     } else if (r.post.empty()) {
         r.summary = "not reproduced: the concrete handler (rc " + std::to_string(r.rc) +
                     ") kept every invariant";
@@ -494,7 +494,7 @@ Replay replay_counterexample(const HandlerSpec& spec, const Counterexample& c) {
     Replay whole = replay_on_machine(spec, c, true);
     if (whole.confirmed) {
         whole.summary = "confirmed on the whole table operation (the step alone: " + step.summary +
-                        "): " + whole.summary.substr(11);
+                        "): " + whole.summary.substr(kConfirmed.size());
         return whole;
     }
     step.summary += "; the whole table operation: " + whole.summary;

@@ -141,6 +141,18 @@ std::pair<z3::expr, z3::expr> word_of(const Args<Symbolic>& a, std::size_t slot_
 // To validate: the frame plain memory (typed writable, as before
 // begin_validation), pinned by nobody and nobody's root. The level is the
 // step's argument where it has one, else the model's type (L1 if none).
+// Drops what holds frame f's type besides its entries: its pin and any
+// domain's base pointer to it.
+void unhold(CState& s, std::uint32_t f) {
+    using namespace core;
+    s.frames.flags.set(f, static_cast<std::uint8_t>(s.frames.flags.get(f) & ~kFramePinned));
+    for (std::uint16_t d = 0; d < kMaxDomains; ++d) {
+        if (s.doms.baseptr.get(d) == f) {
+            s.doms.baseptr.set(d, kNoFrame);
+        }
+    }
+}
+
 void start_validation(CState& s, const std::vector<std::uint64_t>& args, bool has_level) {
     using namespace core;
     const auto f = static_cast<std::uint32_t>(args.at(0));
@@ -152,13 +164,8 @@ void start_validation(CState& s, const std::vector<std::uint64_t>& args, bool ha
         level = kTypeL1;
     }
     s.frames.type.set(f, kTypeWritable);
-    s.frames.flags.set(
-        f, static_cast<std::uint8_t>(s.frames.flags.get(f) & ~(kFrameValidated | kFramePinned)));
-    for (std::uint16_t d = 0; d < kMaxDomains; ++d) {
-        if (s.doms.baseptr.get(d) == f) {
-            s.doms.baseptr.set(d, kNoFrame);
-        }
-    }
+    s.frames.flags.set(f, static_cast<std::uint8_t>(s.frames.flags.get(f) & ~kFrameValidated));
+    unhold(s, f);
     s.work = kWorkValidate;
     s.work_frame = f;
     s.work_type = level;
@@ -174,13 +181,8 @@ void start_devalidation(CState& s, const std::vector<std::uint64_t>& args) {
     if (s.frames.type.get(f) < kTypeL1 || s.frames.type.get(f) > kTypeL4) {
         s.frames.type.set(f, kTypeL1);
     }
-    s.frames.flags.set(
-        f, static_cast<std::uint8_t>((s.frames.flags.get(f) | kFrameValidated) & ~kFramePinned));
-    for (std::uint16_t d = 0; d < kMaxDomains; ++d) {
-        if (s.doms.baseptr.get(d) == f) {
-            s.doms.baseptr.set(d, kNoFrame);
-        }
-    }
+    s.frames.flags.set(f, static_cast<std::uint8_t>(s.frames.flags.get(f) | kFrameValidated));
+    unhold(s, f);
     s.work = kWorkDevalidate;
     s.work_frame = f;
 }

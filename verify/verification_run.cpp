@@ -61,11 +61,11 @@ HandlerOutcome prove_one(const HandlerSpec& spec, const RunOptions& options, std
             return !accept;
         }
         Replay r = replay_counterexample(spec, *f.counterexample);
-        if (std::getenv("ENSO_VERIFY_DEBUG") != nullptr) {
+        if (const char* debug = std::getenv("ENSO_VERIFY_DEBUG"); debug != nullptr) {
             std::fprintf(stderr, "replay %s path %zu (%s%s): %s\n", spec.name.c_str(),
                          f.counterexample->path, f.counterexample->closed_world ? "closed" : "open",
                          f.counterexample->small ? ", small" : "", r.summary.c_str());
-            if (std::getenv("ENSO_VERIFY_DEBUG")[0] == '2') {
+            if (debug[0] == '2') {
                 const std::string text = nlohmann::json(*f.counterexample).dump() + "\n";
                 std::fwrite(text.data(), 1, text.size(), stderr);
             }
