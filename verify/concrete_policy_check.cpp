@@ -246,6 +246,7 @@ void PolicyCheck::domain_record() {
                    a.baseptr.get(x) != b.baseptr.get(x) ||
                    a.shared_info.get(x) != b.shared_info.get(x) ||
                    a.gnttab_nr_frames.get(x) != b.gnttab_nr_frames.get(x) ||
+                   a.gnttab_status.get(x) != b.gnttab_status.get(x) ||
                    a.shutdown_code.get(x) != b.shutdown_code.get(x) ||
                    a.invlpg_va.get(x) != b.invlpg_va.get(x);
         for (std::uint32_t i = 0; i < kMaxGrantFrames; ++i) {

@@ -68,6 +68,7 @@ public:
             s_.doms.baseptr.set(d, r.baseptr);
             s_.doms.shared_info.set(d, r.shared_info);
             s_.doms.gnttab_nr_frames.set(d, r.gnttab_nr_frames);
+            s_.doms.gnttab_status.set(d, r.gnttab_status);
         }
         for (const auto& [g, f] : c_.gnttab_frames) {
             if (g < kMaxDomains * kMaxGrantFrames) {
@@ -108,9 +109,8 @@ public:
                 note("d", d, " state ", int{st}, " -> free");
             }
             if (s_.doms.state.get(d) != kDomLive) {
-                if (s_.doms.baseptr.get(d) != kNoFrame) {
-                    s_.doms.baseptr.set(d, kNoFrame);
-                }
+                s_.doms.baseptr.set(d, kNoFrame);
+                s_.doms.gnttab_status.set(d, kNoFrame);
                 continue;
             }
             s_.doms.shared_info.set(d, own_xen_frame(d, s_.doms.shared_info.get(d), "shared_info"));
@@ -122,6 +122,10 @@ public:
                 const auto g = gnttab_frame_index<C>(d, i);
                 s_.doms.gnttab_frame.set(
                     g, own_xen_frame(d, s_.doms.gnttab_frame.get(g), "grant frame"));
+            }
+            if (s_.doms.gnttab_status.get(d) != kNoFrame) {
+                s_.doms.gnttab_status.set(
+                    d, own_xen_frame(d, s_.doms.gnttab_status.get(d), "status frame"));
             }
         }
     }
@@ -362,7 +366,7 @@ private:
     const Counterexample& c_;
     std::vector<std::string>& repairs_;
     std::set<std::uint32_t> used_;
-    std::set<std::uint32_t> core_frames_; // shared_info and grant-table frames handed out
+    std::set<std::uint32_t> core_frames_; // shared_info, grant-table and status frames handed out
 };
 
 // Clears the status bits of every unused grant entry: bits a granter wrote

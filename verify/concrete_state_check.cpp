@@ -45,6 +45,7 @@ const std::map<std::string, Field>& concrete_fields() {
         {"doms.shared_info", [](const CState& s) { return values(s.doms.shared_info); }},
         {"doms.gnttab_nr_frames", [](const CState& s) { return values(s.doms.gnttab_nr_frames); }},
         {"doms.gnttab_frame", [](const CState& s) { return values(s.doms.gnttab_frame); }},
+        {"doms.gnttab_status", [](const CState& s) { return values(s.doms.gnttab_status); }},
         {"doms.shutdown_code", [](const CState& s) { return values(s.doms.shutdown_code); }},
         {"doms.effects", [](const CState& s) { return values(s.doms.effects); }},
         {"doms.invlpg_va", [](const CState& s) { return values(s.doms.invlpg_va); }},

@@ -51,7 +51,8 @@ void to_json(nlohmann::json& j, const Counterexample& c) {
                                  {"max_pages", r.max_pages},
                                  {"baseptr", r.baseptr},
                                  {"shared_info", r.shared_info},
-                                 {"gnttab_nr_frames", r.gnttab_nr_frames}});
+                                 {"gnttab_nr_frames", r.gnttab_nr_frames},
+                                 {"gnttab_status", r.gnttab_status}});
     }
     st["gnttab_frames"] = nlohmann::json::array();
     for (const auto& [g, f] : c.gnttab_frames) {

@@ -4,6 +4,8 @@
 // replay builds a machine from.
 #pragma once
 
+#include "hvcore/core/limits.hpp"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
@@ -29,6 +31,7 @@ struct DomRecord {
     std::uint32_t baseptr = 0;
     std::uint32_t shared_info = 0;
     std::uint8_t gnttab_nr_frames = 0;
+    std::uint32_t gnttab_status = core::kNoFrame; // v2's status frame
 };
 
 struct GrantRecord {

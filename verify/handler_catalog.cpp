@@ -1,5 +1,6 @@
 #include "verify/handler_catalog.hpp"
 
+#include "hvcore/core/descriptor_update.hpp"
 #include "hvcore/core/domain_lifecycle.hpp"
 #include "hvcore/core/event_channel_ops.hpp"
 #include "hvcore/core/grant_ops.hpp"
@@ -41,6 +42,12 @@ struct NewBaseptr {
         return core::new_baseptr<V>(s, a.u16(0), a.u32(1));
     }
 };
+struct UpdateDescriptor {
+    template <class V>
+    static Rc run(State<V>& s, const Args<V>& a) {
+        return core::update_descriptor<V>(s, a.u16(0), a.u64(1), a.u64(2));
+    }
+};
 struct TlbFlushLocal {
     template <class V>
     static Rc run(State<V>& s, const Args<V>& a) {
@@ -65,6 +72,12 @@ struct GnttabSetup {
     template <class V>
     static Rc run(State<V>& s, const Args<V>& a) {
         return core::gnttab_add_frame<V>(s, a.u16(0), a.u32(1));
+    }
+};
+struct GrantSetVersion {
+    template <class V>
+    static Rc run(State<V>& s, const Args<V>& a) {
+        return core::set_grant_version<V>(s, a.u16(0), a.u32(1), a.u32(2));
     }
 };
 struct GrantMap {
@@ -174,6 +187,9 @@ std::vector<HandlerSpec> make_catalog() {
                                       {kD, {"frame", 32}}, live));
     c.push_back(make_spec<NewBaseptr>("new_baseptr", "mmu", "MMUEXT_NEW_BASEPTR",
                                       {kD, {"frame", 32}}, live));
+    c.push_back(make_spec<UpdateDescriptor>("update_descriptor", "mmu",
+                                            "update_descriptor: one segment descriptor",
+                                            {kD, {"maddr", 64}, {"desc", 64}}, live));
     c.push_back(
         make_spec<TlbFlushLocal>("tlb_flush_local", "mmu", "MMUEXT_TLB_FLUSH_LOCAL", {kD}, live));
     c.push_back(make_spec<InvlpgLocal>("invlpg_local", "mmu", "MMUEXT_INVLPG_LOCAL",
@@ -181,6 +197,10 @@ std::vector<HandlerSpec> make_catalog() {
     c.push_back(make_spec<GnttabSetup>("gnttab_setup_table", "grant",
                                        "GNTTABOP_setup_table: one more grant-table frame",
                                        {kD, {"frame", 32}}));
+    c.push_back(make_spec<GrantSetVersion>(
+        "grant_set_version", "grant",
+        "GNTTABOP_set_version: to v2 with a new status frame, back to v1 freeing it",
+        {kD, {"version", 32}, {"status_frame", 32}}, live));
     c.push_back(make_spec<GrantMap>(
         "grant_map", "grant", "GNTTABOP_map_grant_ref",
         {kD, {"granter", 16}, {"ref", 32}, {"flags", 32}, {"host_addr", 64}, {"handle", 32}},

@@ -131,6 +131,7 @@ Counterexample read_model(const z3::model& model, const SState& s, const IndexTe
         dr.baseptr = narrow<std::uint32_t>(r.at(s.doms.baseptr, d));
         dr.shared_info = narrow<std::uint32_t>(r.at(s.doms.shared_info, d));
         dr.gnttab_nr_frames = narrow<std::uint8_t>(r.at(s.doms.gnttab_nr_frames, d));
+        dr.gnttab_status = narrow<std::uint32_t>(r.at(s.doms.gnttab_status, d));
         c.doms[narrow<std::uint32_t>(d)] = dr;
         for (std::uint32_t i = 0; i < dr.gnttab_nr_frames && i < core::kMaxGrantFrames; ++i) {
             gframes.insert((d << core::kGrantFrameBits) | i);

@@ -379,8 +379,9 @@ void PolicyGoals::domain_record() {
                                  post_.tot_pages(x) == u32(0) && one_freed(x);
         bad = bad || (foreign(x) && differs_at(p_, {"doms.state"}, x) && !to_free);
     }
-    for (const char* a : {"doms.max_pages", "doms.baseptr", "doms.shared_info",
-                          "doms.gnttab_nr_frames", "doms.shutdown_code", "doms.invlpg_va"}) {
+    for (const char* a :
+         {"doms.max_pages", "doms.baseptr", "doms.shared_info", "doms.gnttab_nr_frames",
+          "doms.gnttab_status", "doms.shutdown_code", "doms.invlpg_va"}) {
         for (const auto& x : p_.writes.of(a)) {
             bad = bad || (foreign(x) && differs_at(p_, {a}, x));
         }

@@ -111,6 +111,9 @@ z3::expr StateView::nr_gframes(const z3::expr& d) const {
 z3::expr StateView::gframe(const z3::expr& g) const {
     return sel(s_.doms.gnttab_frame.expr(), g);
 }
+z3::expr StateView::status_frame(const z3::expr& d) const {
+    return sel(s_.doms.gnttab_status.expr(), d);
+}
 
 z3::expr StateView::readers(const z3::expr& gi) const {
     return sel(s_.grants.act_readers.expr(), gi);

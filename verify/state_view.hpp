@@ -61,8 +61,9 @@ public:
     [[nodiscard]] z3::expr baseptr(const z3::expr& d) const;
     [[nodiscard]] z3::expr shared_info(const z3::expr& d) const;
     [[nodiscard]] z3::expr tot_pages(const z3::expr& d) const;
-    [[nodiscard]] z3::expr nr_gframes(const z3::expr& d) const; // 32 bits
-    [[nodiscard]] z3::expr gframe(const z3::expr& g) const;     // g = (d << 2) | i
+    [[nodiscard]] z3::expr nr_gframes(const z3::expr& d) const;   // 32 bits
+    [[nodiscard]] z3::expr gframe(const z3::expr& g) const;       // g = (d << 2) | i
+    [[nodiscard]] z3::expr status_frame(const z3::expr& d) const; // kNoFrame at v1
 
     // Grants, by grant index (granter << 11) | ref.
     [[nodiscard]] z3::expr readers(const z3::expr& gi) const;

@@ -185,18 +185,23 @@ z3::expr inv_no_leak_domain(const StateView& v, const B& b) {
     const z3::expr& d = b[0];
     return z3::implies(
         z3::ult(d, u32(core::kMaxDomains)) && !v.live(d),
-        v.baseptr(d) == u32(core::kNoFrame) &&
+        v.baseptr(d) == u32(core::kNoFrame) && v.status_frame(d) == u32(core::kNoFrame) &&
             z3::implies(v.dom_state(d) == u8(core::kDomFree), v.tot_pages(d) == u32(0)));
 }
 
 z3::expr inv_domain_frames(const StateView& v, const B& b) {
     const z3::expr& d = b[0];
     const z3::expr si = v.shared_info(d);
+    const z3::expr st = v.status_frame(d);
+    const z3::expr status_ok =
+        st == u32(core::kNoFrame) || (v.owned_by(st, d16(d)) && v.has(st, kXen) &&
+                                      v.type(st) == u8(core::kTypeWritable) && st != si);
     return z3::implies(z3::ult(d, u32(core::kMaxDomains)),
                        z3::ule(v.dom_state(d), u8(core::kDomDying))) &&
            z3::implies(v.live(d), v.owned_by(si, d16(d)) && v.has(si, kXen) &&
                                       v.type(si) == u8(core::kTypeWritable) &&
-                                      z3::ule(v.nr_gframes(d), u32(core::kMaxGrantFrames)));
+                                      z3::ule(v.nr_gframes(d), u32(core::kMaxGrantFrames)) &&
+                                      status_ok);
 }
 
 // A live domain's grant-table frames are its own, held by the core.
@@ -221,6 +226,19 @@ z3::expr inv_shared_pages_distinct(const StateView& v, const B& b) {
     return z3::implies(v.live(d) && z3::ult(g, u32(core::kMaxDomains << core::kGrantFrameBits)) &&
                            v.live(gd) && z3::ult(i, v.nr_gframes(gd)),
                        v.shared_info(d) != v.gframe(g));
+}
+
+// A v2 status frame is none of the grant-table frames, so freeing it at the
+// switch back to v1 leaves the table whole.
+z3::expr inv_status_frame_distinct(const StateView& v, const B& b) {
+    const z3::expr& d = b[0];
+    const z3::expr& g = b[1];
+    const z3::expr gd = z3::lshr(g, u32(core::kGrantFrameBits));
+    const z3::expr i = g & u32(core::kMaxGrantFrames - 1);
+    return z3::implies(v.live(d) && v.status_frame(d) != u32(core::kNoFrame) &&
+                           z3::ult(g, u32(core::kMaxDomains << core::kGrantFrameBits)) &&
+                           v.live(gd) && z3::ult(i, v.nr_gframes(gd)),
+                       v.status_frame(d) != v.gframe(g));
 }
 
 z3::expr inv_grant_frames_distinct(const StateView& v, const B& b) {
@@ -398,6 +416,10 @@ const std::vector<Invariant>& state_invariants() {
          .checks = {},
          .binders = {IC::Dom, IC::GrantFrame},
          .body = inv_shared_pages_distinct},
+        {.name = "aux/status_frame_distinct",
+         .checks = {},
+         .binders = {IC::Dom, IC::GrantFrame},
+         .body = inv_status_frame_distinct},
         {.name = "aux/grant_frames_distinct",
          .checks = {},
          .binders = {IC::GrantFrame, IC::GrantFrame},

@@ -16,6 +16,7 @@ namespace enso::verify {
     X(doms.shared_info)                                                                            \
     X(doms.gnttab_nr_frames)                                                                       \
     X(doms.gnttab_frame)                                                                           \
+    X(doms.gnttab_status)                                                                          \
     X(doms.shutdown_code)                                                                          \
     X(doms.effects)                                                                                \
     X(doms.invlpg_va)                                                                              \

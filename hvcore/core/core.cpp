@@ -1,5 +1,6 @@
 #include "hvcore/core/core.hpp"
 
+#include "hvcore/core/descriptor_update.hpp"
 #include "hvcore/core/domain_lifecycle.hpp"
 #include "hvcore/core/guest_memory.hpp"
 #include "hvcore/core/memory_reservation.hpp"
@@ -177,6 +178,11 @@ ENSO_FLATTEN Rc Core::update_va_mapping(std::uint16_t d, std::uint64_t va, std::
         [&] { return enso::core::update_va_mapping<Concrete>(s_, d, va, val, flags); });
 }
 
+ENSO_FLATTEN Rc Core::update_descriptor(std::uint16_t d, std::uint64_t maddr, std::uint64_t desc) {
+    return with_table_work(
+        [&] { return enso::core::update_descriptor<Concrete>(s_, d, maddr, desc); });
+}
+
 Rc Core::grant_setup_table(std::uint16_t d, std::uint32_t nr_frames,
                            std::vector<std::uint32_t>& frames_out) {
     if (!domain_exists(d)) {
@@ -196,6 +202,38 @@ Rc Core::grant_setup_table(std::uint16_t d, std::uint32_t nr_frames,
         frames_out.push_back(s_.doms.gnttab_frame.get(gnttab_frame_index<Concrete>(d, i)));
     }
     return GNTST_okay;
+}
+
+Rc Core::grant_set_version(std::uint16_t d, std::uint32_t version) {
+    if (!domain_exists(d)) {
+        return kESRCH;
+    }
+    if ((version == 1 || version == 2) && version != grant_version(d)) {
+        // Xen refuses to change the layout under a grant in use (it spares
+        // the eight entries its toolstack reserves; Enso spares none).
+        for (std::uint32_t ref = 0; ref < kMaxGrantRefs; ++ref) {
+            const auto gi = grant_index<Concrete>(d, ref);
+            if (s_.grants.act_readers.get(gi) + s_.grants.act_writers.get(gi) != 0) {
+                return kEBUSY;
+            }
+        }
+    }
+    std::uint32_t frame = kNoFrame;
+    if (version == 2 && grant_version(d) == 1) {
+        frame = pick_free_frame();
+        if (frame == kNoFrame) {
+            return kENOMEM;
+        }
+    }
+    return set_grant_version<Concrete>(s_, d, version, frame);
+}
+
+std::uint32_t Core::grant_version(std::uint16_t d) const {
+    return grant_status_frame(d) == kNoFrame ? 1 : 2;
+}
+
+std::uint32_t Core::grant_status_frame(std::uint16_t d) const {
+    return d < kMaxDomains ? s_.doms.gnttab_status.get(d) : kNoFrame;
 }
 
 ENSO_FLATTEN Rc Core::grant_map(std::uint16_t d, std::uint16_t granter, std::uint32_t ref,

@@ -58,10 +58,16 @@ public:
     Rc unpin_table(std::uint16_t d, std::uint32_t frame);
     Rc new_baseptr(std::uint16_t d, std::uint32_t frame);
     Rc update_va_mapping(std::uint16_t d, std::uint64_t va, std::uint64_t val, std::uint64_t flags);
+    Rc update_descriptor(std::uint16_t d, std::uint64_t maddr, std::uint64_t desc);
 
     // Grant tables.
     Rc grant_setup_table(std::uint16_t d, std::uint32_t nr_frames,
                          std::vector<std::uint32_t>& frames_out);
+    // GNTTABOP_set_version; Xen's refusal of a change while a grant is in use.
+    Rc grant_set_version(std::uint16_t d, std::uint32_t version);
+    [[nodiscard]] std::uint32_t grant_version(std::uint16_t d) const;
+    // Grant table v2's status frame, kNoFrame at version 1.
+    [[nodiscard]] std::uint32_t grant_status_frame(std::uint16_t d) const;
     Rc grant_map(std::uint16_t d, std::uint16_t granter, std::uint32_t ref, std::uint32_t flags,
                  std::uint64_t host_addr, std::uint32_t& handle, std::uint64_t& dev_bus_addr);
     Rc grant_unmap(std::uint16_t d, std::uint32_t handle, std::uint64_t host_addr,

@@ -29,6 +29,7 @@ ENSO_INLINE Rc domain_create(State<V>& s, typename V::U16 d, typename V::U32 max
     s.doms.baseptr.set(d, kNoFrame);
     s.doms.shared_info.set(d, shared_info_frame);
     s.doms.gnttab_nr_frames.set(d, 0);
+    s.doms.gnttab_status.set(d, kNoFrame);
     s.doms.shutdown_code.set(d, as_u8<V>(kNotShutDown));
     s.doms.effects.set(d, as_u8<V>(kEffectMemslots));
     return kOk;
@@ -55,11 +56,13 @@ ENSO_INLINE void domain_mark_dying(State<V>& s, typename V::U16 d) {
     s.doms.state.set(d, V::select(s.doms.tot_pages.get(d) == 0, U8(kDomFree), U8(kDomDying)));
     s.doms.shared_info.set(d, kNoFrame);
     s.doms.gnttab_nr_frames.set(d, 0);
+    s.doms.gnttab_status.set(d, kNoFrame);
     s.doms.max_pages.set(d, 0);
 }
 
 // Teardown, once nothing of the domain's references a table: the core's
-// shared pages (shared_info, grant table) go back and the domain is dying.
+// shared pages (shared_info, grant table, v2 status frame) go back and the
+// domain is dying.
 // One step, so the verifier proves what the driver below runs.
 template <class V>
 ENSO_INLINE void domain_release_shared_frames(State<V>& s, typename V::U16 d) {
@@ -70,6 +73,9 @@ ENSO_INLINE void domain_release_shared_frames(State<V>& s, typename V::U16 d) {
             release_xen_frame<V>(s, s.doms.gnttab_frame.get(gi));
             s.doms.gnttab_frame.set(gi, kNoFrame);
         }
+    }
+    if (s.doms.gnttab_status.get(d) != kNoFrame) {
+        release_xen_frame<V>(s, s.doms.gnttab_status.get(d));
     }
     domain_mark_dying<V>(s, d);
 }

@@ -36,6 +36,8 @@ struct DomainTable {
     typename V::template Array<typename V::U32> shared_info; // frame, kNoFrame if none
     typename V::template Array<typename V::U8> gnttab_nr_frames;
     typename V::template Array<typename V::U32> gnttab_frame; // (dom << kGrantFrameBits) | i
+    // Grant table v2's status frame; kNoFrame while the table is at version 1.
+    typename V::template Array<typename V::U32> gnttab_status;
     typename V::template Array<typename V::U8> shutdown_code; // SHUTDOWN_*, kNotShutDown
     typename V::template Array<typename V::U8> effects;       // DomainEffect bits
     typename V::template Array<typename V::U64> invlpg_va;

@@ -1,6 +1,7 @@
 // grant_table_op: setup_table, query_size, map_grant_ref, unmap_grant_ref,
 // unmap_and_replace and copy, each operation's status written back into the
-// guest's array.
+// guest's array; set_version, get_version and get_status_frames, which Xen
+// takes one at a time.
 #include "hvcore/core/guest_memory.hpp"
 #include "hvcore/core/hypercall_dispatch.hpp"
 
@@ -41,6 +42,21 @@ long for_each_op(const GuestMemory& guest, std::uint64_t list, std::uint64_t n, 
         }
     }
     return kOk;
+}
+
+// One operation that Xen takes alone (count 1): read, run, write back;
+// run's return is the hypercall's.
+template <class Op, class Fn>
+long single_op(const GuestMemory& guest, std::uint64_t at, Fn&& run) {
+    Op op{};
+    if (guest.read_inout(at, op) != kOk) {
+        return kEFAULT;
+    }
+    const long rc = run(op);
+    if (guest.write(at, op) != kOk) {
+        return kEFAULT;
+    }
+    return rc;
 }
 
 } // namespace
@@ -107,9 +123,58 @@ long Dispatcher::grant_table_op(std::uint16_t d, const HypercallArgs& a) {
                 core_.grant_copy(d, copy_side(op.source, (op.flags & GNTCOPY_source_gref) != 0),
                                  copy_side(op.dest, (op.flags & GNTCOPY_dest_gref) != 0), op.len));
         });
+    case GNTTABOP_set_version:
+        return n != 1 ? kEINVAL
+                      : single_op<gnttab_set_version>(guest, list, [&](gnttab_set_version& op) {
+                            const Rc rc = core_.grant_set_version(d, op.version);
+                            op.version = core_.grant_version(d); // Xen reports the version in force
+                            return rc;
+                        });
+    case GNTTABOP_get_version:
+        return n != 1 ? kEINVAL
+                      : single_op<gnttab_get_version>(guest, list, [&](gnttab_get_version& op) {
+                            std::uint16_t target = 0;
+                            if (!grant_target(d, op.dom, target)) {
+                                return kEPERM;
+                            }
+                            if (!core_.domain_exists(target)) {
+                                return kESRCH;
+                            }
+                            op.version = core_.grant_version(target);
+                            return kOk;
+                        });
+    case GNTTABOP_get_status_frames:
+        return n != 1 ? kEINVAL
+                      : single_op<gnttab_get_status_frames>(
+                            guest, list, [&](gnttab_get_status_frames& op) {
+                                op.status = static_cast<std::int16_t>(get_status_frames(
+                                    guest, d, op.dom, op.nr_frames, handle_address(op.frame_list)));
+                                return kOk;
+                            });
     default:
         return kENOSYS;
     }
+}
+
+// One status frame serves every v2 entry (set_grant_version), so a guest may
+// ask for at most one.
+int Dispatcher::get_status_frames(const GuestMemory& guest, std::uint16_t d, domid_t dom,
+                                  std::uint32_t nr_frames, std::uint64_t out) {
+    std::uint16_t target = 0;
+    if (!grant_target(d, dom, target)) {
+        return GNTST_permission_denied;
+    }
+    if (!core_.domain_exists(target)) {
+        return GNTST_bad_domain;
+    }
+    const std::uint32_t frame = core_.grant_status_frame(target);
+    if (frame == kNoFrame || nr_frames > 1) {
+        return GNTST_general_error;
+    }
+    if (nr_frames == 1 && guest.write(out, std::uint64_t{frame}) != kOk) {
+        return GNTST_bad_virt_addr;
+    }
+    return GNTST_okay;
 }
 
 } // namespace enso::core

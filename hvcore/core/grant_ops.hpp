@@ -58,6 +58,52 @@ ENSO_INLINE Rc gnttab_add_frame(State<V>& s, typename V::U16 d, typename V::U32 
     return kOk;
 }
 
+// GNTTABOP_set_version. At version 2 a table keeps its entries' status bits
+// in a frame of their own, which the guest maps (get_status_frames); one
+// frame holds the status of every v2 entry Enso allows (kMaxGrantFrames
+// frames of 256 entries, 2048 statuses a frame). Enso keeps the version and
+// the status frame, not v2's entry layout: a table at version 2 grants
+// nothing (grant_acquire). Going back to version 1 frees the status frame,
+// which only a frame the guest no longer maps may do: XSA-255, where Xen
+// freed it while the guest still mapped it. f is a free frame the driver
+// chose, used only by a switch to version 2.
+template <class V>
+ENSO_INLINE Rc set_grant_version(State<V>& s, typename V::U16 d, typename V::U32 version,
+                                 typename V::U32 f) {
+    if (!domain_live<V>(s, d)) {
+        return kESRCH;
+    }
+    if (version != 1 && version != 2) {
+        return kEINVAL;
+    }
+    auto status = s.doms.gnttab_status.get(d);
+    if (version == 2) {
+        if (status != kNoFrame) {
+            return kOk;
+        }
+        if (Rc rc = assign_xen_frame<V>(s, d, f); rc != kOk) {
+            return rc;
+        }
+        s.doms.gnttab_status.set(d, f);
+        return kOk;
+    }
+    if (status == kNoFrame) {
+        return kOk;
+    }
+    // Only the core's own holds (assign_xen_frame): no mapping of the guest's.
+    if (ENSO_CHECKED(V, kStatusFrameFreedMapped,
+                     s.frames.count.get(status) != 2 || s.frames.type_count.get(status) != 1)) {
+        return kEBUSY;
+    }
+    release_xen_frame<V>(s, status);
+    frame_clear<V>(s, status, kFrameAllocated);
+    put_page<V>(s, status);
+    // A mapping d removed without a flush may still translate to the frame.
+    add_effect<V>(s, d, kEffectTlbFlush);
+    s.doms.gnttab_status.set(d, kNoFrame);
+    return kOk;
+}
+
 // Sets the status bits for one more use of (gd, ref) by d and checks, on the
 // entry as it was at that instant, that the use is permitted. Setting first
 // and checking the old value is what makes the granter's end-of-access
@@ -69,6 +115,10 @@ ENSO_INLINE Rc grant_acquire(State<V>& s, typename V::U16 d, typename V::U16 gd,
                              typename V::U32& frame) {
     if (!domain_live<V>(s, gd)) {
         return GNTST_bad_domain;
+    }
+    // A v2 entry is not read as v1 (set_grant_version): refused.
+    if (s.doms.gnttab_status.get(gd) != kNoFrame) {
+        return GNTST_general_error;
     }
     if (ref >= nr_grant_refs<V>(s, gd)) {
         return GNTST_bad_gntref;

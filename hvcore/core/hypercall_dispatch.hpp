@@ -21,6 +21,7 @@ inline constexpr std::uint64_t kMaxBatch = 4096;
 inline constexpr std::uint64_t kMaxConsoleWrite = 4096;
 
 class Dispatcher;
+class GuestMemory;
 
 // One row of the hypercall table.
 struct HypercallEntry {
@@ -58,6 +59,7 @@ public:
     long mmu_update(std::uint16_t d, const HypercallArgs& a);
     long mmuext_op(std::uint16_t d, const HypercallArgs& a);
     long update_va_mapping(std::uint16_t d, const HypercallArgs& a);
+    long update_descriptor(std::uint16_t d, const HypercallArgs& a);
     long memory_op(std::uint16_t d, const HypercallArgs& a);
     long grant_table_op(std::uint16_t d, const HypercallArgs& a);
     long event_channel_op(std::uint16_t d, const HypercallArgs& a);
@@ -72,9 +74,12 @@ public:
     long iret(std::uint16_t d, const HypercallArgs& a);
     long physdev_op(std::uint16_t d, const HypercallArgs& a);
     long vm_assist(std::uint16_t d, const HypercallArgs& a);
+    long vcpu_op(std::uint16_t d, const HypercallArgs& a);
 
 private:
     Rc fifo_init_control(std::uint16_t d, const evtchn_init_control_t& op);
+    int get_status_frames(const GuestMemory& guest, std::uint16_t d, domid_t dom,
+                          std::uint32_t nr_frames, std::uint64_t out);
 
     Core& core_;
     VcpuPlatform* platform_ = nullptr;

@@ -19,6 +19,7 @@ constexpr Row kRows[] = {
     {__HYPERVISOR_mmu_update, {&Dispatcher::mmu_update, true}},
     {__HYPERVISOR_mmuext_op, {&Dispatcher::mmuext_op, false}},
     {__HYPERVISOR_update_va_mapping, {&Dispatcher::update_va_mapping, true}},
+    {__HYPERVISOR_update_descriptor, {&Dispatcher::update_descriptor, true}},
     {__HYPERVISOR_memory_op, {&Dispatcher::memory_op, false}},
     {__HYPERVISOR_grant_table_op, {&Dispatcher::grant_table_op, true}},
     {__HYPERVISOR_event_channel_op, {&Dispatcher::event_channel_op, false}},
@@ -33,6 +34,7 @@ constexpr Row kRows[] = {
     {__HYPERVISOR_iret, {&Dispatcher::iret, false}},
     {__HYPERVISOR_physdev_op, {&Dispatcher::physdev_op, false}},
     {__HYPERVISOR_vm_assist, {&Dispatcher::vm_assist, false}},
+    {__HYPERVISOR_vcpu_op, {&Dispatcher::vcpu_op, false}},
 };
 
 constexpr HypercallTable make_table() {

@@ -1,6 +1,6 @@
-// mmu_update, mmuext_op and update_va_mapping: decode from guest memory and
-// loop over the per-entry handlers, stopping at the first failure and
-// reporting how many succeeded, as Xen does.
+// mmu_update, mmuext_op, update_va_mapping and update_descriptor: decode
+// from guest memory and loop over the per-entry handlers, stopping at the
+// first failure and reporting how many succeeded, as Xen does.
 #include "hvcore/core/guest_memory.hpp"
 #include "hvcore/core/hypercall_dispatch.hpp"
 #include "hvcore/core/pv_mmu.hpp"
@@ -134,6 +134,10 @@ long Dispatcher::mmuext_op(std::uint16_t d, const HypercallArgs& a) {
 
 long Dispatcher::update_va_mapping(std::uint16_t d, const HypercallArgs& a) {
     return core_.update_va_mapping(d, a[0], with_user_bit(a[1]), a[2]);
+}
+
+long Dispatcher::update_descriptor(std::uint16_t d, const HypercallArgs& a) {
+    return core_.update_descriptor(d, a[0], a[1]);
 }
 
 } // namespace enso::core

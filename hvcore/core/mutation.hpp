@@ -45,6 +45,8 @@ enum class Mutation : std::uint8_t {
     kGuestWritesTable,
     kTableWithoutFlush,
     kCopyPastFrameEnd,
+    kStatusFrameFreedMapped,
+    kDescriptorAnyType,
     kCount,
 };
 
@@ -143,6 +145,12 @@ inline constexpr std::array<MutationInfo, static_cast<std::size_t>(Mutation::kCo
         {Mutation::kCopyPastFrameEnd, "grant_copy",
          "a copy's destination offset is checked against the frame's end, its end is not: the "
          "bytes past the frame land in the next one, whoever owns it"},
+        {Mutation::kStatusFrameFreedMapped, "grant_set_version",
+         "going back to grant table v1 frees the status frame without checking that the guest "
+         "no longer maps it"},
+        {Mutation::kDescriptorAnyType, "update_descriptor",
+         "a descriptor is written into the caller's frame whatever its type: into a page table "
+         "too, past its validation"},
     }};
 
 } // namespace enso::core

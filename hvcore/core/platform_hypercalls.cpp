@@ -1,11 +1,12 @@
 // console_io, xen_version and sched_op: the small hypercalls a guest kernel
 // needs to say hello, learn what it runs on, and stop; and the vCPU-side
 // ones (callback_op, set_trap_table, stack_switch, set_gdt, iret) that the
-// platform carries out.
+// platform carries out; vcpu_op for a domain's one vCPU.
 #include "hvcore/core/guest_memory.hpp"
 #include "hvcore/core/hypercall_dispatch.hpp"
 
 #include <xen/physdev.h>
+#include <xen/vcpu.h>
 
 #include <array>
 #include <cstdio>
@@ -229,6 +230,27 @@ long Dispatcher::vm_assist(std::uint16_t d, const HypercallArgs& a) {
         return kENOSYS;
     }
     return platform_->set_architectural_iopl(d, a[0] == VMASST_CMD_enable);
+}
+
+// Every Enso domain has one vCPU, up from its start. Xen's answers for such
+// a domain: a vCPU it does not have is -ENOENT, whatever the command (XTF's
+// XSA-296 PoC, which wants a second, says so), and vCPU 0 is initialised
+// already.
+long Dispatcher::vcpu_op(std::uint16_t d, const HypercallArgs& a) {
+    if (!core_.domain_exists(d)) {
+        return kESRCH;
+    }
+    if (a[1] != 0) {
+        return kENOENT;
+    }
+    switch (a[0]) {
+    case VCPUOP_initialise:
+        return kEEXIST;
+    case VCPUOP_is_up:
+        return 1;
+    default:
+        return kENOSYS;
+    }
 }
 
 } // namespace enso::core

@@ -28,6 +28,7 @@ void init_state(State<V>& s, std::uint32_t nr_frames) {
     s.doms.shared_info.resize(kMaxDomains, U32(kNoFrame));
     s.doms.gnttab_nr_frames.resize(kMaxDomains, U8(0));
     s.doms.gnttab_frame.resize(std::size_t{kMaxDomains} * kMaxGrantFrames, U32(kNoFrame));
+    s.doms.gnttab_status.resize(kMaxDomains, U32(kNoFrame));
     s.doms.shutdown_code.resize(kMaxDomains, U8(kNotShutDown));
     s.doms.effects.resize(kMaxDomains, U8(0));
     s.doms.invlpg_va.resize(kMaxDomains, U64(0));

@@ -277,6 +277,10 @@ private:
         return core_.guest_write(g.domid, va, std::as_bytes(std::span(&value, 1))) == core::kOk;
     }
     bool emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip);
+    // Whether sel names a present 64-bit ring-3 code segment of the guest's
+    // own GDT (not one of Xen's flat selectors).
+    bool guest_code_segment(const GuestDomain& g, std::uint64_t sel);
+    bool emulate_far_return(GuestDomain& g);
     bool emulate_m2p_load(GuestDomain& g, std::uint64_t rip, std::uint64_t cr2);
     bool emulate_iopl_insn(GuestDomain& g, std::uint64_t rip); // xen_pv_iopl.cpp
     // xen_pv_debug_regs.cpp

@@ -104,6 +104,8 @@ long Monitor::MonitorVcpuPlatform::iret(std::uint16_t d) {
         return -EFAULT;
     }
     g->pv.kernel_mode = (ctx.cs & 3) != 3;
+    g->pv.code_selector =
+        m_.guest_code_segment(*g, ctx.cs | 3) ? static_cast<std::uint16_t>(ctx.cs | 3) : 0;
     regs.rip = ctx.rip;
     regs.rsp = ctx.rsp;
     regs.rflags =

@@ -17,6 +17,7 @@
 #include <array>
 #include <cpuid.h>
 #include <cstddef>
+#include <cstring>
 
 namespace enso::kvm {
 
@@ -175,6 +176,7 @@ bool Monitor::on_exception_port(GuestDomain& g, std::uint32_t vector) {
         // xsa-213 makes one directly): it returns to RCX with R11's flags,
         // unless the call itself (iret) moves the vCPU elsewhere.
         if (g.pv.kernel_mode) {
+            g.pv.code_selector = 0; // SYSRET loads the flat segment
             regs.rip = regs.rcx;
             regs.rflags = (regs.r11 | kRflagsIf) & ~(kRflagsNt | kRflagsRf);
             lock.unlock();
@@ -240,6 +242,12 @@ bool Monitor::emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip) {
     }
     const bool rex_b = i > 0 && (code[i - 1] & 0xf0) == 0x40 && (code[i - 1] & 1) != 0;
     const bool rex_r = i > 0 && (code[i - 1] & 0xf0) == 0x40 && (code[i - 1] & 4) != 0;
+    const bool rex_w = i > 0 && (code[i - 1] & 0xf0) == 0x40 && (code[i - 1] & 8) != 0;
+    // lretq: its target selector is in the guest's GDT, which the monitor's
+    // is not, so the CPU refuses it; the guest's own GDT would have served.
+    if (code[i] == 0xcb && rex_w && vector == kVectorGp) {
+        return emulate_far_return(g);
+    }
     // mov %reg, %sreg of one of Xen's flat selectors (or null): the monitor's
     // GDT's flat segments already stand for them.
     if (code[i] == 0x8e && (code[i + 1] & 0xc0) == 0xc0) {
@@ -308,6 +316,49 @@ bool Monitor::emulate(GuestDomain& g, std::uint32_t vector, std::uint64_t rip) {
     return false;
 }
 
+bool Monitor::guest_code_segment(const GuestDomain& g, std::uint64_t sel) {
+    constexpr std::uint64_t kPresent = 1ULL << 47;
+    constexpr std::uint64_t kDpl3 = 3ULL << 45;
+    constexpr std::uint64_t kCodeSegment = 3ULL << 43; // S and executable
+    constexpr std::uint64_t kLong = 1ULL << 53;
+    constexpr std::uint64_t kDefault32 = 1ULL << 54;
+    const std::uint64_t index = sel >> 3;
+    // RPL 3 and the GDT (not the LDT); Xen's own selectors are not the guest's.
+    if ((sel & 7) != 3 || sel > 0xffff || sel >= kFirstXenSelector || index == 0 ||
+        index >= g.pv.gdt_entries || index / 512 >= g.pv.gdt_frames.size()) {
+        return false;
+    }
+    const std::uint64_t frame = g.pv.gdt_frames[index / 512];
+    if (frame == 0 || frame >= memory_.nr_frames()) {
+        return false;
+    }
+    std::uint64_t desc = 0;
+    std::memcpy(&desc, memory_.frame(static_cast<std::uint32_t>(frame)) + (index % 512) * 8,
+                sizeof desc);
+    const std::uint64_t want = kPresent | kDpl3 | kCodeSegment | kLong;
+    return (desc & (want | kDefault32)) == want;
+}
+
+// A far return to ring 3, as the CPU would take it with the guest's GDT:
+// pops rip and cs; a selector that is not a 64-bit ring-3 code segment of
+// the guest's (or Xen's flat one) is #GP, reflected.
+bool Monitor::emulate_far_return(GuestDomain& g) {
+    auto& regs = g.vcpu->regs();
+    std::array<std::uint64_t, 2> top{};
+    if (!read_guest(g, regs.rsp, top)) {
+        return false;
+    }
+    const std::uint64_t sel = top[1] & 0xffff;
+    const bool flat = sel == FLAT_RING3_CS64;
+    if (!flat && !guest_code_segment(g, sel)) {
+        return false;
+    }
+    g.pv.code_selector = flat ? 0 : static_cast<std::uint16_t>(sel);
+    regs.rip = top[0];
+    regs.rsp += sizeof top;
+    return true;
+}
+
 // Xen's bounce frame onto the guest kernel's stack (the current one in
 // kernel mode, the stack_switch one from user mode), 16-byte aligned. On
 // success the vCPU's registers are marked changed.
@@ -338,7 +389,11 @@ bool Monitor::bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_c
         }
     }
     const std::uint8_t mask = __atomic_load_n(g.upcall_mask, __ATOMIC_SEQ_CST);
-    const std::uint64_t cs = (from_kernel ? kKernelCs : FLAT_USER_CS) | (std::uint64_t{mask} << 32);
+    const std::uint64_t flat_cs = from_kernel ? kKernelCs : FLAT_USER_CS;
+    const std::uint64_t shown_cs =
+        g.pv.code_selector == 0 ? flat_cs
+                                : (from_kernel ? g.pv.code_selector & ~3U : g.pv.code_selector);
+    const std::uint64_t cs = shown_cs | (std::uint64_t{mask} << 32);
     const std::uint64_t ss = from_kernel ? kKernelSs : FLAT_USER_SS;
     // Under the architectural-IOPL assist the frame shows the virtual IOPL,
     // so that the kernel's iret keeps it.
@@ -366,6 +421,7 @@ bool Monitor::bounce(GuestDomain& g, std::uint32_t vector, std::uint64_t error_c
         return false;
     }
     g.pv.kernel_mode = true;
+    g.pv.code_selector = 0; // the handler runs on the trap table's (flat) segment
     regs.rsp = sp;
     regs.rip = trap.address;
     regs.rflags = (rflags | kRflagsIf) & ~(kRflagsTf | kRflagsNt | kRflagsRf);

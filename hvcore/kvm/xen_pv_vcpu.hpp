@@ -27,6 +27,12 @@ struct XenPvVcpu {
     std::vector<std::uint64_t> gdt_frames;
     std::uint32_t gdt_entries = 0;
     bool kernel_mode = true;
+    // A code selector of the guest's GDT that an emulated far return (or an
+    // iret) left the vCPU on; 0: Xen's flat one for its mode. The vCPU runs
+    // on the monitor's flat segment either way; the selector is what the
+    // frames the monitor builds show, until a SYSCALL or an exception loads
+    // a flat one again.
+    std::uint16_t code_selector = 0;
     // The virtual IOPL (PHYSDEVOP_set_iopl, or iret under the architectural
     // assist): the monitor emulates cli, sti, in and out at a virtual CPL
     // (kernel 1, or 0 under the assist; user 3) that it admits. The real

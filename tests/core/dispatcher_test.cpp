@@ -203,6 +203,58 @@ TEST_CASE("dispatcher: grant and event-channel operations through guest memory",
     REQUIRE_INVARIANTS(m.core());
 }
 
+TEST_CASE("dispatcher: grant table version and v2 status frames, one operation a call",
+          "[dispatcher]") {
+    TestMachine m;
+    Guest g(m, 1);
+    gnttab_get_version gv{};
+    gv.dom = DOMID_SELF;
+    g.put(0, gv);
+    REQUIRE(g.call(__HYPERVISOR_grant_table_op, GNTTABOP_get_version, g.at(0), 1) == kOk);
+    CHECK(g.get<gnttab_get_version>(0).version == 1);
+
+    gnttab_get_status_frames gsf{};
+    gsf.dom = DOMID_SELF;
+    gsf.nr_frames = 1;
+    const std::uint64_t list_at = g.at(512);
+    std::memcpy(&gsf.frame_list, &list_at, sizeof list_at);
+    g.put(0, gsf);
+    REQUIRE(g.call(__HYPERVISOR_grant_table_op, GNTTABOP_get_status_frames, g.at(0), 1) == kOk);
+    CHECK(g.get<gnttab_get_status_frames>(0).status == GNTST_general_error); // v1 has none
+
+    // set_version answers with the version in force, whatever it returns.
+    gnttab_set_version sv{7};
+    g.put(0, sv);
+    CHECK(g.call(__HYPERVISOR_grant_table_op, GNTTABOP_set_version, g.at(0), 1) == kEINVAL);
+    CHECK(g.get<gnttab_set_version>(0).version == 1);
+    CHECK(g.call(__HYPERVISOR_grant_table_op, GNTTABOP_set_version, g.at(0), 2) == kEINVAL);
+    sv.version = 2;
+    g.put(0, sv);
+    REQUIRE(g.call(__HYPERVISOR_grant_table_op, GNTTABOP_set_version, g.at(0), 1) == kOk);
+    CHECK(g.get<gnttab_set_version>(0).version == 2);
+    REQUIRE_INVARIANTS(m.core());
+
+    g.put(0, gsf);
+    REQUIRE(g.call(__HYPERVISOR_grant_table_op, GNTTABOP_get_status_frames, g.at(0), 1) == kOk);
+    CHECK(g.get<gnttab_get_status_frames>(0).status == GNTST_okay);
+    CHECK(g.get<std::uint64_t>(512) == m.core().grant_status_frame(1));
+    gsf.nr_frames = 2; // one frame holds every status Enso keeps
+    g.put(0, gsf);
+    REQUIRE(g.call(__HYPERVISOR_grant_table_op, GNTTABOP_get_status_frames, g.at(0), 1) == kOk);
+    CHECK(g.get<gnttab_get_status_frames>(0).status == GNTST_general_error);
+    gsf.nr_frames = 1;
+    gsf.dom = 2; // another domain's, asked by a guest that is not domain 0
+    g.put(0, gsf);
+    REQUIRE(g.call(__HYPERVISOR_grant_table_op, GNTTABOP_get_status_frames, g.at(0), 1) == kOk);
+    CHECK(g.get<gnttab_get_status_frames>(0).status == GNTST_permission_denied);
+
+    sv.version = 1;
+    g.put(0, sv);
+    REQUIRE(g.call(__HYPERVISOR_grant_table_op, GNTTABOP_set_version, g.at(0), 1) == kOk);
+    CHECK(g.get<gnttab_set_version>(0).version == 1);
+    REQUIRE_INVARIANTS(m.core());
+}
+
 TEST_CASE("dispatcher: sched_op, xen_version and unknown hypercalls", "[dispatcher]") {
     TestMachine m;
     Guest g(m, 1);

@@ -1024,4 +1024,84 @@ TEST_CASE_METHOD(GrantFixture, "a grant map replaces an own entry in its slot, n
     REQUIRE_INVARIANTS(core());
 }
 
+// Grant table v2: the version and its status frame (the entry layout is not
+// interpreted; see set_grant_version).
+TEST_CASE_METHOD(GrantFixture, "XSA-255: v2's status frame is freed only once nothing maps it",
+                 "[grant][v2]") {
+    const auto pages = st().doms.tot_pages.get(kGrantee);
+    CHECK(core().grant_set_version(kGrantee, 3) == kEINVAL);
+    CHECK(core().grant_version(kGrantee) == 1);
+    REQUIRE(core().grant_set_version(kGrantee, 2) == kOk);
+    REQUIRE_INVARIANTS(core());
+    const auto sf = core().grant_status_frame(kGrantee);
+    REQUIRE(sf != kNoFrame);
+    CHECK(core().grant_version(kGrantee) == 2);
+    CHECK(st().frames.owner.get(sf) == kGrantee);
+    CHECK(frame_has<Concrete>(st(), sf, kFrameXenRef));
+    CHECK(st().doms.tot_pages.get(kGrantee) == pages + 1);
+    CHECK(m.read_word(sf, 0) == 0);
+    REQUIRE(core().grant_set_version(kGrantee, 2) == kOk); // no second frame
+    CHECK(core().grant_status_frame(kGrantee) == sf);
+    CHECK(st().doms.tot_pages.get(kGrantee) == pages + 1);
+
+    // The guest maps its status frame, as XTF's XSA-255 PoC does.
+    const std::uint64_t va = 9 * kPageSize;
+    REQUIRE(core().update_va_mapping(kGrantee, va, TestMachine::pte(sf, kPteP | kPteUS | kPteA),
+                                     0) == kOk);
+    REQUIRE_INVARIANTS(core());
+    CHECK(core().grant_set_version(kGrantee, 1) == kEBUSY);
+    CHECK(core().grant_status_frame(kGrantee) == sf);
+    CHECK(count(sf) == 3);
+    // The core's own hold keeps the guest from giving it back.
+    CHECK(core().release_frame(kGrantee, sf) == kEBUSY);
+
+    REQUIRE(core().update_va_mapping(kGrantee, va, 0, 0) == kOk);
+    core().take_effects(kGrantee);
+    REQUIRE(core().grant_set_version(kGrantee, 1) == kOk);
+    REQUIRE_INVARIANTS(core());
+    CHECK(core().grant_status_frame(kGrantee) == kNoFrame);
+    CHECK(core().grant_version(kGrantee) == 1);
+    CHECK(count(sf) == 0);
+    CHECK(st().frames.owner.get(sf) == DOMID_INVALID);
+    CHECK(st().doms.tot_pages.get(kGrantee) == pages);
+    // A translation the guest kept without a flush must not outlive the frame.
+    CHECK((core().take_effects(kGrantee) & kEffectTlbFlush) != 0);
+}
+
+TEST_CASE_METHOD(GrantFixture,
+                 "a table at v2 grants nothing; the version stays while a grant is used",
+                 "[grant][v2]") {
+    core().grant_write_entry(kGranter, 7, kPermitRW, kGrantee, page);
+    std::uint32_t h = kNoHandle;
+    REQUIRE(map(kGrantee, 7, kMapRW, slot_addr(5), h) == GNTST_okay);
+    CHECK(core().grant_set_version(kGranter, 2) == kEBUSY); // Xen's rule
+    CHECK(core().grant_version(kGranter) == 1);
+    REQUIRE(core().grant_unmap(kGrantee, h, slot_addr(5)) == GNTST_okay);
+    REQUIRE(core().grant_set_version(kGranter, 2) == kOk);
+    REQUIRE_INVARIANTS(core());
+
+    // The v1 entry is still there, but a v2 table's entries are not read as v1.
+    std::uint32_t h2 = kNoHandle;
+    CHECK(map(kGrantee, 7, kMapRW, slot_addr(6), h2) == GNTST_general_error);
+    CHECK(core().grant_copy(kGrantee, gref_side(kGranter, 7), local_side(grantee_data), 8) ==
+          GNTST_general_error);
+    CHECK(status(7) == 0);
+    CHECK(pte_at(6) == 0);
+    REQUIRE_INVARIANTS(core());
+
+    // Back at v1 it is granted again.
+    REQUIRE(core().grant_set_version(kGranter, 1) == kOk);
+    REQUIRE(map(kGrantee, 7, kMapRW, slot_addr(6), h2) == GNTST_okay);
+    REQUIRE(core().grant_unmap(kGrantee, h2, slot_addr(6)) == GNTST_okay);
+
+    // Destroy returns the status frame with the rest.
+    REQUIRE(core().grant_set_version(kGranter, 2) == kOk);
+    const auto sf = core().grant_status_frame(kGranter);
+    REQUIRE(core().destroy_domain(kGranter) == kOk);
+    REQUIRE_INVARIANTS(core());
+    CHECK(st().doms.state.get(kGranter) == kDomFree);
+    CHECK(count(sf) == 0);
+    CHECK(core().grant_status_frame(kGranter) == kNoFrame);
+}
+
 } // namespace enso::test
