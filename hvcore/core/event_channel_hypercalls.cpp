@@ -8,19 +8,9 @@ namespace enso::core {
 
 namespace {
 
-// Reads the argument, runs the operation, writes the argument back if it
-// succeeded (the OUT fields).
 template <class Arg, class Fn>
 long with_arg(const GuestMemory& guest, std::uint64_t at, Fn&& run) {
-    Arg arg{};
-    if (guest.read_inout(at, arg) != kOk) {
-        return kEFAULT;
-    }
-    const Rc rc = run(arg);
-    if (rc == kOk && guest.write(at, arg) != kOk) {
-        return kEFAULT;
-    }
-    return rc;
+    return with_guest_arg<Arg>(guest, at, WriteBack::kOnSuccess, std::forward<Fn>(run));
 }
 
 } // namespace

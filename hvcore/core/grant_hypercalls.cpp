@@ -44,19 +44,11 @@ long for_each_op(const GuestMemory& guest, std::uint64_t list, std::uint64_t n, 
     return kOk;
 }
 
-// One operation that Xen takes alone (count 1): read, run, write back;
-// run's return is the hypercall's.
+// One operation that Xen takes alone (count 1), its structure written back
+// whatever the result.
 template <class Op, class Fn>
 long single_op(const GuestMemory& guest, std::uint64_t at, Fn&& run) {
-    Op op{};
-    if (guest.read_inout(at, op) != kOk) {
-        return kEFAULT;
-    }
-    const long rc = run(op);
-    if (guest.write(at, op) != kOk) {
-        return kEFAULT;
-    }
-    return rc;
+    return with_guest_arg<Op>(guest, at, WriteBack::kAlways, std::forward<Fn>(run));
 }
 
 } // namespace

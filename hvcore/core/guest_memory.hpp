@@ -12,6 +12,7 @@
 #include <cstring>
 #include <span>
 #include <type_traits>
+#include <utility>
 
 namespace enso::core {
 
@@ -63,5 +64,22 @@ private:
     const CState& s_;
     std::uint16_t d_;
 };
+
+// A hypercall's argument structure at `at`: read, run, written back (its
+// OUT fields) always or only when `run` succeeded, as the hypercall
+// defines. `run`'s result is the hypercall's.
+enum class WriteBack { kAlways, kOnSuccess };
+template <class Arg, class Fn>
+long with_guest_arg(const GuestMemory& guest, std::uint64_t at, WriteBack when, Fn&& run) {
+    Arg arg{};
+    if (guest.read_inout(at, arg) != kOk) {
+        return kEFAULT;
+    }
+    const long rc = run(arg);
+    if ((when == WriteBack::kAlways || rc == kOk) && guest.write(at, arg) != kOk) {
+        return kEFAULT;
+    }
+    return rc;
+}
 
 } // namespace enso::core
