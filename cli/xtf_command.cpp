@@ -142,9 +142,9 @@ int run_xtf(const XtfOptions& o) {
             if (!builds[i].ok) {
                 r.run.reason = "did not build: " + builds[i].log.substr(0, 400);
             } else {
-                r.run = xtf::run_xtf_kernel(
-                    monitor, builds[i].binary,
-                    {std::chrono::milliseconds(o.timeout_ms), spec.cmdline, o.transport});
+                r.run = xtf::run_xtf_kernel(monitor, builds[i].binary,
+                                            {std::chrono::milliseconds(o.timeout_ms), spec.cmdline,
+                                             o.transport, spec.vcpus});
             }
             const char* got = xtf::xtf_verdict_name(r.run.verdict);
             if (expected.contains(r.name)) {

@@ -143,12 +143,17 @@ public:
             const auto o = s_.frames.owner.get(f);
             if ((fl & kFrameValidated) != 0 &&
                 (!is_pagetable_type<C>(type) || (fl & kFrameAllocated) == 0)) {
-                fl = static_cast<std::uint8_t>(fl & ~(kFrameValidated | kFramePinned));
+                fl = static_cast<std::uint8_t>(fl &
+                                               ~(kFrameValidated | kFramePinned | kFrameVcpuRoot));
                 note("f", f, " not a table: validated flag dropped");
             }
             if ((fl & kFramePinned) != 0 && (fl & kFrameValidated) == 0) {
                 fl = static_cast<std::uint8_t>(fl & ~kFramePinned);
                 note("f", f, " not validated: pin dropped");
+            }
+            if ((fl & kFrameVcpuRoot) != 0 && ((fl & kFrameValidated) == 0 || type != kTypeL4)) {
+                fl = static_cast<std::uint8_t>(fl & ~kFrameVcpuRoot);
+                note("f", f, " not a validated L4: vCPU root dropped");
             }
             if ((fl & kFrameXenRef) != 0 &&
                 ((fl & kFrameAllocated) == 0 || type != kTypeWritable)) {
@@ -232,8 +237,9 @@ public:
         std::vector<std::uint64_t> tc(nr, 0);
         for (std::uint32_t f = 0; f < nr; ++f) {
             const auto fl = s_.frames.flags.get(f);
-            const unsigned holds =
-                ((fl & kFrameXenRef) != 0 ? 1U : 0U) + ((fl & kFramePinned) != 0 ? 1U : 0U);
+            const unsigned holds = ((fl & kFrameXenRef) != 0 ? 1U : 0U) +
+                                   ((fl & kFramePinned) != 0 ? 1U : 0U) +
+                                   ((fl & kFrameVcpuRoot) != 0 ? 1U : 0U);
             count[f] += holds + ((fl & kFrameAllocated) != 0 ? 1U : 0U);
             tc[f] += holds;
         }

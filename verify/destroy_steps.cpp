@@ -10,6 +10,12 @@ namespace {
 using core::Rc;
 using core::State;
 
+struct ReleaseVcpuRoot {
+    template <class V>
+    static Rc run(State<V>& s, const Args<V>& a) {
+        return core::release_vcpu_root<V>(s, a.u16(0), a.u32(1));
+    }
+};
 struct ClearBaseptr {
     template <class V>
     static Rc run(State<V>& s, const Args<V>& a) {
@@ -75,6 +81,7 @@ std::vector<Invariant> torn_down() {
                  [](const StateView& v, const std::vector<z3::expr>& b) {
                      return z3::implies(v.owned_by(b[0], arg_d().extract(15, 0)),
                                         !v.has(b[0], core::kFramePinned) &&
+                                            !v.has(b[0], core::kFrameVcpuRoot) &&
                                             !v.has(b[0], core::kFrameValidated));
                  }});
     return r;
@@ -100,6 +107,9 @@ std::vector<HandlerSpec> destroy_steps() {
     out.push_back(make_spec<ClearBaseptr>("destroy/clear_baseptr", "domain",
                                           "domain destroy: drop the root page table", {d},
                                           caller_is_live));
+    out.push_back(make_spec<ReleaseVcpuRoot>("destroy/release_vcpu_root", "domain",
+                                             "domain destroy: drop a vCPU root's references",
+                                             {d, {"frame", 32}}, caller_is_live));
 
     HandlerSpec shared = make_spec<ReleaseSharedFrames>(
         "destroy/release_shared_frames", "domain",

@@ -6,6 +6,7 @@
 #include "hvcore/core/grant_ops.hpp"
 #include "hvcore/core/memory_reservation.hpp"
 #include "hvcore/core/pv_mmu.hpp"
+#include "hvcore/core/vcpu_root.hpp"
 #include "verify/destroy_steps.hpp"
 #include "verify/guest_step.hpp"
 #include "verify/table_work_steps.hpp"
@@ -28,6 +29,12 @@ struct PinTable {
     template <class V>
     static Rc run(State<V>& s, const Args<V>& a) {
         return core::pin_table<V>(s, a.u16(0), a.u32(1), a.u8(2));
+    }
+};
+struct HoldVcpuRoot {
+    template <class V>
+    static Rc run(State<V>& s, const Args<V>& a) {
+        return core::hold_vcpu_root<V>(s, a.u16(0), a.u32(1));
     }
 };
 struct UnpinTable {
@@ -185,6 +192,9 @@ std::vector<HandlerSpec> make_catalog() {
                                     {kD, {"frame", 32}, {"level", 8}}, live));
     c.push_back(make_spec<UnpinTable>("unpin_table", "mmu", "MMUEXT_UNPIN_TABLE",
                                       {kD, {"frame", 32}}, live));
+    c.push_back(make_spec<HoldVcpuRoot>("hold_vcpu_root", "mmu",
+                                        "VCPUOP_initialise: the root of a vCPU not running yet",
+                                        {kD, {"frame", 32}}, live));
     c.push_back(make_spec<NewBaseptr>("new_baseptr", "mmu", "MMUEXT_NEW_BASEPTR",
                                       {kD, {"frame", 32}}, live));
     c.push_back(make_spec<UpdateDescriptor>("update_descriptor", "mmu",

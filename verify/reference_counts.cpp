@@ -48,7 +48,8 @@ z3::expr frame_contribution(const StateView& v, const Object& o, const z3::expr&
     switch (o.kind) {
     case OK::FrameHolds: {
         const z3::expr& g = o.a;
-        z3::expr n = one_if(v.has(g, core::kFrameXenRef)) + one_if(v.has(g, core::kFramePinned));
+        z3::expr n = one_if(v.has(g, core::kFrameXenRef)) + one_if(v.has(g, core::kFramePinned)) +
+                     one_if(v.has(g, core::kFrameVcpuRoot));
         if (!typed) {
             n = n + one_if(v.has(g, core::kFrameAllocated));
         }

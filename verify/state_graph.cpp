@@ -185,6 +185,9 @@ private:
         if ((fl & kFramePinned) != 0) {
             flags += " pinned";
         }
+        if ((fl & kFrameVcpuRoot) != 0) {
+            flags += " vcpu-root";
+        }
         if ((fl & kFrameXenRef) != 0) {
             flags += " xen";
         }

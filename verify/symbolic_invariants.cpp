@@ -73,9 +73,12 @@ z3::expr inv_pagetable_validated(const StateView& v, const B& b) {
             z3::implies(is_table_type(v.type(f)) && !v.has(f, kValid), v.in_validation(f)));
 }
 
+// ... and a vCPU's root (hold_vcpu_root) a validated L4.
 z3::expr inv_pinned_is_pagetable(const StateView& v, const B& b) {
     const z3::expr& f = b[0];
-    return z3::implies(v.frame_ok(f) && v.has(f, kPinned), v.validated_table(f));
+    return z3::implies(v.frame_ok(f) && v.has(f, kPinned), v.validated_table(f)) &&
+           z3::implies(v.frame_ok(f) && v.has(f, core::kFrameVcpuRoot),
+                       v.validated_table(f) && v.type(f) == u8(core::kTypeL4));
 }
 
 z3::expr inv_no_leak_free_frame(const StateView& v, const B& b) {

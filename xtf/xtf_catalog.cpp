@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -112,11 +113,11 @@ std::string variation_cmdline(const fs::path& root, const fs::path& dir, const s
 
 std::vector<XtfRunSpec> xtf_runs(const XtfTest& test) {
     if (test.variations.empty()) {
-        return {{test.name, ""}};
+        return {{test.name, "", test.vcpus}};
     }
     std::vector<XtfRunSpec> out;
     for (const auto& v : test.variations) {
-        out.push_back({test.name + "~" + v.name, v.cmdline});
+        out.push_back({test.name + "~" + v.name, v.cmdline, test.vcpus});
     }
     return out;
 }
@@ -196,6 +197,16 @@ std::vector<XtfTest> list_xtf_tests(const fs::path& root) {
                 throw std::runtime_error(fmt::format("{}: TEST-ENVS names '{}', not an environment",
                                                      makefile.string(), w));
             }
+        }
+        if (const auto n = vars.find("VCPUS"); n != vars.end()) {
+            const auto& text = n->second;
+            unsigned v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc{} || end != text.data() + text.size() || v == 0) {
+                throw std::runtime_error(
+                    fmt::format("{}: VCPUS is '{}', not a count", makefile.string(), text));
+            }
+            t.vcpus = v;
         }
         if (const auto vary = vars.find("VARY-CFG"); vary != vars.end()) {
             for (const auto& v : words(vary->second)) {

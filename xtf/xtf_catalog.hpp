@@ -31,6 +31,7 @@ struct XtfTest {
     std::vector<std::string> envs;        // TEST-ENVS, expanded, in order
     std::filesystem::path dir;            // tests/<name> in the tree
     std::vector<XtfVariation> variations; // VARY-CFG, in order; empty: one plain run
+    unsigned vcpus = 1;                   // VCPUS (gen.mk's default is 1)
 
     [[nodiscard]] bool has_env(const std::string& env) const;
 };
@@ -39,6 +40,7 @@ struct XtfTest {
 struct XtfRunSpec {
     std::string id; // <name> or <name>~<variation>
     std::string cmdline;
+    unsigned vcpus = 1;
 };
 std::vector<XtfRunSpec> xtf_runs(const XtfTest& test);
 

@@ -54,6 +54,7 @@ XtfRun run_xtf_kernel(kvm::Monitor& monitor, const std::filesystem::path& kernel
     config.cmd_line = boot.cmdline;
     config.transport = boot.transport;
     config.xen_pv = true;
+    config.vcpus = boot.vcpus;
     config.pages = 4096;
     const auto t0 = std::chrono::steady_clock::now();
     const std::uint16_t d = monitor.start_domain(config);

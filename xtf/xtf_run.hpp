@@ -30,6 +30,7 @@ struct XtfBoot {
     std::chrono::milliseconds deadline = std::chrono::seconds(10);
     std::string cmdline;
     abi::Transport transport = abi::kTransportTrap;
+    unsigned vcpus = 1; // the test's VCPUS
 };
 
 XtfRun run_xtf_kernel(kvm::Monitor& monitor, const std::filesystem::path& kernel,

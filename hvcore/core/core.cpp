@@ -8,6 +8,7 @@
 #include "hvcore/core/state_init.hpp"
 #include "hvcore/core/table_entry_refs.hpp"
 #include "hvcore/core/table_work.hpp"
+#include "hvcore/core/vcpu_root.hpp"
 
 #include <algorithm>
 
@@ -181,6 +182,10 @@ ENSO_FLATTEN Rc Core::update_va_mapping(std::uint16_t d, std::uint64_t va, std::
 ENSO_FLATTEN Rc Core::update_descriptor(std::uint16_t d, std::uint64_t maddr, std::uint64_t desc) {
     return with_table_work(
         [&] { return enso::core::update_descriptor<Concrete>(s_, d, maddr, desc); });
+}
+
+ENSO_FLATTEN Rc Core::hold_vcpu_root(std::uint16_t d, std::uint32_t frame) {
+    return with_table_work([&] { return enso::core::hold_vcpu_root<Concrete>(s_, d, frame); });
 }
 
 Rc Core::grant_setup_table(std::uint16_t d, std::uint32_t nr_frames,

@@ -59,6 +59,8 @@ public:
     Rc new_baseptr(std::uint16_t d, std::uint32_t frame);
     Rc update_va_mapping(std::uint16_t d, std::uint64_t va, std::uint64_t val, std::uint64_t flags);
     Rc update_descriptor(std::uint16_t d, std::uint64_t maddr, std::uint64_t desc);
+    // VCPUOP_initialise's root for a vCPU that does not run yet.
+    Rc hold_vcpu_root(std::uint16_t d, std::uint32_t frame);
 
     // Grant tables.
     Rc grant_setup_table(std::uint16_t d, std::uint32_t nr_frames,

@@ -7,6 +7,7 @@
 #include "hvcore/core/memory_reservation.hpp"
 #include "hvcore/core/pv_mmu.hpp"
 #include "hvcore/core/table_work.hpp"
+#include "hvcore/core/vcpu_root.hpp"
 
 namespace enso::core {
 
@@ -80,8 +81,8 @@ ENSO_INLINE void domain_release_shared_frames(State<V>& s, typename V::U16 d) {
     domain_mark_dying<V>(s, d);
 }
 
-// Domain destroy: every channel closed, every map it holds unmapped, its root
-// and pins dropped, its tables released top down (releasing the L4s' entries
+// Domain destroy: every channel closed, every map it holds unmapped, its root,
+// pins and vCPU roots dropped, its tables released top down (releasing the L4s' entries
 // brings the L3s' type counts to zero, ...), the core's shared pages returned,
 // then the allocation reference of every frame it owns. A driver over the
 // steps above; frames others still map keep the domain dying until unmapped.
@@ -104,6 +105,9 @@ Rc domain_destroy(State<V>& s, typename V::U16 d) {
     for (typename V::U32 f = 1; f < s.nr_frames; f = f + 1) {
         if (owned_by<V>(s, f, d) && frame_has<V>(s, f, kFramePinned)) {
             unpin_table<V>(s, d, f);
+        }
+        if (owned_by<V>(s, f, d) && frame_has<V>(s, f, kFrameVcpuRoot)) {
+            release_vcpu_root<V>(s, d, f);
         }
     }
     for (std::uint8_t level = kTypeL4; level >= kTypeL1; --level) {

@@ -27,6 +27,8 @@ enum FrameFlag : std::uint8_t {
     kFrameXenRef = 1U << 3,    // a frame the core holds for itself: one general and
                                // one type reference, writable (shared_info, grant-table
                                // frames) or descriptor (the platform's GDT/IDT/TSS)
+    kFrameVcpuRoot = 1U << 4,  // the root of a vCPU that does not run yet
+                               // (VCPUOP_initialise): one general, one L4 type reference
 };
 
 template <class V>

@@ -83,7 +83,8 @@ private:
         for (std::uint32_t f = 0; f < s_.nr_frames; ++f) {
             auto& e = expect_[f];
             e.count += has(f, kFrameAllocated) ? 1 : 0;
-            const int holds = (has(f, kFrameXenRef) ? 1 : 0) + (has(f, kFramePinned) ? 1 : 0);
+            const int holds = (has(f, kFrameXenRef) ? 1 : 0) + (has(f, kFramePinned) ? 1 : 0) +
+                              (has(f, kFrameVcpuRoot) ? 1 : 0);
             e.count += holds;
             e.type_count += holds;
         }
@@ -277,6 +278,10 @@ private:
             if (has(f, kFramePinned) && !validated_table(f)) {
                 fail("pinned_is_pagetable", {f}, {owner(f)}, "frame ", f,
                      " is pinned but not a validated page table");
+            }
+            if (has(f, kFrameVcpuRoot) && (!validated_table(f) || type != kTypeL4)) {
+                fail("pinned_is_pagetable", {f}, {owner(f)}, "frame ", f,
+                     " is a vCPU's root but not a validated L4");
             }
             if (count == 0 && (s_.frames.flags.get(f) != 0 || tc != 0 || type != kTypeNone)) {
                 fail("no_leak_after_destroy", {f}, {}, "free frame ", f,

@@ -47,6 +47,7 @@ enum class Mutation : std::uint8_t {
     kCopyPastFrameEnd,
     kStatusFrameFreedMapped,
     kDescriptorAnyType,
+    kVcpuRootUntyped,
     kCount,
 };
 
@@ -151,6 +152,9 @@ inline constexpr std::array<MutationInfo, static_cast<std::size_t>(Mutation::kCo
         {Mutation::kDescriptorAnyType, "update_descriptor",
          "a descriptor is written into the caller's frame whatever its type: into a page table "
          "too, past its validation"},
+        {Mutation::kVcpuRootUntyped, "hold_vcpu_root",
+         "a vCPU's root is held without its L4 type reference: never validated, and still "
+         "writable through a mapping"},
     }};
 
 } // namespace enso::core

@@ -232,22 +232,46 @@ long Dispatcher::vm_assist(std::uint16_t d, const HypercallArgs& a) {
     return platform_->set_architectural_iopl(d, a[0] == VMASST_CMD_enable);
 }
 
-// Every Enso domain has one vCPU, up from its start. Xen's answers for such
-// a domain: a vCPU it does not have is -ENOENT, whatever the command (XTF's
-// XSA-296 PoC, which wants a second, says so), and vCPU 0 is initialised
-// already.
+// vCPU 0 runs from the start; the platform may give a domain more, which
+// never run. A vCPU the domain lacks is -ENOENT whatever the command, as in
+// Xen. VCPUOP_initialise gives a vCPU that is not running its context, of
+// which Enso keeps the root: validated as an L4 and held by the core
+// (hold_vcpu_root) as Xen's guest_table is; once given, -EEXIST, vCPU 0's
+// included. Bringing one up is not built (-ENOSYS).
 long Dispatcher::vcpu_op(std::uint16_t d, const HypercallArgs& a) {
     if (!core_.domain_exists(d)) {
         return kESRCH;
     }
-    if (a[1] != 0) {
+    const unsigned count = platform_ != nullptr ? platform_->vcpu_count(d) : 1;
+    if (a[1] >= count) {
         return kENOENT;
     }
+    const auto vcpu = static_cast<unsigned>(a[1]);
     switch (a[0]) {
-    case VCPUOP_initialise:
-        return kEEXIST;
+    case VCPUOP_initialise: {
+        if (vcpu == 0 || platform_->vcpu_root(d, vcpu) != 0) {
+            return kEEXIST;
+        }
+        vcpu_guest_context_t ctx{};
+        if (GuestMemory(core_.state(), d).read(a[2], ctx) != kOk) {
+            return kEFAULT;
+        }
+        // A 64-bit guest starts a vCPU in kernel mode or with a user root.
+        if ((ctx.flags & VGCF_in_kernel) == 0 && ctx.ctrlreg[1] == 0) {
+            return kEINVAL;
+        }
+        const std::uint64_t root = xen_cr3_to_pfn(ctx.ctrlreg[3]);
+        if (root == 0 || root >= core_.nr_frames()) {
+            return kEINVAL;
+        }
+        if (core_.hold_vcpu_root(d, static_cast<std::uint32_t>(root)) != kOk) {
+            return kEINVAL; // not an L4 of the caller's that validates
+        }
+        platform_->set_vcpu_root(d, vcpu, root);
+        return kOk;
+    }
     case VCPUOP_is_up:
-        return 1;
+        return vcpu == 0 ? 1 : 0;
     default:
         return kENOSYS;
     }

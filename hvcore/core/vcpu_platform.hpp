@@ -36,6 +36,12 @@ public:
     virtual long set_iopl(std::uint16_t d, unsigned iopl) = 0;
     // VMASST_TYPE_architectural_iopl on or off (the only assist offered).
     virtual long set_architectural_iopl(std::uint16_t d, bool on) = 0;
+    // How many vCPUs d has; only vCPU 0 runs.
+    [[nodiscard]] virtual unsigned vcpu_count(std::uint16_t d) const = 0;
+    // The root frame VCPUOP_initialise gave vCPU `vcpu` (>= 1), 0 if none yet.
+    [[nodiscard]] virtual std::uint64_t vcpu_root(std::uint16_t d, unsigned vcpu) const = 0;
+    // Records it, once the core holds the root's references.
+    virtual void set_vcpu_root(std::uint16_t d, unsigned vcpu, std::uint64_t frame) = 0;
 };
 
 } // namespace enso::core

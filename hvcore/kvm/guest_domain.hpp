@@ -62,9 +62,12 @@ struct GuestDomain {
     }
 
     // Guarded by the monitor's lock.
-    PortTable ports;                  // the transports' ports, then devices
-    bool xen_pv = false;              // an unmodified Xen PV kernel (DomainConfig::xen_pv)
-    XenPvVcpu pv;                     // its vCPU state as Xen keeps it
+    PortTable ports;     // the transports' ports, then devices
+    bool xen_pv = false; // an unmodified Xen PV kernel (DomainConfig::xen_pv)
+    XenPvVcpu pv;        // its vCPU state as Xen keeps it
+    // vCPUs 1.. (DomainConfig::vcpus), which never run: the root frame that
+    // VCPUOP_initialise gave each (held by the core), 0 while it has none.
+    std::vector<std::uint64_t> idle_vcpu_roots;
     std::uint64_t cr3 = 0;            // what the vCPU runs on
     bool memslots_pending = false;    // left for the vCPU thread (exitless calls)
     bool upcall_registered = false;   // the guest's handler is in the IDT

@@ -175,6 +175,12 @@ void Monitor::place_domain(GuestDomain& g, const DomainConfig& config) {
     }
     g.domid = d;
     g.xen_pv = config.xen_pv;
+    if (config.vcpus == 0 || config.vcpus > XEN_LEGACY_MAX_VCPUS ||
+        (!config.xen_pv && config.vcpus != 1)) {
+        throw KvmError(fmt::format("{} vCPUs: a Xen PV domain has 1 to {}, any other domain 1",
+                                   config.vcpus, XEN_LEGACY_MAX_VCPUS));
+    }
+    g.idle_vcpu_roots.assign(config.vcpus - 1, 0);
     if (config.xen_pv) {
         XenPvBuildConfig build;
         build.domid = d;

@@ -69,6 +69,9 @@ struct DomainConfig {
     // its exceptions delivered as Xen delivers them (xen_pv_exceptions.cpp).
     // It takes no commands; it runs until it shuts down. Trap transport.
     bool xen_pv = false;
+    // vCPUs of a Xen PV domain. Only vCPU 0 runs; the others may be given
+    // their context (VCPUOP_initialise), not brought up.
+    unsigned vcpus = 1;
 };
 
 struct CommandOutcome {
@@ -257,6 +260,9 @@ private:
         long iret(std::uint16_t d) override;
         long set_iopl(std::uint16_t d, unsigned iopl) override;
         long set_architectural_iopl(std::uint16_t d, bool on) override;
+        [[nodiscard]] unsigned vcpu_count(std::uint16_t d) const override;
+        [[nodiscard]] std::uint64_t vcpu_root(std::uint16_t d, unsigned vcpu) const override;
+        void set_vcpu_root(std::uint16_t d, unsigned vcpu, std::uint64_t frame) override;
 
     private:
         GuestDomain* xen_pv(std::uint16_t d) const;

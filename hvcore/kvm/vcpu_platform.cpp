@@ -139,4 +139,24 @@ long Monitor::MonitorVcpuPlatform::set_architectural_iopl(std::uint16_t d, bool 
     return 0;
 }
 
+unsigned Monitor::MonitorVcpuPlatform::vcpu_count(std::uint16_t d) const {
+    const GuestDomain* g = m_.find_domain(d);
+    return g == nullptr ? 0 : 1 + static_cast<unsigned>(g->idle_vcpu_roots.size());
+}
+
+std::uint64_t Monitor::MonitorVcpuPlatform::vcpu_root(std::uint16_t d, unsigned vcpu) const {
+    const GuestDomain* g = m_.find_domain(d);
+    return g == nullptr || vcpu == 0 || vcpu > g->idle_vcpu_roots.size()
+               ? 0
+               : g->idle_vcpu_roots[vcpu - 1];
+}
+
+void Monitor::MonitorVcpuPlatform::set_vcpu_root(std::uint16_t d, unsigned vcpu,
+                                                 std::uint64_t frame) {
+    GuestDomain* g = m_.find_domain(d);
+    if (g != nullptr && vcpu >= 1 && vcpu <= g->idle_vcpu_roots.size()) {
+        g->idle_vcpu_roots[vcpu - 1] = frame;
+    }
+}
+
 } // namespace enso::kvm

@@ -7,6 +7,7 @@
 #include "test_machine.hpp"
 
 #include <xen/physdev.h>
+#include <xen/vcpu.h>
 
 #include <cstring>
 #include <vector>
@@ -61,6 +62,16 @@ struct RecordingPlatform final : VcpuPlatform {
     long set_architectural_iopl(std::uint16_t /*d*/, bool on) override {
         architectural_iopl = on;
         return 0;
+    }
+    std::vector<std::uint64_t> roots = {0, 0}; // vCPU 0 (unused) and vCPU 1
+    [[nodiscard]] unsigned vcpu_count(std::uint16_t /*d*/) const override {
+        return static_cast<unsigned>(roots.size());
+    }
+    [[nodiscard]] std::uint64_t vcpu_root(std::uint16_t /*d*/, unsigned vcpu) const override {
+        return roots.at(vcpu);
+    }
+    void set_vcpu_root(std::uint16_t /*d*/, unsigned vcpu, std::uint64_t frame) override {
+        roots.at(vcpu) = frame;
     }
 };
 
@@ -253,6 +264,61 @@ TEST_CASE("vcpu hypercalls: the version sub-ops XTF reads are NUL-terminated str
     CHECK(std::string(changeset) == "enso");
     REQUIRE(g.call(__HYPERVISOR_xen_version, XENVER_platform_parameters, g.at(0)) == kOk);
     CHECK(g.get<xen_platform_parameters_t>(0).virt_start == HYPERVISOR_VIRT_START);
+}
+
+TEST_CASE("vcpu hypercalls: VCPUOP_initialise holds a second vCPU's root as a validated L4 "
+          "until destroy",
+          "[dispatcher]") {
+    TestMachine m;
+    Guest g(m, 1);
+    // Without a platform the domain has vCPU 0 only, initialised already.
+    CHECK(g.call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, g.at(0)) == kENOENT);
+    CHECK(g.call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 0, g.at(0)) == kEEXIST);
+    CHECK(g.call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 0) == 1);
+
+    RecordingPlatform p;
+    m.dispatch().set_platform(&p);
+    // XSA-296's tables: t2 (the root) maps t1 in its slot 3; neither is a
+    // page table yet, so the root's validation takes t1 as an L3.
+    const auto t1 = m.frame(1);
+    const auto t2 = m.frame(1);
+    m.core().state().mem.store64(t2, 3, TestMachine::pte(t1, kPteP | kPteUS));
+    vcpu_guest_context_t ctx{};
+    ctx.flags = VGCF_in_kernel;
+    ctx.ctrlreg[3] = xen_pfn_to_cr3(t2);
+    g.put(0, ctx);
+    CHECK(g.call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 2, g.at(0)) == kENOENT);
+    CHECK(g.call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1) == 0);
+    REQUIRE(g.call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, g.at(0)) == kOk);
+    REQUIRE_INVARIANTS(m.core());
+    CHECK(p.roots[1] == t2);
+    const auto& fr = m.core().state().frames;
+    CHECK(fr.type.get(t2) == kTypeL4);
+    CHECK(fr.type_count.get(t2) == 1);
+    CHECK(frame_has<Concrete>(m.core().state(), t2, kFrameVcpuRoot));
+    CHECK(frame_has<Concrete>(m.core().state(), t2, kFrameValidated));
+    CHECK(fr.type.get(t1) == kTypeL3);
+    CHECK(g.call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, g.at(0)) == kEEXIST);
+    // The root can be neither unpinned nor given back by the guest.
+    CHECK(m.core().unpin_table(1, t2) == kEINVAL);
+    CHECK(m.core().release_frame(1, t2) == kEBUSY);
+    CHECK(g.call(__HYPERVISOR_vcpu_op, VCPUOP_up, 1) == kENOSYS);
+
+    // A root that does not validate as an L4 (it maps itself as an L3) is -EINVAL.
+    const auto bad = m.frame(1);
+    m.core().state().mem.store64(bad, 0, TestMachine::pte(bad, kPteP | kPteUS));
+    p.roots[1] = 0;
+    ctx.ctrlreg[3] = xen_pfn_to_cr3(bad);
+    g.put(0, ctx);
+    CHECK(g.call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, g.at(0)) == kEINVAL);
+    CHECK(!frame_has<Concrete>(m.core().state(), bad, kFrameVcpuRoot));
+    REQUIRE_INVARIANTS(m.core());
+
+    REQUIRE(m.core().destroy_domain(1) == kOk);
+    REQUIRE_INVARIANTS(m.core());
+    CHECK(m.core().state().doms.state.get(1) == kDomFree);
+    CHECK(fr.count.get(t2) == 0);
+    CHECK(fr.count.get(t1) == 0);
 }
 
 } // namespace enso::test

@@ -134,6 +134,24 @@ TEST_CASE("xtf catalog: VARY-CFG variations run with their cfg's command line") 
     CHECK(error_of(tmp.path).find("VARY-CFG names 'missing'") != std::string::npos);
 }
 
+TEST_CASE("xtf catalog: VCPUS gives every run of a test its vCPUs, 1 by default") {
+    TempDir tmp;
+    write_tree(tmp.path);
+    write(tmp.path / "tests/two/Makefile",
+          "NAME := two\nCATEGORY := xsa\nTEST-ENVS := pv64\nVCPUS     := 2\n");
+    const auto tests = enso::xtf::list_xtf_tests(tmp.path);
+    for (const auto& t : tests) {
+        INFO(t.name);
+        CHECK(t.vcpus == (t.name == "two" ? 2U : 1U));
+        for (const auto& run : enso::xtf::xtf_runs(t)) {
+            CHECK(run.vcpus == t.vcpus);
+        }
+    }
+    write(tmp.path / "tests/two/Makefile",
+          "NAME := two\nCATEGORY := xsa\nTEST-ENVS := pv64\nVCPUS := two\n");
+    CHECK(error_of(tmp.path).find("VCPUS is 'two', not a count") != std::string::npos);
+}
+
 TEST_CASE("xtf catalog: the real tree's pv64 tests") {
     const auto root = enso::test::xtf_tree_or_skip();
     const auto tests = enso::xtf::list_xtf_tests(root);
