@@ -351,7 +351,7 @@ void add_verify_command(CLI::App& app, Action& action) {
         "proved (with --mutant: killed, by a counterexample the concrete replay confirms), 1 "
         "otherwise, 2 on bad input. Progress goes to stderr when it is a terminal. Paths that "
         "end in the same state (the same terms) are proved once, under the disjunction of their "
-        "conditions: the 680 paths of the catalogue end in 147 states (--count-paths), and each "
+        "conditions: the 692 paths of the catalogue end in 151 states (--count-paths), and each "
         "handler's states are split over the --jobs threads; --trace shows where the time goes. "
         "Seconds vary with the machine's load; the z3 work count in the summary and the JSON "
         "repeats exactly (each handler is proved in a fresh z3 context, and a query is bounded "
